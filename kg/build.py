@@ -1,0 +1,427 @@
+"""Build the dataset from `ontology/` and `seeds/`.
+
+Owns which file goes into which named graph, resolving every claim's quote into Web Annotation
+evidence, annotating every mention of a named entity, asserting the plain triples of factual
+statements, describing the dataset (VoID/DCAT) and writing the dumps and the report. It does not
+validate against SHACL or OWL (`kg.checks`) and does not serve (`server`).
+
+Named graphs:
+  graph/ontology        ontology/*.ttl (classes, properties, SKOS schemes)
+  graph/entities        seeds/entities.ttl (the register of named things)
+  graph/background      seeds/background/*.ttl (facts from elsewhere, each with its source)
+  graph/wikidata-links  seeds/links/*.ttl (the Wikidata linkset)
+  graph/source/<slug>   seeds/<slug>.ttl (+ seeds/<slug>.txt): everything taken from one source
+  graph/metadata        the dataset description, generated
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, VOID, XSD
+
+from . import evidence
+from .errors import BuildError, EvidenceError
+from .namespaces import (
+    BACKGROUND_GRAPH, BASE, DATASET_IRI, ECO, ENTITIES_GRAPH, EVIDENCE, GRAPH, METADATA_GRAPH,
+    OA, ONTOLOGY_GRAPH, ONTOLOGY_IRI, WIKIDATA_LINKS_GRAPH, source_graph,
+)
+from .rdfio import bind_prefixes, parse_file
+from .settings import Settings
+
+LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+#: dump file name -> (rdflib format, media type, whether it keeps named graphs)
+DUMPS = {
+    "eco-kg.trig": ("trig", "application/trig", True),
+    "eco-kg.nq": ("nquads", "application/n-quads", True),
+    "eco-kg.ttl": ("turtle", "text/turtle", False),
+    "eco-kg.jsonld": ("json-ld", "application/ld+json", False),
+}
+
+SEGMENT_CLASS = {"heading": ECO.Heading, "question": ECO.Question, "answer": ECO.Answer}
+
+
+@dataclass
+class BuildResult:
+    dataset: Dataset
+    seconds: float = 0.0
+    files: list[Path] = field(default_factory=list)
+
+    def graph_sizes(self) -> dict[str, int]:
+        return {str(g.identifier): len(g) for g in self.dataset.graphs() if len(g)}
+
+
+@dataclass(frozen=True)
+class SourceText:
+    iri: URIRef
+    slug: str
+    text: str
+    path: Path
+    segments: list
+
+
+def seed_files(settings: Settings) -> dict[str, list[Path]]:
+    """The input files, grouped by the named graph they go into (sorted: builds are reproducible)."""
+    seeds = settings.seeds_dir
+    groups: dict[str, list[Path]] = {
+        "ontology": sorted(p for p in settings.ontology_dir.glob("*.ttl") if p.name != "shapes.ttl"),
+        "entities": [p for p in [seeds / "entities.ttl"] if p.exists()],
+        "background": sorted((seeds / "background").glob("*.ttl")),
+        "links": sorted((seeds / "links").glob("*.ttl")),
+        "sources": sorted(p for p in seeds.glob("*.ttl") if p.name != "entities.ttl"),
+    }
+    return groups
+
+
+def _line_of(path: Path, needles: list[str]) -> int | None:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for needle in needles:
+        if not needle:
+            continue
+        for number, line in enumerate(lines, 1):
+            if needle in line:
+                return number
+    return None
+
+
+def _local(iri: URIRef) -> str:
+    text = str(iri)
+    return text[len(BASE):] if text.startswith(BASE) else text
+
+
+def load_source_text(graph: Graph, doc: URIRef, seed_path: Path) -> SourceText:
+    """Read the text a source document record points at and check its digest."""
+    file_name = graph.value(doc, ECO.textFile)
+    if file_name is None:
+        raise BuildError(f"source {_local(doc)} has no eco:textFile", file=seed_path,
+                         line=_line_of(seed_path, [_local(doc).split("/")[-1]]),
+                         hint="add eco:textFile \"<name>.txt\" naming the text in seeds/")
+    text_path = seed_path.parent / str(file_name)
+    if not text_path.is_file():
+        raise BuildError(f"source text {file_name} not found next to {seed_path.name}", file=seed_path,
+                         line=_line_of(seed_path, [str(file_name)]), term=str(file_name))
+    raw = text_path.read_bytes()
+    digest = graph.value(doc, ECO.sha256)
+    actual = hashlib.sha256(raw).hexdigest()
+    if digest is not None and str(digest) != actual:
+        raise EvidenceError(f"{file_name} has sha256 {actual}, but its record says {digest}", file=seed_path,
+                            line=_line_of(seed_path, [str(digest)]),
+                            hint="the source must stay byte for byte; restore it or correct eco:sha256")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BuildError(f"source text is not UTF-8 (byte offset {exc.start})", file=text_path) from None
+    slug = Path(str(file_name)).stem
+    return SourceText(doc, slug, text, text_path, evidence.segment_interview(text))
+
+
+def add_selectors(graph: Graph, node: URIRef, span: evidence.Span, source: SourceText) -> None:
+    """Describe ``node`` as an oa:SpecificResource selecting ``span`` of ``source`` (both selectors)."""
+    quote_sel = URIRef(str(node) + "/quote")
+    position_sel = URIRef(str(node) + "/position")
+    graph.add((node, RDF.type, OA.SpecificResource))
+    graph.add((node, OA.hasSource, source.iri))
+    graph.add((node, OA.hasSelector, quote_sel))
+    graph.add((node, OA.hasSelector, position_sel))
+    graph.add((quote_sel, RDF.type, OA.TextQuoteSelector))
+    graph.add((quote_sel, OA.exact, Literal(span.exact)))
+    graph.add((quote_sel, OA.prefix, Literal(span.prefix)))
+    graph.add((quote_sel, OA.suffix, Literal(span.suffix)))
+    graph.add((position_sel, RDF.type, OA.TextPositionSelector))
+    graph.add((position_sel, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
+    graph.add((position_sel, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+
+
+def segment_iri(source: SourceText, index: int) -> URIRef:
+    return URIRef(f"{source.iri}/p{index}")
+
+
+def add_segments(graph: Graph, source: SourceText) -> None:
+    for seg in source.segments:
+        node = segment_iri(source, seg.index)
+        add_selectors(graph, node, evidence.span_at(source.text, seg.start, seg.end), source)
+        graph.add((node, RDF.type, SEGMENT_CLASS[seg.kind]))
+        graph.add((node, ECO.segmentIndex, Literal(seg.index, datatype=XSD.nonNegativeInteger)))
+        graph.add((node, DCTERMS.isPartOf, source.iri))
+        graph.add((node, RDFS.label, Literal(f"{seg.kind} paragraph {seg.index} of {source.slug}", lang="en")))
+        if seg.kind == "answer" and seg.question_index is not None:
+            graph.add((node, ECO.answers, segment_iri(source, seg.question_index)))
+
+
+def add_evidence(graph: Graph, subject: URIRef, span: evidence.Span, source: SourceText,
+                 motivation: URIRef, prefix: str) -> URIRef:
+    annotation = EVIDENCE[f"{prefix}-{span.key(str(source.iri))}"]
+    target = URIRef(str(annotation) + "/target")
+    graph.add((annotation, RDF.type, OA.Annotation))
+    graph.add((annotation, OA.motivatedBy, motivation))
+    graph.add((annotation, OA.hasBody, subject))
+    graph.add((annotation, OA.hasTarget, target))
+    add_selectors(graph, target, span, source)
+    seg = evidence.segment_containing(source.segments, span.start, span.end)
+    if seg is not None:
+        graph.add((target, ECO.inSegment, segment_iri(source, seg.index)))
+    return annotation
+
+
+def resolve_claims(graph: Graph, source: SourceText, seed_path: Path) -> int:
+    """Give every claim of ``graph`` that quotes ``source`` its evidence and attribution."""
+    speaker = graph.value(source.iri, ECO.speaker)
+    interviewer = graph.value(source.iri, ECO.interviewer)
+    resolved = 0
+    for claim in sorted(set(graph.subjects(ECO.quote, None))):
+        derived = set(graph.objects(claim, PROV.wasDerivedFrom))
+        if derived and source.iri not in derived:
+            continue
+        graph.add((claim, PROV.wasDerivedFrom, source.iri))
+        for quote in sorted(graph.objects(claim, ECO.quote)):
+            prefix = graph.value(claim, ECO.quotePrefix)
+            line = _line_of(seed_path, [str(quote)[:40], _local(claim).split("/")[-1]])
+            span = evidence.locate_quote(source.text, str(quote), prefix=str(prefix) if prefix else None,
+                                         source_name=source.path.name, subject=_local(claim),
+                                         file=str(seed_path), line=line)
+            annotation = add_evidence(graph, claim, span, source, OA.describing, "q")
+            graph.add((claim, ECO.hasEvidence, annotation))
+            seg = evidence.segment_containing(source.segments, span.start, span.end)
+            if seg is None:
+                raise EvidenceError(f"quote of {_local(claim)} runs across paragraphs", file=seed_path,
+                                    line=line, term=_local(claim), hint="quote within one paragraph")
+            if not any(graph.objects(claim, PROV.wasAttributedTo)):
+                # a question's words are the interviewer's, not the speaker's
+                who = interviewer if seg.kind == "question" else speaker
+                if who is not None:
+                    graph.add((claim, PROV.wasAttributedTo, who))
+        resolved += 1
+    return resolved
+
+
+def add_mentions(graph: Graph, source: SourceText, forms_graph: Graph) -> int:
+    forms: dict[str, list[str]] = {}
+    for entity, form in forms_graph.subject_objects(ECO.surfaceForm):
+        forms.setdefault(str(entity), []).append(str(form))
+    mentions = evidence.find_mentions(source.text, forms)
+    for entity, span in mentions:
+        add_evidence(graph, URIRef(entity), span, source, OA.identifying, "m")
+    return len(mentions)
+
+
+def assert_facts(graph: Graph) -> None:
+    """Assert the plain triple (or the negative property assertion) of every factual statement."""
+    for claim in sorted(set(graph.subjects(RDF.type, ECO.FactualStatement))):
+        subject = graph.value(claim, ECO.factSubject)
+        predicate = graph.value(claim, ECO.factPredicate)
+        obj = graph.value(claim, ECO.factObject)
+        if subject is None or predicate is None or obj is None:
+            continue
+        if graph.value(claim, ECO.negatedFact) == Literal(True):
+            npa = URIRef(str(claim) + "/negation")
+            graph.add((npa, RDF.type, OWL.NegativePropertyAssertion))
+            graph.add((npa, OWL.sourceIndividual, subject))
+            graph.add((npa, OWL.assertionProperty, predicate))
+            graph.add((npa, OWL.targetIndividual, obj))
+        else:
+            graph.add((subject, predicate, obj))
+
+
+def describe_dataset(dataset: Dataset, sources: list[SourceText]) -> Graph:
+    """VoID and DCAT description of the dataset, with its named graphs as subsets."""
+    meta = dataset.graph(METADATA_GRAPH)
+    ds = URIRef(DATASET_IRI)
+    meta.add((ds, RDF.type, VOID.Dataset))
+    meta.add((ds, RDF.type, DCAT.Dataset))
+    meta.add((ds, DCTERMS.title, Literal("ECO-KG: Iran–Pakistan security cooperation within ECO", lang="en")))
+    meta.add((ds, DCTERMS.description, Literal(
+        "A knowledge graph of the positions, obstacles, measures, corridors and cooperation domains in an "
+        "interview with a Pakistani official on Iran–Pakistan security cooperation within the Economic "
+        "Cooperation Organization, every claim tied to the exact words it came from.", lang="en")))
+    meta.add((ds, DCTERMS.license, LICENCE))
+    meta.add((ds, DCTERMS.publisher, Literal("ECO-KG project")))
+    meta.add((ds, VOID.uriSpace, Literal(BASE + "id/")))
+    meta.add((ds, VOID.sparqlEndpoint, URIRef(BASE + "sparql")))
+    meta.add((ds, VOID.rootResource, URIRef(ONTOLOGY_IRI)))
+    meta.add((ds, DCAT.keyword, Literal("Economic Cooperation Organization", lang="en")))
+    meta.add((ds, DCAT.keyword, Literal("Iran–Pakistan relations", lang="en")))
+    meta.add((ds, DCAT.keyword, Literal("security cooperation", lang="en")))
+    for vocab in ["http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#", "http://www.w3.org/ns/oa#",
+                  "http://www.w3.org/2004/02/skos/core#", "http://www.opengis.net/ont/geosparql#",
+                  "http://purl.org/dc/terms/", str(ECO)]:
+        meta.add((ds, VOID.vocabulary, URIRef(vocab)))
+    for source in sources:
+        meta.add((ds, DCTERMS.source, source.iri))
+    for name, (_fmt, media_type, _quads) in DUMPS.items():
+        dist = URIRef(BASE + "download/" + name)
+        meta.add((ds, DCAT.distribution, dist))
+        meta.add((ds, VOID.dataDump, dist))
+        meta.add((dist, RDF.type, DCAT.Distribution))
+        meta.add((dist, DCAT.downloadURL, dist))
+        meta.add((dist, DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media_type)))
+        meta.add((dist, DCTERMS.format, Literal(media_type)))
+        meta.add((dist, DCTERMS.license, LICENCE))
+        meta.add((dist, DCTERMS.title, Literal(f"ECO-KG dump ({name.rsplit('.', 1)[1]})", lang="en")))
+    total = 0
+    for graph in sorted(dataset.graphs(), key=lambda g: str(g.identifier)):
+        if graph.identifier == METADATA_GRAPH or not len(graph) or not str(graph.identifier).startswith(str(GRAPH)):
+            continue
+        total += len(graph)
+        meta.add((ds, VOID.subset, graph.identifier))
+        meta.add((graph.identifier, RDF.type, VOID.Dataset))
+        meta.add((graph.identifier, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
+        meta.add((graph.identifier, RDFS.label, Literal("named graph " + _local(graph.identifier), lang="en")))
+        classes = Counter(o for o in graph.objects(None, RDF.type) if isinstance(o, URIRef))
+        for cls in sorted(classes):
+            partition = URIRef(f"{graph.identifier}/class/{hashlib.sha1(str(cls).encode()).hexdigest()[:10]}")
+            meta.add((graph.identifier, VOID.classPartition, partition))
+            meta.add((partition, VOID["class"], cls))
+            meta.add((partition, VOID.entities, Literal(classes[cls], datatype=XSD.integer)))
+    meta.add((ds, VOID.triples, Literal(total, datatype=XSD.integer)))
+    return meta
+
+
+def build_dataset(settings: Settings | None = None) -> BuildResult:
+    """Build the whole dataset in memory. Raises an `EcoKGError` subclass for bad input."""
+    settings = settings or Settings()
+    started = time.perf_counter()
+    dataset = bind_prefixes(Dataset(default_union=True))
+    groups = seed_files(settings)
+    files: list[Path] = []
+
+    ontology = dataset.graph(ONTOLOGY_GRAPH)
+    for path in groups["ontology"]:
+        parse_file(path, ontology)
+        files.append(path)
+    if not len(ontology):
+        raise BuildError("no ontology found", file=settings.ontology_dir, hint="ontology/*.ttl must exist")
+
+    entities = dataset.graph(ENTITIES_GRAPH)
+    for path in groups["entities"]:
+        parse_file(path, entities)
+        files.append(path)
+    background = dataset.graph(BACKGROUND_GRAPH)
+    for path in groups["background"]:
+        parse_file(path, background)
+        files.append(path)
+    links = dataset.graph(WIKIDATA_LINKS_GRAPH)
+    for path in groups["links"]:
+        parse_file(path, links)
+        files.append(path)
+
+    sources: list[SourceText] = []
+    for path in groups["sources"]:
+        parsed = parse_file(path)
+        files.append(path)
+        docs = sorted(set(parsed.subjects(RDF.type, ECO.Interview)) | set(parsed.subjects(RDF.type, ECO.SourceDocument)))
+        if len(docs) != 1:
+            raise BuildError(f"a source file must describe exactly one eco:SourceDocument (found {len(docs)})",
+                             file=path, hint="one file per source: the source record first, then its claims")
+        source = load_source_text(parsed, docs[0], path)
+        if source.slug != path.stem:
+            raise BuildError(f"source file {path.name} describes {source.path.name}; the names must match",
+                             file=path, term=source.path.name)
+        sources.append(source)
+        graph = dataset.graph(source_graph(source.slug))
+        for triple in parsed:
+            graph.add(triple)
+        add_segments(graph, source)
+        resolve_claims(graph, source, path)
+        forms = Graph()
+        for s, o in entities.subject_objects(ECO.surfaceForm):
+            forms.add((s, ECO.surfaceForm, o))
+        for s, o in graph.subject_objects(ECO.surfaceForm):
+            forms.add((s, ECO.surfaceForm, o))
+        add_mentions(graph, source, forms)
+        assert_facts(graph)
+
+    assert_facts(background)
+    describe_dataset(dataset, sources)
+    return BuildResult(dataset, time.perf_counter() - started, files)
+
+
+def write_dumps(result: BuildResult, out_dir: Path) -> dict[str, Path]:
+    """Write every dump format into ``out_dir`` atomically (a reader never sees half a file)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dataset = result.dataset
+    union = bind_prefixes(Graph())
+    for triple in dataset.triples((None, None, None)):
+        union.add(triple)
+    written = {}
+    for name, (fmt, _media, keeps_graphs) in DUMPS.items():
+        path = out_dir / name
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        source = dataset if keeps_graphs else union
+        data = source.serialize(format=fmt, auto_compact=True) if fmt == "json-ld" else source.serialize(format=fmt)
+        tmp.write_text(data, encoding="utf-8")
+        tmp.replace(path)
+        written[name] = path
+    report = out_dir / "report.txt"
+    report.write_text(build_report(result), encoding="utf-8")
+    written["report.txt"] = report
+    return written
+
+
+def build_report(result: BuildResult) -> str:
+    """Counts by class, claims by kind, triples by named graph."""
+    dataset = result.dataset
+    lines = [f"ECO-KG build: {len(set(dataset.triples((None, None, None))))} distinct triples "
+             f"in {len(result.graph_sizes())} named graphs ({result.seconds:.2f} s)", "", "Triples by named graph:"]
+    for name, size in sorted(result.graph_sizes().items()):
+        lines.append(f"  {size:>7}  {_local(URIRef(name))}")
+    classes: Counter = Counter()
+    for s, o in set(dataset.subject_objects(RDF.type)):
+        if isinstance(o, URIRef) and str(o).startswith(str(ECO)):
+            classes[o] += 1
+    lines += ["", "Instances by class (eco:):"]
+    for cls, count in sorted(classes.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        lines.append(f"  {count:>7}  eco:{str(cls)[len(str(ECO)):]}")
+    kinds = [ECO.Proposal, ECO.Stance, ECO.Assessment, ECO.ReportedStatement, ECO.FactualStatement]
+    lines += ["", "Claims by kind:"]
+    for kind in kinds:
+        lines.append(f"  {len(set(dataset.subjects(RDF.type, kind))):>7}  eco:{str(kind)[len(str(ECO)):]}")
+    mentions = len(set(dataset.subjects(OA.motivatedBy, OA.identifying)))
+    lines += ["", f"Entity mentions annotated: {mentions}"]
+    return "\n".join(lines) + "\n"
+
+
+def inputs_fingerprint(settings: Settings) -> str:
+    """A digest of every input file (names and bytes) so a build is redone only when something changed."""
+    digest = hashlib.sha256()
+    paths = [p for group in seed_files(settings).values() for p in group]
+    paths += sorted(settings.seeds_dir.glob("*.txt"))
+    paths += sorted(Path(__file__).parent.glob("*.py"))
+    for path in sorted(set(paths)):
+        digest.update(str(path.relative_to(settings.root) if path.is_relative_to(settings.root) else path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build(settings: Settings | None = None) -> tuple[BuildResult, dict[str, Path]]:
+    """Build and write the dumps into ``settings.build_dir`` (the `ecokg build` command)."""
+    settings = settings or Settings()
+    result = build_dataset(settings)
+    written = write_dumps(result, settings.build_dir)
+    (settings.build_dir / "fingerprint").write_text(inputs_fingerprint(settings), encoding="utf-8")
+    return result, written
+
+
+def load_dataset(settings: Settings | None = None, *, rebuild: bool | None = None) -> Dataset:
+    """The built dataset as an rdflib `Dataset` (union default graph).
+
+    Reads ``build/eco-kg.nq`` when it is up to date with the inputs; otherwise builds first.
+    """
+    settings = settings or Settings()
+    nq = settings.build_dir / "eco-kg.nq"
+    fingerprint = settings.build_dir / "fingerprint"
+    fresh = (nq.exists() and fingerprint.exists()
+             and fingerprint.read_text(encoding="utf-8") == inputs_fingerprint(settings))
+    if rebuild or not fresh:
+        result, _ = build(settings)
+        return result.dataset
+    dataset = bind_prefixes(Dataset(default_union=True))
+    dataset.parse(nq, format="nquads")
+    return dataset

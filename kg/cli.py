@@ -1,0 +1,107 @@
+"""The `ecokg` command line: parse arguments, build `Settings`, call a real function, map errors.
+
+Owns the sub-command table, the shared options and the exit-code contract:
+0 success, 1 violations found, 2 bad input or usage, 3 internal error. Bad input never shows a
+traceback (set ECOKG_DEBUG=1 to see one). It is the composition root: it is the one place that
+imports `server` (lazily, for `serve`); the library never does.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EcoKGError
+from .settings import Settings
+
+#: sub-command -> (module that implements it, one-line help). Each module defines
+#: ``configure_parser(parser)`` and ``command(args, settings) -> int``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("kg.commands", "build the dataset from ontology/ and seeds/ into build/ and print the report"),
+    "query": ("kg.commands", "run a named query from queries/ (or a .rq file) and print the result"),
+    "check": ("kg.checks", "check the built graph: SHACL shapes, OWL consistency (HermiT), evidence offsets"),
+    "serve": ("server.app", "build if needed and serve the graph over HTTP (SPARQL endpoint, pages)"),
+    "validate": ("kg.validate", "validate new assertion files (the CI gate)"),
+    "add": ("kg.validate", "merge a file of new assertions into seeds/ if it passes the gate"),
+    "link": ("kg.link", "Wikidata links: gap report, reconcile candidates, accept reviewed links"),
+    "enrich": ("kg.enrich", "fetch multilingual labels and facts for linked entities into a snapshot"),
+}
+
+EXIT_CODES_HELP = """exit codes:
+  0  success (or: the data conforms)
+  1  violations found
+  2  unreadable input or usage error
+  3  internal error"""
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ecokg", description="ECO-KG: build, check, query and serve the ECO knowledge graph.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", type=Path, help="project directory (default: this checkout)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text, epilog=EXIT_CODES_HELP,
+                                        formatter_class=argparse.RawDescriptionHelpFormatter)
+        command_parser.set_defaults(module_name=module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue  # a command whose module is absent is listed but reports itself unavailable
+        configure = getattr(module, "configure_parser", None)
+        if configure is not None:
+            configure(command_parser, name)
+    return parser
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "root", None):
+        root = args.root.resolve()
+        overrides.update(root=root, seeds_dir=root / "seeds", ontology_dir=root / "ontology",
+                         queries_dir=root / "queries", build_dir=root / "build")
+    for name in ("host", "port", "store", "query_timeout", "row_limit", "update_token"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    if getattr(args, "service_allowlist", None) is not None:
+        overrides["service_allowlist"] = tuple(args.service_allowlist)
+    if getattr(args, "enable_update", False):
+        overrides["update_enabled"] = True
+    return Settings.from_env(**overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        module = importlib.import_module(args.module_name)
+        settings = settings_for(args)
+        return int(module.command(args, settings) or EXIT_OK)
+    except EcoKGError as error:
+        print(f"ecokg {args.command}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # an internal error: say so plainly, keep the trace for debugging
+        if os.environ.get("ECOKG_DEBUG"):
+            traceback.print_exc()
+        print(f"ecokg {args.command}: internal error: {type(error).__name__}: {error}\n"
+              "  this is a bug in ecokg, not in your input; run with ECOKG_DEBUG=1 for the trace",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def entry_point() -> None:
+    sys.exit(main())

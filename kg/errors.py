@@ -1,0 +1,81 @@
+"""The error types the library raises for bad input, and the exit codes the CLI maps them to.
+
+Each error carries what a person needs to act: the file, the line and column when known, the
+offending term, and what was expected. The CLI prints `str(error)`; it never shows a traceback
+for these.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+#: exit codes shared by every command (documented in the README)
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+class EcoKGError(Exception):
+    """Base class: a problem a person can fix."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, message: str, *, file: str | Path | None = None, line: int | None = None,
+                 column: int | None = None, term: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.column = column
+        self.term = term
+        self.hint = hint
+
+    def location(self) -> str:
+        if not self.file:
+            return ""
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def __str__(self) -> str:
+        parts = []
+        loc = self.location()
+        parts.append(f"{loc}: {self.message}" if loc else self.message)
+        if self.term:
+            parts.append(f"  term: {self.term}")
+        if self.hint:
+            parts.append(f"  fix: {self.hint}")
+        return "\n".join(parts)
+
+
+class SeedParseError(EcoKGError):
+    """A seed, ontology or query file that cannot be parsed."""
+
+
+class EvidenceError(EcoKGError):
+    """A quote that is not in its source, occurs more than once, or a source that does not match its digest."""
+
+
+class BuildError(EcoKGError):
+    """The seeds are readable but do not make a dataset (missing source, unknown source file …)."""
+
+
+class QueryError(EcoKGError):
+    """A named query that does not exist, or a query that does not parse."""
+
+
+class ValidationFailure(EcoKGError):
+    """Data that parses but breaks a rule (SHACL, OWL, evidence)."""
+
+    exit_code = EXIT_VIOLATIONS
+
+
+class LinkError(EcoKGError):
+    """A Wikidata link that is malformed, unconfirmed or cannot be fetched."""
+
+
+class StoreError(EcoKGError):
+    """A store backend that cannot be opened or answer."""

@@ -1,0 +1,147 @@
+"""Named queries and running SPARQL against the built dataset.
+
+Owns finding a query by name in `queries/` (or by file path), reading its header comment (title,
+the question in words), running it in process, and printing results as a table, CSV or JSON.
+It does not serve HTTP (`server`) and does not choose a store backend for the server (`kg.store`).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.query import Result
+
+from .errors import QueryError
+from .namespaces import PREFIXES
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path
+    title: str
+    question: str
+    text: str
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """Title and question from the leading ``#`` comment lines (``# title: …``, ``# question: …``)."""
+    title = question = ""
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        match = re.match(r"#\s*(title|question)\s*:\s*(.*)", line, re.I)
+        if match:
+            if match.group(1).lower() == "title":
+                title = match.group(2).strip()
+            else:
+                question = match.group(2).strip()
+        elif question and line.startswith("#   "):
+            question += " " + line[1:].strip()
+    return title, question
+
+
+def named_queries(settings: Settings | None = None) -> list[NamedQuery]:
+    settings = settings or Settings()
+    found = []
+    for path in sorted(settings.queries_dir.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        title, question = parse_header(text)
+        found.append(NamedQuery(path.stem, path, title or path.stem, question, text))
+    return found
+
+
+def find_query(name_or_file: str, settings: Settings | None = None) -> NamedQuery:
+    settings = settings or Settings()
+    path = Path(name_or_file)
+    if path.suffix == ".rq" and path.is_file() or (path.is_file() and name_or_file not in {q.name for q in named_queries(settings)}):
+        text = path.read_text(encoding="utf-8")
+        title, question = parse_header(text)
+        return NamedQuery(path.stem, path, title or path.stem, question, text)
+    for query in named_queries(settings):
+        if query.name == name_or_file:
+            return query
+    names = ", ".join(q.name for q in named_queries(settings))
+    raise QueryError(f"no named query or file {name_or_file!r}", term=name_or_file,
+                     hint=f"use one of: {names}, or a path to a .rq file")
+
+
+def run_query(dataset: Dataset, text: str, *, source: str = "<query>") -> Result:
+    """Run a SPARQL query over the union of the dataset, with the project's prefixes pre-bound."""
+    try:
+        return dataset.query(text, initNs=PREFIXES)
+    except Exception as exc:  # the parser raises pyparsing and rdflib errors alike
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        match = re.search(r"line:(\d+), col:(\d+)", str(exc))
+        raise QueryError(f"query does not run: {message}", file=source,
+                         line=int(match.group(1)) if match else None,
+                         column=int(match.group(2)) if match else None) from None
+
+
+def term_text(term, compact: bool = True) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        if compact:
+            for prefix, namespace in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+                if str(term).startswith(namespace) and re.fullmatch(r"[\w\-.]*", str(term)[len(namespace):]):
+                    return f"{prefix}:{str(term)[len(namespace):]}"
+        return str(term)
+    if isinstance(term, BNode):
+        return "_:" + str(term)
+    if isinstance(term, Literal):
+        return str(term)
+    return str(term)
+
+
+def result_rows(result: Result) -> tuple[list[str], list[list]]:
+    if result.type == "ASK":
+        return ["ask"], [[Literal(bool(result.askAnswer))]]
+    if result.type in {"CONSTRUCT", "DESCRIBE"}:
+        return ["subject", "predicate", "object"], [list(t) for t in result.graph]
+    variables = [str(v) for v in result.vars]
+    return variables, [[row[v] for v in result.vars] for row in result]
+
+
+def format_result(result: Result, fmt: str = "table") -> str:
+    """Format a result as an aligned text table, CSV, or SPARQL JSON."""
+    if fmt == "json":
+        if result.type in {"CONSTRUCT", "DESCRIBE"}:
+            return result.graph.serialize(format="json-ld")
+        return result.serialize(format="json").decode("utf-8")
+    header, rows = result_rows(result)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([term_text(t, compact=False) for t in row])
+        return buffer.getvalue()
+    cells = [[term_text(t) for t in row] for row in rows]
+    widths = [min(60, max([len(h)] + [len(r[i]) for r in cells])) for i, h in enumerate(header)]
+
+    def fit(value: str, width: int) -> str:
+        value = value.replace("\n", " ")
+        return value if len(value) <= width else value[: width - 1] + "…"
+
+    lines = [" | ".join(h.ljust(w) for h, w in zip(header, widths)),
+             "-+-".join("-" * w for w in widths)]
+    lines += [" | ".join(fit(c, w).ljust(w) for c, w in zip(row, widths)) for row in cells]
+    lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def to_json_rows(result: Result) -> list[dict]:
+    header, rows = result_rows(result)
+    return [{h: (str(v) if v is not None else None) for h, v in zip(header, row)} for row in rows]
+
+
+__all__ = ["NamedQuery", "named_queries", "find_query", "run_query", "format_result", "to_json_rows"]

@@ -1,0 +1,75 @@
+"""Configuration, in one place.
+
+A small frozen settings object with documented defaults. Only the command line builds it from
+flags and the environment (`Settings.from_env`); everything below takes it as an argument.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Wikidata's public SPARQL endpoint: the one SERVICE target allowed by default.
+WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command or the server may be configured with.
+
+    Environment variables (read by the CLI only) are the upper-case field names prefixed
+    with ``ECOKG_``, e.g. ``ECOKG_PORT=8080``; lists are comma-separated.
+    """
+
+    root: Path = PROJECT_ROOT
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    ontology_dir: Path = PROJECT_ROOT / "ontology"
+    queries_dir: Path = PROJECT_ROOT / "queries"
+    build_dir: Path = PROJECT_ROOT / "build"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: embedded store backend: "oxigraph" (fast default) or "rdflib"
+    store: str = "oxigraph"
+    #: seconds a query may run before the server answers 503
+    query_timeout: float = 10.0
+    #: most result rows a SELECT returns through the endpoint
+    row_limit: int = 10_000
+    #: SERVICE targets the endpoint may forward to (exact IRIs)
+    service_allowlist: tuple[str, ...] = (WIKIDATA_SPARQL,)
+    #: seconds a SERVICE call may take
+    service_timeout: float = 20.0
+    #: SPARQL Update on the server: off unless a token is set and this is true
+    update_enabled: bool = False
+    update_token: str | None = None
+    #: the public base the graph's IRIs use; the server maps it onto its own address
+    public_base: str = "https://w3id.org/eco-kg/"
+    extra: dict = field(default_factory=dict)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
+        environ = os.environ if environ is None else environ
+        base = cls()
+        values: dict = {}
+        for name, current in base.__dict__.items():
+            raw = environ.get("ECOKG_" + name.upper())
+            if raw is None or name == "extra":
+                continue
+            if isinstance(current, bool):
+                values[name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+            elif isinstance(current, int):
+                values[name] = int(raw)
+            elif isinstance(current, float):
+                values[name] = float(raw)
+            elif isinstance(current, tuple):
+                values[name] = tuple(x.strip() for x in raw.split(",") if x.strip())
+            elif isinstance(current, Path):
+                values[name] = Path(raw)
+            else:
+                values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(base, **values)
