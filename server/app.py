@@ -1,0 +1,52 @@
+"""The Flask application factory and `run_server`.
+
+Owns assembling the app from its blueprints (`server.protocol`: the SPARQL 1.1 endpoint, service
+description, dataset description and dumps; `server.pages`: the query page and Linked Data pages),
+opening the store once, and the `ecokg serve` command. It calls `kg`; `kg` never calls it.
+"""
+from __future__ import annotations
+
+import argparse
+
+from flask import Flask
+
+from kg.settings import Settings
+
+
+def create_app(settings: Settings | None = None, store=None) -> Flask:
+    """Build the app. ``store`` (a `kg.store.Store`) is opened from the built dataset when not given."""
+    settings = settings or Settings()
+    app = Flask(__name__)
+    app.config["ECOKG_SETTINGS"] = settings
+    if store is None:
+        from kg.store import open_store
+        store = open_store(settings)
+    app.extensions["ecokg_store"] = store
+    from . import pages, protocol
+    app.register_blueprint(protocol.blueprint)
+    app.register_blueprint(pages.blueprint)
+    return app
+
+
+def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    parser.add_argument("--store", choices=["oxigraph", "rdflib"], help="embedded store (default oxigraph)")
+    parser.add_argument("--query-timeout", type=float, dest="query_timeout", help="seconds per query (default 10)")
+    parser.add_argument("--row-limit", type=int, dest="row_limit", help="most rows a SELECT returns (default 10000)")
+    parser.add_argument("--service-allowlist", nargs="*", dest="service_allowlist",
+                        help="SERVICE endpoints the server may call (default: Wikidata's)")
+    parser.add_argument("--enable-update", action="store_true", help="accept SPARQL Update with a token")
+    parser.add_argument("--update-token", dest="update_token", help="bearer token for SPARQL Update")
+
+
+def run_server(settings: Settings) -> None:
+    """Build if needed, open the store and serve until interrupted (the `ecokg serve` command)."""
+    app = create_app(settings)
+    print(f"ECO-KG serving on http://{settings.host}:{settings.port}/  (SPARQL: /sparql)", flush=True)
+    app.run(host=settings.host, port=settings.port, threaded=True, use_reloader=False)
+
+
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    run_server(settings)
+    return 0
