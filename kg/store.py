@@ -1,20 +1,67 @@
 """The store interface and its embedded backends.
 
 Owns one small interface (`Store`) that the server and the library query through, the embedded
-default (pyoxigraph, fast) and the rdflib backend, and `open_store` that picks one from `Settings`.
-Results come back as `QueryResult` holding rdflib terms, whatever the backend. It does not speak
-HTTP (`server.protocol`) and does not build the dataset (`kg.build`).
+default (pyoxigraph, fast) and the rdflib backend, `open_store` that picks one from `Settings`, and
+the query gate every backend shares: updates refused, FROM limited to local graphs, SERVICE only to
+allow-listed endpoints (answered by `ServiceClient`), per-query timeout and row limit. Results come
+back as `QueryResult` holding rdflib terms, whatever the backend. It does not speak HTTP
+(`server.protocol`) and does not build the dataset (`kg.build`).
 """
 from __future__ import annotations
 
+import concurrent.futures
+import ctypes
+import re
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Iterable, Protocol, Sequence
+from urllib.parse import urljoin
 
-from rdflib import Graph
+import rdflib.plugins.sparql
+from rdflib import BNode, Dataset, Graph, Literal
+from rdflib.namespace import XSD
 from rdflib.term import Node, URIRef
 
+from .errors import QueryError, StoreError
+from .namespaces import PREFIXES
 from .settings import Settings
 
+# rdflib may otherwise dereference FROM / FROM NAMED IRIs over the network.
+rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+
+#: worker threads evaluating queries; a query that overruns its timeout keeps its worker busy
+#: until the engine returns (pyoxigraph cannot be interrupted), so this also caps runaway queries
+QUERY_WORKERS = 8
+#: most bytes read from a SERVICE endpoint's answer
+SERVICE_MAX_BYTES = 32 * 1024 * 1024
+SERVICE_USER_AGENT = "eco-kg/1.0 (SPARQL 1.1 federated query; https://w3id.org/eco-kg/)"
+
+
+# --------------------------------------------------------------------------------------- errors
+
+class QuerySyntaxError(QueryError):
+    """A query the parser rejects; ``line`` and ``column`` say where (1-based) when known."""
+
+
+class ForbiddenQuery(QueryError):
+    """A well-formed request this endpoint will not run: an update, SERVICE to a non-allow-listed
+    endpoint or a variable, FROM/FROM NAMED or a dataset parameter naming no local graph."""
+
+
+class QueryTimeout(StoreError):
+    """The query ran past its time limit (or no worker was free before it)."""
+
+
+class ServiceFailure(StoreError):
+    """An allow-listed SERVICE endpoint failed or answered something unreadable (not SILENT)."""
+
+
+class ServiceTimeout(ServiceFailure):
+    """An allow-listed SERVICE endpoint did not answer in time (not SILENT)."""
+
+
+# --------------------------------------------------------------------------------------- results
 
 @dataclass
 class QueryResult:
@@ -23,7 +70,7 @@ class QueryResult:
     ``form`` is "SELECT", "ASK", "CONSTRUCT" or "DESCRIBE". For SELECT, ``variables`` names the
     columns and ``rows`` holds tuples of rdflib terms (None where unbound). For ASK, ``boolean``.
     For CONSTRUCT/DESCRIBE, ``graph`` is an rdflib Graph. ``truncated`` is true when the row
-    limit cut the answer.
+    limit cut the answer. ``row_limit`` is the limit that applied.
     """
 
     form: str
@@ -32,6 +79,7 @@ class QueryResult:
     boolean: bool | None = None
     graph: Graph | None = None
     truncated: bool = False
+    row_limit: int | None = None
 
 
 class Store(Protocol):
@@ -48,9 +96,700 @@ class Store(Protocol):
     def __len__(self) -> int: ...
 
 
+# --------------------------------------------------------------------------------------- query text
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
+  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:[\w.:%\-]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
+  | (?P<word>[^\W\d][\w]*)
+  | (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+
+
+def unescape_codepoints(text: str) -> str:
+    """Apply SPARQL's \\u and \\U escapes, which the grammar processes before parsing (SPARQL 1.1 §19.2)."""
+    if "\\u" not in text and "\\U" not in text:
+        return text
+    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    @property
+    def keyword(self) -> str:
+        return self.text.upper() if self.kind == "word" else ""
+
+
+def tokenize(text: str) -> list[Token]:
+    """The query's significant tokens (no whitespace or comments): enough to find keywords safely."""
+    return [Token(m.lastgroup, m.group(), m.start(), m.end())
+            for m in _TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment")]
+
+
+@dataclass
+class ServiceBlock:
+    """One SERVICE clause: its endpoint (None for a variable), where it sits in the text, its group."""
+
+    endpoint: str | None
+    term: str
+    silent: bool
+    start: int
+    end: int
+    group: str  # the text of the group graph pattern, braces included
+    nested: bool
+
+
+@dataclass
+class QueryShape:
+    """What the query gate needs to know about a query, found from its tokens."""
+
+    form: str | None  # SELECT / ASK / CONSTRUCT / DESCRIBE, or the update keyword, or None
+    prologue: str
+    base: str | None
+    prefixes: dict[str, str]
+    from_default: list[str]
+    from_named: list[str]
+    dataset_spans: list[tuple[int, int]]
+    services: list[ServiceBlock]
+
+    @property
+    def is_update(self) -> bool:
+        return self.form in UPDATE_KEYWORDS
+
+
+def _expand(token: Token, prefixes: dict[str, str], base: str | None) -> str | None:
+    if token.kind == "iri":
+        iri = token.text[1:-1]
+        return urljoin(base, iri) if base else iri
+    if token.kind == "pname":
+        prefix, _, local = token.text.partition(":")
+        namespace = prefixes.get(prefix)
+        return namespace + re.sub(r"\\(.)", r"\1", local) if namespace is not None else None
+    return None
+
+
+def analyse(text: str, *, base_iri: str | None = None, prefixes: dict[str, str] | None = None) -> QueryShape:
+    """Find the query form, the dataset clause and the SERVICE clauses of a query (or an update)."""
+    tokens = tokenize(text)
+    known = dict(prefixes or {})
+    base = base_iri
+    index = 0
+    prologue_end = 0
+    while index < len(tokens):
+        kw = tokens[index].keyword
+        if kw == "BASE" and index + 1 < len(tokens) and tokens[index + 1].kind == "iri":
+            base = _expand(tokens[index + 1], known, base)
+            prologue_end = tokens[index + 1].end
+            index += 2
+        elif (kw == "PREFIX" and index + 2 < len(tokens) and tokens[index + 1].kind == "pname"
+              and tokens[index + 2].kind == "iri"):
+            known[tokens[index + 1].text.rstrip(":")] = _expand(tokens[index + 2], known, base) or ""
+            prologue_end = tokens[index + 2].end
+            index += 3
+        else:
+            break
+    form = None
+    if index < len(tokens):
+        kw = tokens[index].keyword
+        if kw in QUERY_FORMS or kw in UPDATE_KEYWORDS:
+            form = kw
+    shape = QueryShape(form, text[:prologue_end], base, known, [], [], [], [])
+    depth = 0
+    # a stack of (depth at which a SERVICE group opened, its block) to find each group's end
+    open_services: list[tuple[int, int, Token, Token, bool]] = []
+    pending_service: tuple[int, Token, Token, bool] | None = None
+    i = index
+    while i < len(tokens):
+        token = tokens[i]
+        kw = token.keyword
+        if token.text == "{":
+            if pending_service is not None:
+                start, keyword_token, term, silent = pending_service
+                open_services.append((depth, start, keyword_token, term, silent))
+                pending_service = None
+                shape_group_start = token.start
+                open_services[-1] = open_services[-1] + (shape_group_start,)
+            depth += 1
+        elif token.text == "}":
+            depth -= 1
+            if open_services and open_services[-1][0] == depth:
+                _depth, start, _kw, term, silent, group_start = open_services.pop()
+                endpoint = None if term.kind == "var" else _expand(term, known, base)
+                shape.services.append(ServiceBlock(
+                    endpoint, term.text, silent, start, token.end, text[group_start:token.end],
+                    nested=bool(open_services)))
+        elif kw == "SERVICE":
+            j = i + 1
+            silent = j < len(tokens) and tokens[j].keyword == "SILENT"
+            if silent:
+                j += 1
+            if j < len(tokens) and tokens[j].kind in ("iri", "pname", "var"):
+                if tokens[j].kind == "pname" and _expand(tokens[j], known, base) is None:
+                    raise ForbiddenQuery(f"SERVICE {tokens[j].text}: the prefix is not declared",
+                                         term=tokens[j].text)
+                pending_service = (token.start, token, tokens[j], silent)
+                i = j
+            else:
+                raise QuerySyntaxError("SERVICE must be followed by an IRI or a variable and a group {…}",
+                                       **_where(text, token.start))
+        elif kw == "FROM" and depth == 0:
+            j = i + 1
+            named = j < len(tokens) and tokens[j].keyword == "NAMED"
+            if named:
+                j += 1
+            if j < len(tokens) and tokens[j].kind in ("iri", "pname"):
+                iri = _expand(tokens[j], known, base)
+                if iri is None:
+                    raise QuerySyntaxError(f"FROM {tokens[j].text}: the prefix is not declared",
+                                           term=tokens[j].text, **_where(text, tokens[j].start))
+                (shape.from_named if named else shape.from_default).append(iri)
+                shape.dataset_spans.append((token.start, tokens[j].end))
+                i = j
+        i += 1
+    shape.services.sort(key=lambda block: block.start)
+    return shape
+
+
+def _where(text: str, offset: int) -> dict:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return {"line": line, "column": column}
+
+
+def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """Replace spans by spaces (newlines kept) so the parser's line and column numbers still hold."""
+    chars = list(text)
+    for start, end in spans:
+        for k in range(start, end):
+            if chars[k] not in "\r\n":
+                chars[k] = " "
+    return "".join(chars)
+
+
+_SYNTAX_POSITION = [re.compile(r"error at (\d+):(\d+)"), re.compile(r"line:(\d+), col:(\d+)")]
+
+
+def syntax_error(exc: Exception) -> QuerySyntaxError:
+    """A `QuerySyntaxError` with the parser's own message and its line and column."""
+    raw = str(exc).strip() or type(exc).__name__
+    line = column = None
+    lineno = getattr(exc, "lineno", None)
+    if isinstance(lineno, int) and isinstance(getattr(exc, "col", None), int):
+        line, column = lineno, exc.col
+    else:
+        for pattern in _SYNTAX_POSITION:
+            match = pattern.search(raw)
+            if match:
+                line, column = int(match.group(1)), int(match.group(2))
+                break
+    message = re.sub(r"^error at \d+:\d+:\s*", "", raw.splitlines()[0])
+    where = f" at line {line}, column {column}" if line is not None else ""
+    return QuerySyntaxError(f"malformed query{where}: {message}", line=line, column=column)
+
+
+# --------------------------------------------------------------------------------------- SERVICE
+
+def _sparql_term(term) -> str:
+    if isinstance(term, BNode):
+        # VALUES cannot hold blank nodes: a remote blank node becomes a fresh IRI, stable in one answer
+        return f"<urn:eco-kg:service-bnode:{term}>"
+    return term.n3()
+
+
+class ServiceClient:
+    """Answers SERVICE clauses by sending their group to an allow-listed SPARQL endpoint.
+
+    Only exact IRIs in ``allowlist`` are called; redirects are not followed (an allowed endpoint
+    must not lead the server elsewhere); answers are read as SPARQL JSON results, capped in size.
+    """
+
+    def __init__(self, allowlist: Iterable[str], timeout: float, *, session=None):
+        self.allowlist = tuple(allowlist)
+        self.timeout = timeout
+        self._session = session
+
+    def check(self, block: ServiceBlock) -> None:
+        if block.endpoint is None:
+            raise ForbiddenQuery(f"SERVICE {block.term}: a variable SERVICE endpoint is not allowed; "
+                                 "name one of the allow-listed endpoints", term=block.term,
+                                 hint=self._allowed_hint())
+        if block.endpoint not in self.allowlist:
+            raise ForbiddenQuery(f"SERVICE <{block.endpoint}> is not an allowed endpoint", term=block.endpoint,
+                                 hint=self._allowed_hint())
+
+    def _allowed_hint(self) -> str:
+        if not self.allowlist:
+            return "this server allows no SERVICE endpoints (setting service_allowlist)"
+        return "allowed: " + ", ".join(self.allowlist) + " (setting service_allowlist)"
+
+    def select(self, endpoint: str, query: str, *, timeout: float) -> tuple[list[str], list[dict]]:
+        """Run ``query`` at ``endpoint``; (variables, bindings as {var: rdflib term})."""
+        import requests
+
+        session = self._session or requests
+        try:
+            response = session.post(
+                endpoint, data={"query": query}, timeout=max(0.1, timeout), allow_redirects=False, stream=True,
+                headers={"Accept": "application/sparql-results+json", "User-Agent": SERVICE_USER_AGENT})
+        except requests.Timeout:
+            raise ServiceTimeout(f"SERVICE <{endpoint}> did not answer within {timeout:.1f} s") from None
+        except requests.RequestException as exc:
+            raise ServiceFailure(f"SERVICE <{endpoint}> could not be reached: {type(exc).__name__}") from None
+        with response:
+            if response.status_code != 200:
+                detail = response.text[:300].strip()
+                raise ServiceFailure(f"SERVICE <{endpoint}> answered HTTP {response.status_code}"
+                                     + (f": {detail}" if detail else ""))
+            body = bytearray()
+            try:
+                for chunk in response.iter_content(65536):
+                    body += chunk
+                    if len(body) > SERVICE_MAX_BYTES:
+                        raise ServiceFailure(f"SERVICE <{endpoint}> answered more than {SERVICE_MAX_BYTES} bytes")
+            except requests.Timeout:
+                raise ServiceTimeout(f"SERVICE <{endpoint}> did not answer within {timeout:.1f} s") from None
+            except requests.RequestException as exc:
+                raise ServiceFailure(f"SERVICE <{endpoint}> broke off: {type(exc).__name__}") from None
+        return parse_json_results(bytes(body), source=f"SERVICE <{endpoint}>")
+
+    def substitute(self, text: str, shape: QueryShape, *, deadline: float) -> str:
+        """The query with every outermost SERVICE clause replaced by the endpoint's answer as VALUES."""
+        pieces = []
+        last = 0
+        for block in shape.services:
+            if block.nested:
+                continue  # sent along inside its enclosing SERVICE; the remote endpoint answers it
+            inner = f"{shape.prologue}\nSELECT * WHERE {block.group}"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise QueryTimeout("the query ran out of time while calling SERVICE endpoints")
+            try:
+                variables, bindings = self.select(block.endpoint, inner, timeout=min(self.timeout, remaining))
+                replacement = values_block(variables, bindings)
+            except ServiceFailure:
+                if not block.silent:
+                    raise
+                replacement = "{}"  # SERVICE SILENT: one empty solution, as if the call had succeeded
+            pieces.append(text[last:block.start])
+            pieces.append(replacement)
+            last = block.end
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+
+def values_block(variables: list[str], bindings: list[dict]) -> str:
+    """Solutions as a SPARQL group ``{ VALUES (...) {...} }``, on one line so later positions keep their line."""
+    if not variables:
+        return "{}" if bindings else "{ FILTER(false) }"
+    head = " ".join("?" + v for v in variables)
+    rows = " ".join("(" + " ".join(_sparql_term(b[v]) if v in b else "UNDEF" for v in variables) + ")"
+                    for b in bindings)
+    return f"{{ VALUES ({head}) {{ {rows} }} }}"
+
+
+def json_term(value: dict):
+    kind = value.get("type")
+    text = value.get("value", "")
+    if kind == "uri":
+        return URIRef(text)
+    if kind == "bnode":
+        return BNode(text)
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in value:
+            return Literal(text, lang=value["xml:lang"])
+        datatype = value.get("datatype")
+        if datatype and datatype != str(XSD.string):
+            return Literal(text, datatype=URIRef(datatype), normalize=False)
+        return Literal(text)
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+def parse_json_results(body: bytes, *, source: str) -> tuple[list[str], list[dict]]:
+    import json
+
+    try:
+        data = json.loads(body)
+        variables = list(data["head"].get("vars", []))
+        bindings = [{k: json_term(v) for k, v in row.items()} for row in data["results"]["bindings"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ServiceFailure(f"{source} answered something that is not SPARQL JSON results ({exc})") from None
+    return variables, bindings
+
+
+# --------------------------------------------------------------------------------------- backends
+
+class _Cancelled(BaseException):
+    """Raised inside a worker to stop an rdflib evaluation that ran past its time limit."""
+
+
+class _BaseStore:
+    """The query gate and time limit shared by both backends; subclasses evaluate."""
+
+    name = "base"
+    interruptible = False
+
+    def __init__(self, settings: Settings, *, service_client: ServiceClient | None = None):
+        self.settings = settings
+        self.default_base = settings.public_base
+        self.service_client = service_client or ServiceClient(settings.service_allowlist, settings.service_timeout)
+        self._executor = concurrent.futures.ThreadPoolExecutor(QUERY_WORKERS, thread_name_prefix=f"{self.name}-query")
+
+    # subclasses
+    def _evaluate(self, text: str, form: str, *, default_graphs: list[str] | None, named_graphs: list[str] | None,
+                  base: str | None, row_limit: int, cancelled: threading.Event) -> QueryResult:
+        raise NotImplementedError
+
+    def _check_syntax(self, text: str, base: str | None) -> None:
+        """Raise `QuerySyntaxError` if ``text`` does not parse (used before SERVICE endpoints are called)."""
+
+    def graph_names(self) -> list[URIRef]:
+        raise NotImplementedError
+
+    def query(self, sparql: str, *, default_graph_uris: Sequence[str] = (),
+              named_graph_uris: Sequence[str] = (), base_iri: str | None = None,
+              timeout: float | None = None, row_limit: int | None = None) -> QueryResult:
+        timeout = self.settings.query_timeout if timeout is None else timeout
+        row_limit = self.settings.row_limit if row_limit is None else row_limit
+        deadline = time.monotonic() + timeout
+        base = base_iri or self.default_base
+        text = unescape_codepoints(sparql)
+        shape = analyse(text, base_iri=base, prefixes=PREFIXES)
+        if shape.is_update:
+            raise ForbiddenQuery(f"{shape.form} is a SPARQL Update operation; the query service does not accept "
+                                 "updates", hint="send updates to the update endpoint, when it is enabled")
+        if shape.form is None:
+            self._check_syntax(text, base)  # the parser's own message says what is wrong
+            raise QuerySyntaxError("malformed query: expected SELECT, ASK, CONSTRUCT or DESCRIBE",
+                                   **_where(text, len(shape.prologue)))
+        for block in shape.services:
+            self.service_client.check(block)
+        default_graphs, named_graphs = self._dataset(shape, default_graph_uris, named_graph_uris, base)
+        text = _blank(text, shape.dataset_spans)  # the dataset is passed to the engine explicitly
+        if shape.services:
+            # a malformed query is reported before any endpoint is called
+            self._check_syntax(_neutralise_services(text, shape), base)
+            text = self.service_client.substitute(text, shape, deadline=deadline)
+        return self._run(text, shape.form, default_graphs, named_graphs, base, row_limit, deadline, timeout)
+
+    def _dataset(self, shape: QueryShape, default_uris: Sequence[str], named_uris: Sequence[str],
+                 base: str) -> tuple[list[str] | None, list[str] | None]:
+        """The RDF dataset of the query: protocol parameters override the query's FROM clauses."""
+        if default_uris or named_uris:
+            default_graphs, named_graphs = list(default_uris), list(named_uris)
+            origin = "default-graph-uri / named-graph-uri"
+        elif shape.from_default or shape.from_named:
+            default_graphs, named_graphs = shape.from_default, shape.from_named
+            origin = "FROM / FROM NAMED"
+        else:
+            return None, None  # union default graph, every named graph
+        local = {str(g) for g in self.graph_names()}
+        for iri in [*default_graphs, *named_graphs]:
+            if iri not in local:
+                raise ForbiddenQuery(f"{origin} <{iri}> names no graph of this dataset; the service never "
+                                     "fetches graphs from the web", term=iri,
+                                     hint="local graphs: " + ", ".join(sorted(local)))
+        return default_graphs, named_graphs
+
+    def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
+        cancelled = threading.Event()
+        state = {"thread": None, "done": False}
+        lock = threading.Lock()
+
+        def work():
+            with lock:
+                if cancelled.is_set():
+                    return None
+                state["thread"] = threading.get_ident()
+            try:
+                return self._evaluate(text, form, default_graphs=default_graphs, named_graphs=named_graphs,
+                                      base=base, row_limit=row_limit, cancelled=cancelled)
+            finally:
+                with lock:
+                    state["done"] = True
+
+        future = self._executor.submit(work)
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except concurrent.futures.TimeoutError:
+            with lock:
+                cancelled.set()
+                future.cancel()
+                if self.interruptible and state["thread"] is not None and not state["done"]:
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(state["thread"]),
+                                                               ctypes.py_object(_Cancelled))
+            raise QueryTimeout(f"the query did not finish within {timeout:g} s",
+                               hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
+
+
+def _neutralise_services(text: str, shape: QueryShape) -> str:
+    """The query with each outermost SERVICE clause replaced by an empty group of the same length."""
+    chars = list(text)
+    for block in shape.services:
+        if block.nested:
+            continue
+        for k in range(block.start, block.end):
+            if chars[k] not in "\r\n":
+                chars[k] = " "
+        chars[block.start] = "{"
+        chars[block.start + 1] = "}"
+    return "".join(chars)
+
+
+def _result_graph() -> Graph:
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+
+class OxigraphStore(_BaseStore):
+    """pyoxigraph's in-memory store: named graphs kept, queries see their union as the default graph."""
+
+    name = "oxigraph"
+
+    def __init__(self, settings: Settings, *, nquads_path=None, dataset: Dataset | None = None,
+                 service_client: ServiceClient | None = None):
+        import pyoxigraph as ox
+
+        self._ox = ox
+        super().__init__(settings, service_client=service_client)
+        self._store = ox.Store()
+        if nquads_path is not None:
+            self._store.bulk_load(path=str(nquads_path), format=ox.RdfFormat.N_QUADS)
+        elif dataset is not None:
+            self._store.bulk_load(input=dataset.serialize(format="nquads").encode("utf-8"),
+                                  format=ox.RdfFormat.N_QUADS)
+        self._terms: dict = {}
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def graph_names(self) -> list[URIRef]:
+        return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, self._ox.NamedNode))
+
+    def _term(self, term):
+        ox = self._ox
+        if term is None:
+            return None
+        if isinstance(term, ox.NamedNode):
+            cached = self._terms.get(term.value)
+            if cached is None:
+                if len(self._terms) > 100_000:
+                    self._terms.clear()
+                cached = self._terms[term.value] = URIRef(term.value)
+            return cached
+        if isinstance(term, ox.Literal):
+            if term.language:
+                return Literal(term.value, lang=term.language)
+            datatype = term.datatype.value
+            if datatype == _XSD_STRING:
+                return Literal(term.value)
+            return Literal(term.value, datatype=URIRef(datatype), normalize=False)
+        if isinstance(term, ox.BlankNode):
+            return BNode(term.value)
+        return Literal(str(term))  # an RDF-star quoted triple, shown as text
+
+    def _options(self, default_graphs, named_graphs, base) -> dict:
+        ox = self._ox
+        options = {"base_iri": base, "prefixes": PREFIXES}
+        if default_graphs is None:
+            options["use_default_graph_as_union"] = True
+        else:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs] or [ox.DefaultGraph()]
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        return options
+
+    def _check_syntax(self, text: str, base: str | None) -> None:
+        try:
+            result = self._ox.Store().query(text, base_iri=base, prefixes=PREFIXES)
+            if not isinstance(result, bool):
+                for _ in result:
+                    break
+        except SyntaxError as exc:
+            raise syntax_error(exc) from None
+        except OSError:
+            pass
+
+    def _evaluate(self, text, form, *, default_graphs, named_graphs, base, row_limit, cancelled) -> QueryResult:
+        ox = self._ox
+        try:
+            answer = self._store.query(text, **self._options(default_graphs, named_graphs, base))
+            if isinstance(answer, ox.QueryBoolean) or isinstance(answer, bool):
+                return QueryResult("ASK", boolean=bool(answer), row_limit=row_limit)
+            if isinstance(answer, ox.QuerySolutions):
+                variables = [v.value for v in answer.variables]
+                rows = []
+                truncated = False
+                term = self._term
+                for solution in answer:
+                    if len(rows) >= row_limit:
+                        truncated = True
+                        break
+                    if cancelled.is_set():
+                        return QueryResult("SELECT", variables)
+                    rows.append(tuple(term(value) for value in solution))
+                return QueryResult("SELECT", variables, rows, truncated=truncated, row_limit=row_limit)
+            graph = _result_graph()
+            count = 0
+            truncated = False
+            term = self._term
+            for triple in answer:
+                if count >= row_limit:
+                    truncated = True
+                    break
+                if cancelled.is_set():
+                    break
+                graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
+                count += 1
+            return QueryResult(form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT", graph=graph,
+                               truncated=truncated, row_limit=row_limit)
+        except SyntaxError as exc:
+            raise syntax_error(exc) from None
+        except OSError as exc:
+            raise StoreError(f"the query could not be evaluated: {exc}") from None
+
+
+_XSD_STRING = str(XSD.string)
+
+
+class RdflibStore(_BaseStore):
+    """rdflib's own SPARQL engine over a `Dataset` with a union default graph. Slower; a reference."""
+
+    name = "rdflib"
+    interruptible = True
+
+    def __init__(self, settings: Settings, dataset: Dataset, *, service_client: ServiceClient | None = None):
+        super().__init__(settings, service_client=service_client)
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return sum(len(g) for g in self.dataset.graphs() if g.identifier != _RDFLIB_DEFAULT) + len(
+            self.dataset.default_graph)
+
+    def graph_names(self) -> list[URIRef]:
+        return sorted(URIRef(g.identifier) for g in self.dataset.graphs()
+                      if isinstance(g.identifier, URIRef) and g.identifier != _RDFLIB_DEFAULT and len(g))
+
+    def _parse(self, text: str, base: str | None):
+        from rdflib.plugins.sparql.algebra import translateQuery
+        from rdflib.plugins.sparql.parser import parseQuery
+
+        try:
+            return translateQuery(parseQuery(text), base=base, initNs=PREFIXES)
+        except Exception as exc:  # pyparsing's ParseException, or rdflib's plain Exception for an unknown prefix
+            raise syntax_error(exc) from None
+
+    def _check_syntax(self, text: str, base: str | None) -> None:
+        self._parse(text, base)
+
+    def _view(self, default_graphs: list[str], named_graphs: list[str]) -> Dataset:
+        """A dataset holding copies of just the chosen graphs: FROM / FROM NAMED without fetching anything."""
+        view = Dataset(default_union=False)
+        for iri in default_graphs:
+            for triple in self.dataset.graph(URIRef(iri)):
+                view.default_graph.add(triple)
+        for iri in named_graphs:
+            target = view.graph(URIRef(iri))
+            for triple in self.dataset.graph(URIRef(iri)):
+                target.add(triple)
+        return view
+
+    def _evaluate(self, text, form, *, default_graphs, named_graphs, base, row_limit, cancelled) -> QueryResult:
+        from rdflib.plugins.sparql.evaluate import evalQuery
+        from rdflib.plugins.sparql.processor import SPARQLResult
+
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # also if someone switched it back on meanwhile
+        query = self._parse(text, base)
+        if getattr(query.algebra, "datasetClause", None):
+            query.algebra.datasetClause = None  # the dataset is given explicitly below; never loaded
+        target = self.dataset if default_graphs is None else self._view(default_graphs, named_graphs)
+        try:
+            result = SPARQLResult(evalQuery(target, query, {}, base))
+            if result.type == "ASK":
+                return QueryResult("ASK", boolean=bool(result.askAnswer), row_limit=row_limit)
+            if result.type == "SELECT":
+                variables = [str(v) for v in result.vars]
+                rows = []
+                truncated = False
+                for row in result:
+                    if len(rows) >= row_limit:
+                        truncated = True
+                        break
+                    rows.append(tuple(row))
+                return QueryResult("SELECT", variables, rows, truncated=truncated, row_limit=row_limit)
+            graph = _result_graph()
+            count = 0
+            truncated = False
+            for triple in result.graph:
+                if count >= row_limit:
+                    truncated = True
+                    break
+                graph.add(triple)
+                count += 1
+            return QueryResult(result.type, graph=graph, truncated=truncated, row_limit=row_limit)
+        except _Cancelled:
+            return QueryResult(form or "SELECT")
+        except QueryError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"the query could not be evaluated: {type(exc).__name__}: {exc}") from None
+
+
+_RDFLIB_DEFAULT = URIRef("urn:x-rdflib:default")
+
+
+# --------------------------------------------------------------------------------------- opening
+
+def _fresh_nquads(settings: Settings):
+    """The N-Quads dump when it is up to date with the inputs; else build first (like `load_dataset`)."""
+    from .build import build, inputs_fingerprint
+
+    nq = settings.build_dir / "eco-kg.nq"
+    fingerprint = settings.build_dir / "fingerprint"
+    fresh = (nq.exists() and fingerprint.exists()
+             and fingerprint.read_text(encoding="utf-8") == inputs_fingerprint(settings))
+    if not fresh:
+        build(settings)
+    return nq
+
+
 def open_store(settings: Settings, dataset=None) -> Store:
-    """Open the configured backend, loaded with the built dataset (built first if needed)."""
-    raise NotImplementedError("store backends are provided by kg.store implementations")
+    """Open the configured backend, loaded with the built dataset (built first if needed).
+
+    ``settings.store`` chooses: "oxigraph" (default) or "rdflib". With ``dataset`` (an rdflib
+    Dataset) that dataset is served instead of the dump in ``settings.build_dir``.
+    """
+    try:
+        if settings.store == "oxigraph":
+            if dataset is not None:
+                return OxigraphStore(settings, dataset=dataset)
+            return OxigraphStore(settings, nquads_path=_fresh_nquads(settings))
+        if settings.store == "rdflib":
+            if dataset is None:
+                from .build import load_dataset
+
+                dataset = load_dataset(settings)
+            return RdflibStore(settings, dataset)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise StoreError(f"the {settings.store} store could not be loaded: {exc}",
+                         file=settings.build_dir / "eco-kg.nq") from None
+    raise StoreError(f"unknown store backend {settings.store!r}", term=settings.store,
+                     hint="use oxigraph or rdflib (setting store, ECOKG_STORE, --store)")
 
 
-__all__ = ["QueryResult", "Store", "open_store"]
+__all__ = ["QueryResult", "Store", "open_store", "OxigraphStore", "RdflibStore", "ServiceClient",
+           "QuerySyntaxError", "ForbiddenQuery", "QueryTimeout", "ServiceFailure", "ServiceTimeout",
+           "analyse", "unescape_codepoints"]
