@@ -38,6 +38,10 @@ class Settings:
     row_limit: int = 10_000
     #: SERVICE targets the endpoint may forward to (exact IRIs)
     service_allowlist: tuple[str, ...] = (WIKIDATA_SPARQL,)
+    #: where an allow-listed SERVICE IRI is actually called, as "IRI=URL" entries (split at the
+    #: first "="), e.g. Wikidata's IRI pointed at a mirror; the allow-list is checked against the IRI
+    #: written in the query, and an IRI without an entry is called as it is
+    service_endpoint_map: tuple[str, ...] = ()
     #: seconds a SERVICE call may take
     service_timeout: float = 20.0
     #: SPARQL Update on the server: off unless a token is set and this is true

@@ -316,10 +316,13 @@ class ServiceClient:
     must not lead the server elsewhere); answers are read as SPARQL JSON results, capped in size.
     """
 
-    def __init__(self, allowlist: Iterable[str], timeout: float, *, session=None):
+    def __init__(self, allowlist: Iterable[str], timeout: float, *, session=None,
+                 endpoint_map: Iterable[str] = ()):
         self.allowlist = tuple(allowlist)
         self.timeout = timeout
         self._session = session
+        #: SERVICE IRI -> URL actually called (setting service_endpoint_map, "IRI=URL" entries)
+        self.endpoint_map = dict(entry.split("=", 1) for entry in endpoint_map if "=" in entry)
 
     def check(self, block: ServiceBlock) -> None:
         if block.endpoint is None:
@@ -377,7 +380,8 @@ class ServiceClient:
             if remaining <= 0:
                 raise QueryTimeout("the query ran out of time while calling SERVICE endpoints")
             try:
-                variables, bindings = self.select(block.endpoint, inner, timeout=min(self.timeout, remaining))
+                url = self.endpoint_map.get(block.endpoint, block.endpoint)
+                variables, bindings = self.select(url, inner, timeout=min(self.timeout, remaining))
                 replacement = values_block(variables, bindings)
             except ServiceFailure:
                 if not block.silent:
@@ -444,7 +448,8 @@ class _BaseStore:
     def __init__(self, settings: Settings, *, service_client: ServiceClient | None = None):
         self.settings = settings
         self.default_base = settings.public_base
-        self.service_client = service_client or ServiceClient(settings.service_allowlist, settings.service_timeout)
+        self.service_client = service_client or ServiceClient(settings.service_allowlist, settings.service_timeout,
+                                                              endpoint_map=settings.service_endpoint_map)
         self._executor = concurrent.futures.ThreadPoolExecutor(QUERY_WORKERS, thread_name_prefix=f"{self.name}-query")
 
     # subclasses
