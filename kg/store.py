@@ -296,6 +296,8 @@ def syntax_error(exc: Exception) -> QuerySyntaxError:
                 line, column = int(match.group(1)), int(match.group(2))
                 break
     message = re.sub(r"^error at \d+:\d+:\s*", "", raw.splitlines()[0])
+    if len(message) > 240:  # pyoxigraph lists every token it could have accepted
+        message = message[:240].rstrip() + " …"
     where = f" at line {line}, column {column}" if line is not None else ""
     return QuerySyntaxError(f"malformed query{where}: {message}", line=line, column=column)
 

@@ -1,0 +1,348 @@
+"""The SPARQL 1.1 Protocol query service, its Service Description, the VoID description and the dumps.
+
+Owns `/sparql` (query by GET, form POST and direct POST; dataset parameters; content negotiation;
+errors as text/plain with the right status; CORS), the Service Description at `/sparql` without a
+query, `/.well-known/void` and `/download/<file>`. It is read-only: SPARQL Update is refused here; an
+update service belongs on its own route (`POST /update`, in its own module) and can reuse
+`read_operation` and `text_response`. It does not render HTML (`server.pages`) or evaluate queries
+(`kg.store`).
+"""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, current_app, request, send_file
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, VOID, XSD
+from werkzeug.exceptions import HTTPException
+
+from kg.build import DUMPS
+from kg.errors import EcoKGError, QueryError, StoreError
+from kg.namespaces import METADATA_GRAPH, PREFIXES, SD
+from kg.settings import Settings
+from kg.store import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, ServiceFailure, ServiceTimeout, Store,
+                      analyse, unescape_codepoints)
+
+from . import formats
+
+blueprint = Blueprint("protocol", __name__)
+
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+FORM_TYPE = "application/x-www-form-urlencoded"
+#: methods /sparql answers; anything else gets 405 with this list in Allow
+ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+#: largest request body accepted (a query, not a data upload)
+MAX_BODY_BYTES = 1024 * 1024
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
+
+
+class ProtocolError(Exception):
+    """A request the service answers with ``status`` and a plain-text explanation."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def text_response(status: int, message: str, headers: dict | None = None) -> Response:
+    body = message if message.endswith("\n") else message + "\n"
+    response = Response(body, status=status, mimetype="text/plain")
+    response.headers.update(headers or {})
+    return response
+
+
+def settings() -> Settings:
+    return current_app.config["ECOKG_SETTINGS"]
+
+
+def store() -> Store:
+    return current_app.extensions["ecokg_store"]
+
+
+# --------------------------------------------------------------------------------------- errors
+
+#: library errors -> HTTP status (first match wins: subclasses before their bases)
+ERROR_STATUS: list[tuple[type, int]] = [
+    (QuerySyntaxError, 400),
+    (ForbiddenQuery, 400),
+    (QueryTimeout, 503),
+    (ServiceTimeout, 504),
+    (ServiceFailure, 502),
+    (QueryError, 400),
+    (StoreError, 500),
+    (EcoKGError, 400),
+]
+
+
+def status_for(error: EcoKGError) -> int:
+    return next(status for kind, status in ERROR_STATUS if isinstance(error, kind))
+
+
+@blueprint.errorhandler(ProtocolError)
+def _protocol_error(error: ProtocolError):
+    return text_response(error.status, error.message, error.headers)
+
+
+@blueprint.errorhandler(EcoKGError)
+def _library_error(error: EcoKGError):
+    status = status_for(error)
+    headers = {"Retry-After": "5"} if status == 503 else {}
+    return text_response(status, str(error), headers)
+
+
+@blueprint.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    return text_response(error.code or 500, f"{error.code} {error.name}: {error.description}")
+
+
+@blueprint.errorhandler(Exception)
+def _internal_error(error: Exception):
+    current_app.logger.exception("internal error answering %s", request.path)
+    return text_response(500, "internal error: the query service failed; the server log has the details")
+
+
+@blueprint.after_request
+def _cors(response: Response) -> Response:
+    response.headers.update(CORS_HEADERS)
+    return response
+
+
+# --------------------------------------------------------------------------------------- reading requests
+
+def _form_fields(body: bytes) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise ProtocolError(400, "the form body is not valid URL-encoded UTF-8") from None
+
+
+def _body() -> bytes:
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise ProtocolError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    data = request.get_data(cache=True)
+    if len(data) > MAX_BODY_BYTES:
+        raise ProtocolError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    return data
+
+
+def read_operation(field: str = "query", direct_type: str = QUERY_TYPE) -> tuple[list[str], dict[str, list[str]]]:
+    """The operation texts and the other parameters of a SPARQL Protocol request.
+
+    ``field`` is "query" (or "update", for an update service); ``direct_type`` the media type of a
+    direct POST. Raises `ProtocolError` for a POST with a missing or unsupported Content-Type or a
+    body that is not UTF-8. Parameters from the URL and a form body are merged.
+    """
+    params: dict[str, list[str]] = {}
+    for key, value in request.args.items(multi=True):
+        params.setdefault(key, []).append(value)
+    operations = list(params.pop(field, []))
+    if request.method != "POST":
+        return operations, params
+    media_type = (request.mimetype or "").lower()
+    if media_type == FORM_TYPE:
+        for key, value in _form_fields(_body()):
+            (operations if key == field else params.setdefault(key, [])).append(value)
+        return operations, params
+    if media_type == direct_type:
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise ProtocolError(415, f"a {direct_type} body must be UTF-8, not {charset}")
+        try:
+            text = _body().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProtocolError(400, f"the {field} is not valid UTF-8 (byte {exc.start})") from None
+        operations.append(text.removeprefix("\ufeff"))
+        return operations, params
+    if media_type == UPDATE_TYPE or (media_type == QUERY_TYPE and field != "query"):
+        raise ProtocolError(400 if field == "query" else 415, _update_refusal() if field == "query"
+                            else f"use Content-Type {direct_type} here")
+    if not media_type:
+        raise ProtocolError(415, f"a POST needs a Content-Type: {FORM_TYPE} or {direct_type}")
+    raise ProtocolError(415, f"unsupported Content-Type {media_type}; use {FORM_TYPE} or {direct_type}")
+
+
+def _update_refusal() -> str:
+    return ("SPARQL Update is not accepted by the query service at /sparql: it is read-only. "
+            "Updates go to POST /update when the server enables them (setting update_enabled with update_token).")
+
+
+def _one(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name) or []
+    if len(values) > 1:
+        raise ProtocolError(400, f"the {name} parameter is given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+# --------------------------------------------------------------------------------------- /sparql
+
+@blueprint.route("/sparql", methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"],
+                 provide_automatic_options=False)
+def sparql():
+    """The SPARQL 1.1 query operation, or the service description when there is no query."""
+    if request.method == "OPTIONS":
+        return preflight()
+    if request.method not in ALLOWED_METHODS:
+        raise ProtocolError(405, f"{request.method} is not allowed on /sparql; query with GET or POST",
+                            {"Allow": ", ".join(ALLOWED_METHODS)})
+    queries, params = read_operation("query", QUERY_TYPE)
+    if params.get("update"):
+        raise ProtocolError(400, _update_refusal())
+    if len(queries) > 1:
+        raise ProtocolError(400, f"the query parameter is given {len(queries)} times; send one query per request")
+    if not queries:
+        if request.method == "POST":
+            raise ProtocolError(400, "no query: send it as the query form field or as an "
+                                     f"{QUERY_TYPE} body")
+        return no_query()
+    text = queries[0]
+    if not text.strip():
+        raise ProtocolError(400, "the query is empty")
+    shape = analyse(unescape_codepoints(text), prefixes=PREFIXES)
+    form = shape.form if shape.form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else "SELECT"
+    try:
+        chosen = formats.negotiate(form, request.accept_mimetypes, _one(params, "format"))
+    except formats.UnknownFormat as exc:
+        raise ProtocolError(400, str(exc)) from None
+    if chosen is None:
+        available = ", ".join(formats.offered(form)[0])
+        raise ProtocolError(406, f"no acceptable format for a {form} result; available: {available}")
+    current = settings()
+    result = store().query(text, default_graph_uris=params.get("default-graph-uri", []),
+                           named_graph_uris=params.get("named-graph-uri", []),
+                           timeout=current.query_timeout, row_limit=current.row_limit)
+    if formats.is_graph_form(result.form) != formats.is_graph_form(form):
+        # the text's form was misread; answer in the result's own default rather than a mismatched format
+        chosen = formats.negotiate(result.form, None)
+    response = Response(formats.serialize(result, chosen), content_type=formats.content_type(chosen.media_type))
+    response.headers["Vary"] = "Accept"
+    if result.truncated:
+        response.headers["X-ECOKG-Truncated"] = f"row limit {result.row_limit} reached; the answer is incomplete"
+    return response
+
+
+def preflight() -> Response:
+    """CORS preflight: any origin may query, from a page on any site."""
+    response = Response(status=204, mimetype="text/plain")
+    response.headers["Allow"] = ", ".join(ALLOWED_METHODS)
+    response.headers["Access-Control-Allow-Methods"] = ", ".join(ALLOWED_METHODS)
+    response.headers["Access-Control-Allow-Headers"] = (request.headers.get("Access-Control-Request-Headers")
+                                                        or "Accept, Content-Type")
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def no_query():
+    """A browser (Accept preferring text/html) gets the query page when there is one; anyone else the
+    service description."""
+    from . import pages
+
+    page = getattr(pages, "query_page", None)
+    candidates = list(formats.GRAPH_FORMATS) + ["text/html"]  # ties go to RDF: `*/*` is not a browser
+    if page is not None and request.accept_mimetypes.best_match(candidates) == "text/html":
+        return page()
+    return rdf_response(service_description(), request.args.get("format"))
+
+
+def rdf_response(graph: Graph, format_param: str | None = None) -> Response:
+    try:
+        chosen = formats.negotiate("CONSTRUCT", request.accept_mimetypes, format_param)
+    except formats.UnknownFormat as exc:
+        raise ProtocolError(400, str(exc)) from None
+    if chosen is None:
+        chosen = formats.GRAPH_FORMATS[formats.TURTLE]  # a description is better than a 406 for a browser
+    response = Response(formats.serialize_graph(graph, chosen), content_type=formats.content_type(chosen.media_type))
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _graph_sizes() -> tuple[int, dict[str, int]]:
+    """(distinct triples of the union default graph, {named graph: triples}), cached per store size."""
+    cache = current_app.extensions.setdefault("ecokg_graph_sizes", {})
+    current = store()
+    key = (id(current), len(current))
+    if key not in cache:
+        total = current.query("SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")
+        named = current.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        cache.clear()
+        cache[key] = (int(total.rows[0][0]), {str(g): int(n) for g, n in named.rows})
+    return cache[key]
+
+
+def service_description() -> Graph:
+    """SPARQL 1.1 Service Description of this endpoint, at the address it was asked on."""
+    graph = Graph(bind_namespaces="none")
+    for prefix in ("sd", "void", "dcterms", "xsd"):
+        graph.bind(prefix, PREFIXES[prefix])
+    graph.bind("formats", "http://www.w3.org/ns/formats/")
+    endpoint = URIRef(request.base_url)
+    service = URIRef(request.base_url + "#service")
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, endpoint))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    graph.add((service, SD.feature, SD.BasicFederatedQuery))
+    graph.add((service, DCTERMS.title, Literal("ECO-KG SPARQL 1.1 query service", lang="en")))
+    graph.add((service, DCTERMS.description, Literal(
+        "Read-only. The default graph is the union of all named graphs. SERVICE may call only: "
+        + (", ".join(settings().service_allowlist) or "no endpoint") + ".", lang="en")))
+    for fmt in [*formats.RESULT_FORMATS.values(), *formats.GRAPH_FORMATS.values()]:
+        graph.add((service, SD.resultFormat, URIRef(fmt.w3c)))
+    total, named = _graph_sizes()
+    dataset = BNode("defaultDataset")
+    graph.add((service, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, VOID.sparqlEndpoint, endpoint))
+    default_graph = BNode("defaultGraph")
+    graph.add((dataset, SD.defaultGraph, default_graph))
+    graph.add((default_graph, RDF.type, SD.Graph))
+    graph.add((default_graph, VOID.triples, Literal(total, datatype=XSD.integer)))
+    for name, size in sorted(named.items()):
+        named_graph = BNode("named-" + name.rsplit("/", 1)[-1])
+        description = BNode("graph-" + name.rsplit("/", 1)[-1])
+        graph.add((dataset, SD.namedGraph, named_graph))
+        graph.add((named_graph, RDF.type, SD.NamedGraph))
+        graph.add((named_graph, SD.name, URIRef(name)))
+        graph.add((named_graph, SD.graph, description))
+        graph.add((description, RDF.type, SD.Graph))
+        graph.add((description, VOID.triples, Literal(size, datatype=XSD.integer)))
+    return graph
+
+
+# --------------------------------------------------------------------------------------- VoID, dumps
+
+def _local_iri(iri: URIRef, public: str, here: str) -> URIRef:
+    text = str(iri)
+    if public != here and (text == public + "sparql" or text.startswith(public + "download/")):
+        return URIRef(here + text[len(public):])
+    return iri
+
+
+@blueprint.route("/.well-known/void")
+def void_description():
+    """The dataset's VoID/DCAT description; its endpoint and download IRIs point at this server."""
+    result = store().query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{METADATA_GRAPH}> {{ ?s ?p ?o }} }}")
+    public = settings().public_base
+    here = request.host_url
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    for s, p, o in result.graph or Graph():
+        graph.add((_local_iri(s, public, here) if isinstance(s, URIRef) else s, p,
+                   _local_iri(o, public, here) if isinstance(o, URIRef) else o))
+    return rdf_response(graph, request.args.get("format"))
+
+
+@blueprint.route("/download/<name>")
+def download(name: str):
+    """A dump of the dataset, in the media type its extension names."""
+    if name not in DUMPS:
+        raise ProtocolError(404, f"no dump named {name}; available: {', '.join(DUMPS)}")
+    path = settings().build_dir / name
+    if not path.is_file():
+        raise ProtocolError(404, f"{name} has not been built; run `ecokg build`")
+    media_type = DUMPS[name][1]
+    response = send_file(path, mimetype=formats.content_type(media_type), conditional=True, max_age=60)
+    return response
