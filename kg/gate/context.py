@@ -1,0 +1,176 @@
+"""The existing graph a change is checked against, and the change itself.
+
+Owns `Base` (everything already stored: ontology, entities, sources with their derived evidence;
+minus what the change removes or replaces), loading it from the build (or building it without the
+seed files under validation), the shapes graph, the source texts claims may quote, and `Change`
+(the new triples, which file each came from, and the triples the build would derive from them).
+It does not check anything.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDF
+
+from ..build import SourceText, build_dataset, load_dataset, load_source_text
+from ..errors import BuildError
+from ..namespaces import ECO, METADATA_GRAPH, ONTOLOGY_GRAPH
+from ..rdfio import parse_file
+from ..settings import Settings
+from .locate import SourceFile, show
+from .report import Problem
+
+SOURCE_CLASSES = (ECO.Interview, ECO.SourceDocument)
+
+
+@dataclass
+class Base:
+    """What is already stored, as one graph, with its ontology and shapes apart."""
+
+    graph: Graph
+    ontology: Graph
+    shapes: Graph
+    settings: Settings
+    _texts: dict = field(default_factory=dict)
+
+    def source_documents(self, extra: Graph | None = None) -> list[URIRef]:
+        found = set()
+        for graph in (self.graph, extra):
+            if graph is None:
+                continue
+            for cls in SOURCE_CLASSES:
+                found.update(s for s in graph.subjects(RDF.type, cls) if isinstance(s, URIRef))
+        return sorted(found)
+
+    def source_text(self, doc: URIRef, record: Graph) -> SourceText:
+        """The text of source ``doc`` (read and digest-checked once), as the build reads it."""
+        if doc not in self._texts:
+            description = Graph()
+            for triple in record.triples((doc, None, None)):
+                description.add(triple)
+            for triple in self.graph.triples((doc, None, None)):
+                description.add(triple)
+            slug_file = self.settings.seeds_dir / "source.ttl"  # texts live next to the seeds
+            self._texts[doc] = load_source_text(description, doc, slug_file)
+        return self._texts[doc]
+
+
+def _union(dataset: Dataset, skip=(METADATA_GRAPH,)) -> Graph:
+    union = Graph()
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        graph_id = getattr(g, "identifier", g)
+        if graph_id in skip:
+            continue
+        union.add((s, p, o))
+    return union
+
+
+def load_shapes(settings: Settings) -> Graph:
+    path = settings.ontology_dir / "shapes.ttl"
+    shapes = Graph()
+    if path.exists():
+        parse_file(path, shapes)
+    return shapes
+
+
+def base_from_dataset(dataset: Dataset, settings: Settings) -> Base:
+    ontology = Graph()
+    for triple in dataset.graph(ONTOLOGY_GRAPH):
+        ontology.add(triple)
+    return Base(_union(dataset), ontology, load_shapes(settings), settings)
+
+
+def _seed_files(settings: Settings) -> set[Path]:
+    seeds = settings.seeds_dir.resolve()
+    return {p.resolve() for p in seeds.rglob("*") if p.is_file()}
+
+
+def load_base(settings: Settings, replacing: list[Path] = ()) -> Base:
+    """The stored graph, without the seed files in ``replacing`` (they are what is being validated).
+
+    Files outside seeds/ are new: the base is the current build (reused when up to date). Seed
+    files under validation are left out by building from a copy of seeds/ without them, so that
+    the base never contains the very triples being checked, even when they would not build.
+    """
+    seeds = settings.seeds_dir.resolve()
+    inside = [p.resolve() for p in replacing if p.resolve() in _seed_files(settings)]
+    if not inside:
+        try:
+            return base_from_dataset(load_dataset(settings), settings)
+        except BuildError as error:
+            raise BuildError(f"the existing seeds do not build, so there is nothing to validate against: {error.message}",
+                             file=error.file, line=error.line, hint=error.hint) from None
+    with tempfile.TemporaryDirectory(prefix="ecokg-base-") as tmp:
+        copy = Path(tmp) / "seeds"
+        skip = set(inside)
+        shutil.copytree(seeds, copy, ignore=lambda d, names: [n for n in names if (Path(d) / n).resolve() in skip])
+        result = build_dataset(settings.with_(seeds_dir=copy, build_dir=Path(tmp) / "build"))
+        return base_from_dataset(result.dataset, settings)
+
+
+@dataclass
+class Change:
+    """New triples, the file each came from, and the triples the build would derive from them."""
+
+    graph: Graph = field(default_factory=Graph)
+    removed: Graph = field(default_factory=Graph)
+    origin: dict = field(default_factory=dict)  # triple -> SourceFile
+    files: list[SourceFile] = field(default_factory=list)
+    derived: Graph = field(default_factory=Graph)
+
+    def add_file(self, source: SourceFile, graph: Graph) -> None:
+        self.files.append(source)
+        for prefix, namespace in graph.namespaces():
+            self.graph.bind(prefix, namespace, override=False)
+        for triple in graph:
+            self.graph.add(triple)
+            self.origin.setdefault(triple, source)
+
+    def file_of(self, node=None, prop=None, value=None) -> SourceFile | None:
+        """The file where a triple about ``node`` was written (first match)."""
+        if not self.files:
+            return None
+        if len(self.files) == 1:
+            return self.files[0]
+        for triple in self.graph.triples((node if node is not None else None, prop, value)):
+            return self.origin.get(triple)
+        if node is not None:
+            for triple in self.graph.triples((None, None, node)):
+                return self.origin.get(triple)
+        return None
+
+    def subjects(self) -> set:
+        return set(self.graph.subjects())
+
+    def anchor(self, node):
+        """The node of the change that ``node`` was derived from (a claim for its evidence nodes)."""
+        frontier, seen = [node], set()
+        while frontier:
+            current = frontier.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            if (current, None, None) in self.graph:
+                return current
+            frontier.extend(self.derived.subjects(None, current))
+        return None
+
+    def problem(self, stage: str, rule: str, message: str, *, node=None, prop=None, value=None,
+                hint: str | None = None, file: SourceFile | None = None) -> Problem:
+        """A problem about a node (and property, value) of the change, located in its file."""
+        source = file or self.file_of(node, prop, value)
+        line = column = None
+        if node is not None and (node, None, None) not in self.graph and len(self.derived):
+            anchor = self.anchor(node)
+            if anchor is not None:
+                source = file or self.file_of(anchor)
+                if source is not None:
+                    line, column = source.locate(anchor)
+        elif source is not None:
+            line, column = source.locate(node, prop, value)
+        return Problem(stage, rule, message, file=source.name if source else None, line=line, column=column,
+                       node=show(node), property=show(prop), value=show(value), hint=hint)

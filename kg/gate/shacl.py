@@ -1,0 +1,150 @@
+"""Stage 4, SHACL: the new nodes conform to the shapes, checked against the whole graph.
+
+Owns running pySHACL with inference off and the ontology mixed in, on the existing graph plus the
+change plus what the build would derive from it (claims get their evidence and attribution by
+`kg.gate.evidence.resolve_change`, the build's own code), restricted to the nodes the change
+touches so that the cost grows with the change. The shapes are ontology/shapes.ttl plus shapes
+derived from the ontology's rdfs:domain / rdfs:range / owl:FunctionalProperty, which check the
+domain and range of every property closed-world. It does not write shapes.ttl.
+"""
+from __future__ import annotations
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
+
+from ..namespaces import BASE, SHAPES
+from ..reasoner import short
+from .context import Base, Change
+from .report import Problem
+
+STAGE = "shacl"
+
+_HINTS = {
+    "MinCountConstraintComponent": "add the missing {path}",
+    "MaxCountConstraintComponent": "keep only one value of {path} (or as many as the shape allows)",
+    "ClassConstraintComponent": "the value of {path} must be an instance of the class the shape names: "
+                                "link to such an entity, or type it",
+    "DatatypeConstraintComponent": "write the value with the datatype the shape names (e.g. a language-tagged "
+                                   "string \"…\"@en, or \"…\"^^xsd:…)",
+    "NodeKindConstraintComponent": "use an IRI (or a literal) as the shape requires",
+    "PatternConstraintComponent": "change the value to match the required pattern",
+    "InConstraintComponent": "use one of the allowed values",
+    "UniqueLangConstraintComponent": "give one value per language",
+    "MinLengthConstraintComponent": "the value may not be empty",
+    "LessThanConstraintComponent": "oa:start must be less than oa:end",
+}
+
+
+def derived_shapes(ontology: Graph) -> Graph:
+    """Closed-world shapes for the ontology's domains, ranges and functional properties."""
+    shapes = Graph()
+    for prop in sorted(set(ontology.subjects(RDF.type, None)), key=str):
+        if not isinstance(prop, URIRef) or not str(prop).startswith(BASE):
+            continue
+        kinds = set(ontology.objects(prop, RDF.type))
+        if not kinds & {OWL.ObjectProperty, OWL.DatatypeProperty}:
+            continue
+        local = short(prop).replace(":", "-")
+        for domain in ontology.objects(prop, RDFS.domain):
+            if isinstance(domain, URIRef) and domain != OWL.Thing:
+                node = SHAPES[f"derived/domain/{local}"]
+                shapes.add((node, RDF.type, SH.NodeShape))
+                shapes.add((node, SH.targetSubjectsOf, prop))
+                shapes.add((node, SH["class"], domain))
+                shapes.add((node, SH.message, Literal(f"only a {short(domain)} may have {short(prop)} "
+                                                      f"(its rdfs:domain)")))
+        ranges = [r for r in ontology.objects(prop, RDFS.range) if isinstance(r, URIRef) and r != OWL.Thing]
+        functional = OWL.FunctionalProperty in kinds
+        if not ranges and not functional:
+            continue
+        node = SHAPES[f"derived/range/{local}"]
+        prop_shape = BNode()
+        shapes.add((node, RDF.type, SH.NodeShape))
+        shapes.add((node, SH.targetSubjectsOf, prop))
+        shapes.add((node, SH.property, prop_shape))
+        shapes.add((prop_shape, SH.path, prop))
+        for rng in ranges:
+            if OWL.DatatypeProperty in kinds or str(rng).startswith(str(XSD)) or rng == RDF.langString:
+                shapes.add((prop_shape, SH.datatype, rng))
+                shapes.add((prop_shape, SH.message, Literal(f"the value of {short(prop)} must be a literal of "
+                                                            f"type {short(rng)} (its rdfs:range)")))
+            else:
+                shapes.add((prop_shape, SH["class"], rng))
+                shapes.add((prop_shape, SH.message, Literal(f"the value of {short(prop)} must be a "
+                                                            f"{short(rng)} (its rdfs:range)")))
+        if functional:
+            shapes.add((prop_shape, SH.maxCount, Literal(1)))
+    return shapes
+
+
+def all_shapes(base: Base) -> Graph:
+    shapes = Graph()
+    for triple in base.shapes:
+        shapes.add(triple)
+    for triple in derived_shapes(base.ontology):
+        shapes.add(triple)
+    return shapes
+
+
+def _parent_shape(shapes: Graph, shape) -> URIRef | None:
+    if isinstance(shape, URIRef):
+        return shape
+    for parent in shapes.subjects(SH.property, shape):
+        return parent if isinstance(parent, URIRef) else _parent_shape(shapes, parent)
+    return None
+
+
+def check_shapes(change: Change, base: Base, data: Graph, focus: set,
+                 skip: set | None = None) -> list[Problem]:
+    """Validate ``focus`` nodes of ``data`` (the union, built by the caller) against the shapes.
+
+    ``skip`` holds (focus node, path) pairs whose violations another stage explains better.
+    """
+    from pyshacl import validate
+
+    shapes = all_shapes(base)
+    focus_nodes = sorted((n for n in focus if isinstance(n, URIRef)), key=str)
+    if not focus_nodes:
+        return []
+    _conforms, results, _text = validate(
+        data, shacl_graph=shapes, ont_graph=base.ontology, inference="none", inplace=True,
+        advanced=False, focus_nodes=focus_nodes, allow_warnings=True, allow_infos=True)
+    problems: list[Problem] = []
+    seen = set()
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        node = results.value(result, SH.focusNode)
+        path = results.value(result, SH.resultPath)
+        value = results.value(result, SH.value)
+        component = results.value(result, SH.sourceConstraintComponent)
+        source_shape = results.value(result, SH.sourceShape)
+        message = results.value(result, SH.resultMessage)
+        if skip and (node, path) in skip:
+            continue
+        key = (node, path, value, component)
+        if key in seen:
+            continue
+        seen.add(key)
+        component_name = str(component).rsplit("#", 1)[-1] if component else "Constraint"
+        shape = _parent_shape(shapes, source_shape)
+        shape_name = ("shape:" + str(shape)[len(str(SHAPES)):]) if shape is not None and str(shape).startswith(
+            str(SHAPES)) else (short(shape) if shape is not None else "shape")
+        rule = f"{shape_name.split(':', 1)[-1].replace('/', '-')}-{component_name.replace('ConstraintComponent', '')}"
+        constraint = _constraint_text(shapes, source_shape, component_name)
+        text = str(message) if message else f"{component_name.replace('ConstraintComponent', '')} violated"
+        text = f"{text} [{shape_name}{', ' + constraint if constraint else ''}]"
+        hint = _HINTS.get(component_name, "change the data so the node conforms to the shape").format(
+            path=short(path) if path is not None else "property")
+        if value is not None and node is not None and value == node:
+            value = None
+        problems.append(change.problem(STAGE, rule, text, node=node, prop=path, value=value, hint=hint))
+    return sorted(problems, key=lambda p: (p.file or "", p.line or 0, p.node or "", p.property or ""))
+
+
+def _constraint_text(shapes: Graph, shape, component: str) -> str:
+    if shape is None:
+        return ""
+    for predicate in (SH["class"], SH.datatype, SH.minCount, SH.maxCount, SH.nodeKind, SH.pattern):
+        value = shapes.value(shape, predicate)
+        if value is not None and predicate.split("#")[-1].lower() in component.lower():
+            return f"sh:{predicate.split('#')[-1]} {short(value) if not isinstance(value, Literal) else value}"
+    return ""

@@ -1,0 +1,99 @@
+"""Stage 2, syntax: strict parsing in the serialisation the file's extension names.
+
+Owns parsing a file against a sentinel base IRI (so that relative IRIs stay detectable instead of
+being resolved against the file's location), recognising a file written in another serialisation
+than its extension says (TriG in a .ttl, Turtle in a .nt, RDF/XML or JSON-LD under a Turtle name).
+Parser errors become problems with
+line and column through `kg.rdfio.parse_error`. It does not judge what the triples say.
+"""
+from __future__ import annotations
+
+import re
+
+from rdflib import Dataset, Graph
+
+from ..rdfio import FORMAT_BY_SUFFIX, parse_error
+from .locate import SourceFile
+from .report import Problem
+
+#: relative IRIs resolve against this; anything starting with it was relative in the file
+SENTINEL_BASE = "http://relative-iri.ecokg.invalid/"
+
+QUAD_FORMATS = {"trig", "nquads"}
+
+EXTENSION_FOR = {"turtle": ".ttl", "trig": ".trig", "nt": ".nt", "nquads": ".nq", "json-ld": ".jsonld", "xml": ".rdf"}
+
+
+def _parse(text: str, fmt: str) -> Graph:
+    """All triples of ``text`` (named graphs merged), with the file's prefix bindings."""
+    if fmt in QUAD_FORMATS:
+        dataset = Dataset()
+        dataset.parse(data=text, format=fmt, publicID=SENTINEL_BASE)
+        graph = Graph()
+        for prefix, namespace in dataset.namespaces():
+            graph.bind(prefix, namespace, override=True)
+        for s, p, o, _g in dataset.quads((None, None, None, None)):
+            graph.add((s, p, o))
+        return graph
+    graph = Graph()
+    graph.parse(data=text, format=fmt, publicID=SENTINEL_BASE)
+    return graph
+
+
+def _looks_like(text: str, declared: str) -> str | None:
+    """The serialisation ``text`` is really in, when it is not ``declared`` (None when unsure)."""
+    head = text.lstrip()[:200]
+    if declared != "xml" and (head.startswith("<?xml") or head.startswith("<rdf:RDF")):
+        return "xml"
+    if declared != "json-ld" and head[:1] in "{[" and not re.match(r"\[\s*\]|\[\s*[a-z]+:", head):
+        try:
+            _parse(text, "json-ld")
+            return "json-ld"
+        except Exception:
+            pass
+    candidates = {"turtle": ["trig"], "nt": ["turtle", "trig"], "nquads": ["trig"], "trig": [],
+                  "xml": ["turtle", "trig"], "json-ld": ["turtle", "trig"]}.get(declared, [])
+    for other in candidates:
+        try:
+            _parse(text, other)
+            return other
+        except Exception:
+            continue
+    return None
+
+
+def parse_checked(source: SourceFile) -> tuple[Graph | None, list[Problem]]:
+    """(graph, problems). The graph is None when the file does not parse."""
+    name = source.name
+    fmt = FORMAT_BY_SUFFIX.get(source.path.suffix.lower())
+    if fmt is None:
+        return None, [Problem("input", "unknown-extension", f"unknown RDF file extension {source.path.suffix!r}",
+                              file=name, value=source.path.suffix,
+                              hint="name the file .ttl (Turtle) or .trig (TriG); .nt, .nq, .jsonld and .rdf are also read")]
+    try:
+        graph = _parse(source.text, fmt)
+    except Exception as exc:  # parsers raise many types; all mean "bad input" here
+        error = parse_error(name, exc, source.text)
+        really = _looks_like(source.text, fmt)
+        if really is not None:
+            named = {"trig": "TriG (it has named graphs in { … })", "turtle": "Turtle (it uses prefixes or abbreviations)",
+                     "xml": "RDF/XML", "json-ld": "JSON-LD"}.get(really, really)
+            return None, [Problem("syntax", "wrong-serialization",
+                                  f"the file is {named}, but its extension {source.path.suffix} means {fmt}",
+                                  file=name, line=error.line, column=error.column, value=source.path.suffix,
+                                  hint=f"rename it to {source.path.stem}{EXTENSION_FOR.get(really, '')} "
+                                       f"or rewrite it as {fmt}")]
+        message = error.message
+        hint = error.hint
+        if "prefix" in message.lower() and ("not bound" in message.lower() or "undeclared" in message.lower()
+                                            or "Prefix" in str(exc)):
+            match = re.search(r'Prefix "?([\w-]*):?"? not bound', str(exc))
+            prefix = match.group(1) if match else None
+            message = f"syntax error: undeclared prefix {prefix + ':' if prefix is not None else ''}".rstrip()
+            hint = (f"declare it at the top: @prefix {prefix}: <…> ." if prefix is not None
+                    else "declare every prefix with @prefix before using it")
+        return None, [Problem("syntax", "syntax-error", message, file=name, line=error.line,
+                              column=error.column, hint=hint)]
+    for prefix, namespace in source.prefixes.items():
+        graph.bind(prefix, namespace, override=True)
+    return graph, []

@@ -1,0 +1,434 @@
+"""Stage 3, vocabulary: the change speaks the project's language and stays in its own namespace.
+
+Owns the rules on terms and names: every class and property exists in the ontology or in a
+declared reused vocabulary (with "did you mean" for near misses); no terms coined in another
+vocabulary's namespace; no ontology (TBox) edits in data files; IRIs absolute, http(s), without
+spaces; no control characters in literals (also when escaped); new subjects under https://w3id.org/eco-kg/; typed entities named by IRIs, not blank
+nodes; literals well-formed for their datatype; language tags well-formed (BCP 47); a literal
+where the ontology expects one and an IRI where it expects an IRI; Wikidata IRIs in entity form.
+It does not check shapes or consistency (`kg.gate.shacl`, `kg.gate.owl`).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from urllib.parse import urlsplit
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import (DCAT, DCTERMS, FOAF, GEO, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, VOID, XSD)
+
+from ..namespaces import BASE, ECO, OA, VANN
+from .bytes import _CONTROL, control_name
+from .context import Base, Change
+from .report import Problem
+from .syntax import SENTINEL_BASE
+
+STAGE = "vocabulary"
+
+#: reused vocabularies: prefix -> namespace; their terms come from rdflib's term lists, the
+#: ontology's own declarations, and the lists below for the two rdflib does not ship
+REUSED = {
+    "rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL), "xsd": str(XSD), "skos": str(SKOS),
+    "dcterms": str(DCTERMS), "prov": str(PROV), "oa": str(OA), "org": str(ORG), "geo": str(GEO),
+    "foaf": str(FOAF), "schema": str(SDO), "vann": str(VANN), "void": str(VOID), "dcat": str(DCAT),
+}
+_OA_TERMS = (
+    "Annotation AnnotationCollection AnnotationPage Choice CssSelector CssStyle DataPositionSelector "
+    "Direction FragmentSelector HttpRequestState Motivation RangeSelector ResourceSelection Selector "
+    "SpecificResource State Style SvgSelector TextPositionSelector TextQuoteSelector TextualBody "
+    "TimeState XPathSelector annotationService bodyValue cachedSource canonical end exact hasBody "
+    "hasEndSelector hasPurpose hasScope hasSelector hasSource hasStartSelector hasState hasTarget "
+    "motivatedBy prefix processingLanguage refinedBy renderedVia sourceDate sourceDateEnd "
+    "sourceDateStart start styleClass styledBy suffix textDirection via assessing bookmarking "
+    "classifying commenting describing editing highlighting identifying linking moderating "
+    "questioning replying tagging autoDirection ltrDirection rtlDirection PreferContainedDescriptions "
+    "PreferContainedIRIs").split()
+_VANN_TERMS = "changes example preferredNamespacePrefix preferredNamespaceUri termGroup usageNote".split()
+_RDFLIB_NAMESPACES = (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, PROV, FOAF, ORG, GEO, VOID, DCAT, SDO)
+
+_CLASS_TYPES = {OWL.Class, RDFS.Class, RDFS.Datatype, OWL.Restriction}
+_PROPERTY_TYPES = {RDF.Property, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
+                   OWL.FunctionalProperty, OWL.InverseFunctionalProperty, OWL.TransitiveProperty,
+                   OWL.SymmetricProperty, OWL.AsymmetricProperty, OWL.ReflexiveProperty,
+                   OWL.IrreflexiveProperty, OWL.OntologyProperty}
+#: triples with these predicates are ontology axioms, not data
+_TBOX_PREDICATES = {
+    RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass,
+    OWL.equivalentProperty, OWL.disjointWith, OWL.inverseOf, OWL.propertyDisjointWith,
+    OWL.propertyChainAxiom, OWL.onProperty, OWL.someValuesFrom, OWL.allValuesFrom, OWL.hasValue,
+    OWL.cardinality, OWL.minCardinality, OWL.maxCardinality, OWL.qualifiedCardinality,
+    OWL.minQualifiedCardinality, OWL.maxQualifiedCardinality, OWL.unionOf, OWL.intersectionOf,
+    OWL.complementOf, OWL.oneOf, OWL.disjointUnionOf, OWL.hasKey, OWL.imports, OWL.onClass,
+    OWL.hasSelf, OWL.onDatatype, OWL.withRestrictions,
+}
+#: rdf:type objects that declare ontology terms
+_TBOX_TYPES = (_CLASS_TYPES | _PROPERTY_TYPES | {OWL.AllDisjointClasses, OWL.AllDisjointProperties, OWL.Ontology})
+#: classes a blank node may have (parts of a description, not entities)
+_STRUCTURAL_CLASSES = {OA.TextQuoteSelector, OA.TextPositionSelector, OA.SpecificResource,
+                       OWL.NegativePropertyAssertion, OWL.AllDifferent, OWL.Axiom, OWL.Annotation, RDF.List,
+                       RDF.Statement}
+#: reused properties whose values are always literals / always IRIs
+_LITERAL_PROPERTIES = {RDFS.label, RDFS.comment, SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel,
+                       SKOS.definition, SKOS.scopeNote, SKOS.note, SKOS.example, SKOS.editorialNote,
+                       SKOS.historyNote, SKOS.changeNote, SKOS.notation, DCTERMS.title, DCTERMS.description,
+                       DCTERMS.alternative, DCTERMS.abstract, FOAF.name, SDO.alternateName, SDO.name,
+                       OA.exact, OA.prefix, OA.suffix, OA.start, OA.end, OWL.versionInfo}
+_IRI_PROPERTIES = {RDF.type, OWL.sameAs, OWL.differentFrom, SKOS.exactMatch, SKOS.closeMatch,
+                   SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch, SKOS.inScheme, SKOS.broader,
+                   SKOS.narrower, SKOS.related, RDFS.seeAlso, RDFS.isDefinedBy, OA.hasBody, OA.hasTarget,
+                   OA.hasSource, OA.hasSelector, OA.motivatedBy, PROV.wasDerivedFrom, PROV.wasAttributedTo}
+_WIKIDATA_LINK_PROPERTIES = {OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch,
+                             SKOS.narrowMatch, SKOS.relatedMatch}
+WIKIDATA_ENTITY = re.compile(r"^http://www\.wikidata\.org/entity/Q[1-9][0-9]*$")
+_WIKIDATA_ANY = re.compile(r"^[a-z]+://(?:[\w-]+\.)*wikidata\.org(?:/|$)", re.IGNORECASE)
+
+# ------------------------------------------------------------------------------------------------
+# BCP 47 (RFC 5646) well-formedness
+# ------------------------------------------------------------------------------------------------
+_LANGUAGE = r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})"
+_LANGTAG = (rf"{_LANGUAGE}(?:-[a-z]{{4}})?(?:-(?:[a-z]{{2}}|\d{{3}}))?(?:-(?:[a-z\d]{{5,8}}|\d[a-z\d]{{3}}))*"
+            r"(?:-[0-9a-wy-z](?:-[a-z\d]{2,8})+)*(?:-x(?:-[a-z\d]{1,8})+)?")
+_BCP47 = re.compile(rf"^(?:{_LANGTAG}|x(?:-[a-z\d]{{1,8}})+|i-[a-z]{{3,8}}|en-gb-oed|sgn-[a-z]{{2}}-[a-z]{{2,3}})$",
+                    re.IGNORECASE)
+
+
+def well_formed_language_tag(tag: str) -> bool:
+    return bool(_BCP47.match(tag))
+
+
+# ------------------------------------------------------------------------------------------------
+# XSD lexical forms
+# ------------------------------------------------------------------------------------------------
+_TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?"
+_LEXICAL = {
+    "integer": r"[+-]?\d+", "int": r"[+-]?\d+", "long": r"[+-]?\d+", "short": r"[+-]?\d+", "byte": r"[+-]?\d+",
+    "nonNegativeInteger": r"\+?\d+|-0+", "positiveInteger": r"\+?0*[1-9]\d*",
+    "negativeInteger": r"-0*[1-9]\d*", "nonPositiveInteger": r"-\d+|\+?0+",
+    "unsignedLong": r"\+?\d+", "unsignedInt": r"\+?\d+", "unsignedShort": r"\+?\d+", "unsignedByte": r"\+?\d+",
+    "decimal": r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)",
+    "double": r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|INF)|NaN",
+    "float": r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|INF)|NaN",
+    "boolean": r"true|false|1|0",
+    "date": rf"-?\d{{4,}}-\d{{2}}-\d{{2}}{_TZ}",
+    "dateTime": rf"-?\d{{4,}}-\d{{2}}-\d{{2}}T(?:[01]\d|2[0-4]):[0-5]\d:[0-5]\d(?:\.\d+)?{_TZ}",
+    "dateTimeStamp": r"-?\d{4,}-\d{2}-\d{2}T(?:[01]\d|2[0-4]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})",
+    "time": rf"(?:[01]\d|2[0-4]):[0-5]\d:[0-5]\d(?:\.\d+)?{_TZ}",
+    "gYear": rf"-?(?:[1-9]\d{{4,}}|\d{{4}}){_TZ}",
+    "gYearMonth": rf"-?\d{{4,}}-(?:0[1-9]|1[0-2]){_TZ}",
+    "gMonth": rf"--(?:0[1-9]|1[0-2]){_TZ}",
+    "gDay": rf"---(?:0[1-9]|[12]\d|3[01]){_TZ}",
+    "gMonthDay": rf"--(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]){_TZ}",
+    "duration": r"-?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?",
+    "anyURI": r"[^\s]*",
+    "hexBinary": r"(?:[0-9a-fA-F]{2})*",
+    "base64Binary": r"[A-Za-z0-9+/=\s]*",
+}
+_RANGES = {"int": (-2**31, 2**31 - 1), "long": (-2**63, 2**63 - 1), "short": (-2**15, 2**15 - 1),
+           "byte": (-128, 127), "unsignedLong": (0, 2**64 - 1), "unsignedInt": (0, 2**32 - 1),
+           "unsignedShort": (0, 65535), "unsignedByte": (0, 255)}
+_EXAMPLES = {"gYear": '"2024"^^xsd:gYear', "date": '"2024-05-01"^^xsd:date', "integer": '"42"^^xsd:integer',
+             "nonNegativeInteger": '"0"^^xsd:nonNegativeInteger', "boolean": '"true"^^xsd:boolean',
+             "dateTime": '"2024-05-01T12:00:00Z"^^xsd:dateTime', "decimal": '"3.14"^^xsd:decimal',
+             "gYearMonth": '"2024-05"^^xsd:gYearMonth'}
+
+
+def lexical_problem(literal: Literal) -> str | None:
+    """Why ``literal`` is not a valid value of its XSD datatype (None when it is, or is not XSD)."""
+    datatype = literal.datatype
+    if datatype is None or not str(datatype).startswith(str(XSD)):
+        return "not a value of its datatype" if getattr(literal, "ill_typed", False) else None
+    name = str(datatype)[len(str(XSD)):]
+    text = str(literal)
+    if name == "language":
+        return None if well_formed_language_tag(text) else "not a well-formed language tag"
+    pattern = _LEXICAL.get(name)
+    if pattern is not None:
+        stripped = text if name in ("string", "anyURI") else text.strip()
+        if not re.fullmatch(pattern, stripped):
+            return f"not a valid xsd:{name}"
+        if name in _RANGES:
+            low, high = _RANGES[name]
+            if not low <= int(stripped) <= high:
+                return f"out of range for xsd:{name}"
+        if name in ("date", "dateTime", "dateTimeStamp") and re.match(r"\d{4}-", stripped):
+            try:
+                _dt.date(int(stripped[0:4]), int(stripped[5:7]), int(stripped[8:10]))
+            except ValueError:
+                return f"not a real calendar date for xsd:{name}"
+    if getattr(literal, "ill_typed", False):
+        return f"not a valid xsd:{name}"
+    return None
+
+
+# ------------------------------------------------------------------------------------------------
+# Known terms
+# ------------------------------------------------------------------------------------------------
+
+class Vocabulary:
+    """The classes and properties a data file may use, by namespace."""
+
+    def __init__(self, ontology: Graph):
+        self.classes: set[URIRef] = set()
+        self.properties: set[URIRef] = set()
+        self.ontology_subjects = {s for s in ontology.subjects() if isinstance(s, URIRef)}
+        self.ontology = ontology
+        for namespace in _RDFLIB_NAMESPACES:
+            base = str(namespace._NS) if hasattr(namespace, "_NS") else str(namespace)
+            for term in dir(namespace):
+                term = URIRef(term) if isinstance(term, URIRef) else URIRef(base + str(term))
+                local = str(term)[len(base):]
+                if not local or local.startswith("_"):
+                    continue
+                (self.classes if local[:1].isupper() else self.properties).add(term)
+        for local in _OA_TERMS:
+            target = self.classes if local[:1].isupper() else self.properties
+            if local in {"describing", "identifying", "assessing", "bookmarking", "classifying", "commenting",
+                         "editing", "highlighting", "linking", "moderating", "questioning", "replying",
+                         "tagging", "autoDirection", "ltrDirection", "rtlDirection"}:
+                continue  # individuals, not terms
+            target.add(OA[local])
+        self.properties.update(VANN[local] for local in _VANN_TERMS)
+        self.properties.update({RDF.type, RDF.first, RDF.rest, RDF.value})
+        for s, o in ontology.subject_objects(RDF.type):
+            if isinstance(s, URIRef):
+                if o in _CLASS_TYPES:
+                    self.classes.add(s)
+                    self.properties.discard(s)
+                elif o in _PROPERTY_TYPES:
+                    self.properties.add(s)
+                    self.classes.discard(s)
+        for s in ontology.subjects(RDFS.label, None):  # terms the ontology labels (owl:sameAs …)
+            if isinstance(s, URIRef) and s not in self.classes and any(str(s).startswith(n) for n in REUSED.values()):
+                (self.classes if str(s).rsplit("/", 1)[-1].rsplit("#", 1)[-1][:1].isupper() else self.properties).add(s)
+        self.datatypes = {t for t in self.classes if str(t).startswith(str(XSD))} | {
+            RDF.langString, RDF.HTML, RDF.XMLLiteral, RDF.JSON, RDF.PlainLiteral, RDFS.Literal, GEO.wktLiteral,
+            GEO.gmlLiteral, XSD.string}
+        self.datatypes |= {XSD[name] for name in _LEXICAL} | {XSD.string, XSD.normalizedString, XSD.token,
+                                                              XSD.language, XSD.Name, XSD.NCName, XSD.NMTOKEN}
+
+    def namespace_of(self, iri: str) -> tuple[str, str] | None:
+        """(prefix, namespace) of a project or reused vocabulary that ``iri`` is in."""
+        if iri.startswith(str(ECO)):
+            return "eco", str(ECO)
+        best = None
+        for prefix, namespace in REUSED.items():
+            if iri.startswith(namespace) and (best is None or len(namespace) > len(best[1])):
+                best = (prefix, namespace)
+        return best
+
+    def suggest(self, iri: URIRef, kind: str) -> str | None:
+        pool = self.classes if kind == "class" else self.properties
+        where = self.namespace_of(str(iri))
+        text = str(iri)
+        if where:
+            candidates = {str(t)[len(where[1]):]: t for t in pool if str(t).startswith(where[1])}
+            local = text[len(where[1]):]
+        else:
+            candidates = {}
+            for t in pool:
+                candidates.setdefault(re.split(r"[/#]", str(t))[-1], t)
+            local = re.split(r"[/#]", text)[-1]
+        match = difflib.get_close_matches(local, list(candidates), n=1, cutoff=0.6)
+        if not match:
+            lowered = {c.lower(): c for c in candidates}
+            if local.lower() in lowered:
+                match = [lowered[local.lower()]]
+        return _short(candidates[match[0]]) if match else None
+
+    def property_expects(self, prop: URIRef) -> str | None:
+        """"literal", "iri" or None (either) for the values of ``prop``."""
+        if prop in _LITERAL_PROPERTIES:
+            return "literal"
+        if prop in _IRI_PROPERTIES:
+            return "iri"
+        types = set(self.ontology.objects(prop, RDF.type))
+        if OWL.DatatypeProperty in types:
+            return "literal"
+        if OWL.ObjectProperty in types:
+            return "iri"
+        for rng in self.ontology.objects(prop, RDFS.range):
+            if rng in self.datatypes or str(rng).startswith(str(XSD)):
+                return "literal"
+        return None
+
+
+def _short(term) -> str:
+    from ..reasoner import short
+    return short(term)
+
+
+# ------------------------------------------------------------------------------------------------
+# IRIs
+# ------------------------------------------------------------------------------------------------
+_BAD_IRI_CHARS = re.compile(r'[\s<>"{}|\\^`\x00-\x1f\x7f]')
+
+
+def iri_problem(iri: str) -> tuple[str, str, str] | None:
+    """(rule, message, hint) when ``iri`` may not appear in the graph."""
+    if iri.startswith(SENTINEL_BASE):
+        written = iri[len(SENTINEL_BASE):]
+        return ("relative-iri", f"relative IRI <{written}>: it would resolve against wherever the file happens to be",
+                f"write the full IRI, e.g. <{BASE}id/{written.lstrip('#/')}> or use a prefix such as ecoid:")
+    match = _BAD_IRI_CHARS.search(iri)
+    if match:
+        what = "a space" if match.group() == " " else f"the character {match.group()!r}"
+        return ("iri-malformed", f"IRI contains {what}: <{iri}>",
+                "IRIs may not contain spaces, quotes, angle brackets or braces; use - or _ or percent-encode (%20)")
+    scheme = iri.split(":", 1)[0].lower() if ":" in iri else ""
+    if scheme not in ("http", "https"):
+        return ("iri-scheme", f"IRI scheme {scheme + ':' if scheme else '(none)'} is not allowed: <{iri}>",
+                "only http: and https: IRIs may be used (no file:, javascript:, urn:, mailto:)")
+    parts = urlsplit(iri)
+    if not parts.netloc or not re.fullmatch(r"[A-Za-z0-9.\-:@\[\]_~%!$&'()*+,;=]+", parts.netloc):
+        return ("iri-malformed", f"IRI has no valid host: <{iri}>", "write http(s)://host/path")
+    if re.search(r"%(?![0-9A-Fa-f]{2})", iri):
+        return ("iri-malformed", f"IRI has a malformed percent-escape: <{iri}>", "a % must be followed by two hex digits")
+    return None
+
+
+def wikidata_suggestion(iri: str) -> str | None:
+    match = re.search(r"(?:entity/|wiki/|Special:EntityPage/|^)(Q[1-9]\d*)\b", iri)
+    return f"http://www.wikidata.org/entity/{match.group(1)}" if match else None
+
+
+# ------------------------------------------------------------------------------------------------
+# The stage
+# ------------------------------------------------------------------------------------------------
+
+def check_vocabulary(change: Change, base: Base) -> list[Problem]:
+    vocab = Vocabulary(base.ontology)
+    graph = change.graph
+    problems: list[Problem] = []
+    seen: set = set()
+
+    def report(rule, message, node=None, prop=None, value=None, hint=None):
+        key = (rule, None if isinstance(node, BNode) else node, None if rule == "coined-term" else prop,
+               value if rule not in ("relative-iri", "iri-malformed", "iri-scheme") else None)
+        if key in seen:
+            return
+        seen.add(key)
+        problems.append(change.problem(STAGE, rule, message, node=node, prop=prop, value=value, hint=hint))
+
+    # IRIs first: a broken IRI makes every other message about it noise
+    broken: set = set()
+    triples = sorted(graph, key=lambda t: (isinstance(t[0], BNode), str(t[0]), str(t[1]), str(t[2])))
+    for s, p, o in triples:
+        for position, term in (("subject", s), ("property", p), ("object", o)):
+            iri = term.datatype if isinstance(term, Literal) else term
+            if isinstance(iri, URIRef):
+                found = iri_problem(str(iri))
+                if found:
+                    broken.add(iri)
+                    rule, message, hint = found
+                    report(rule, message, node=s, prop=p if position != "property" else None,
+                           value=o if position == "object" else None, hint=hint)
+    if problems:
+        return problems
+
+    terms = vocab.classes | vocab.properties
+    for s, p, o in triples:
+        # ontology edits
+        if p in _TBOX_PREDICATES or (p == RDF.type and o in _TBOX_TYPES) or (
+                p == OWL.members and (s, RDF.type, OWL.AllDisjointClasses) in graph):
+            report("tbox-edit", f"a data file may not add ontology axioms: {_short(s)} {_short(p)} {_short(o)}",
+                   node=s, prop=p, value=o,
+                   hint="propose classes, properties and axioms as a change to ontology/eco.ttl, reviewed on their own")
+            continue
+        if isinstance(s, URIRef) and (str(s).startswith(str(ECO)) or str(s) == str(ECO).rstrip("/")):
+            if s in vocab.ontology_subjects:
+                report("tbox-edit", f"a data file may not describe the ontology term {_short(s)}", node=s, prop=p,
+                       value=o, hint="change ontology/eco.ttl instead; data files describe individuals")
+            else:
+                report("coined-term", f"{_short(s)} would be a new term in the ontology namespace", node=s, prop=p,
+                       hint="name individuals under https://w3id.org/eco-kg/id/ (prefix ecoid:); "
+                            "new classes and properties go into ontology/eco.ttl")
+            continue
+        if isinstance(s, URIRef) and s in vocab.ontology_subjects and s in terms:
+            report("tbox-edit", f"{_short(s)} is a term of the ontology and may not be changed by a data file",
+                   node=s, prop=p, value=o, hint="propose the change to the ontology files instead")
+            continue
+        if isinstance(s, URIRef) and not str(s).startswith(BASE):
+            where = vocab.namespace_of(str(s))
+            if where:
+                report("coined-term", f"{_short(s)} is in the {where[0]}: vocabulary, which the project does not own",
+                       node=s, prop=p,
+                       hint=f"describe things under {BASE}id/ (ecoid:) and use {where[0]}: terms only as they are defined")
+            else:
+                report("subject-outside-namespace", f"new subject <{s}> is outside the project namespace {BASE}",
+                       node=s, hint=f"name it under {BASE}id/ (prefix ecoid:), and link the outside IRI with "
+                                    "owl:sameAs or skos:exactMatch")
+            continue
+        # properties
+        if p not in vocab.properties:
+            if p in vocab.classes:
+                report("class-as-property", f"{_short(p)} is a class, not a property", node=s, prop=p,
+                       hint="use it as the object of rdf:type (a), or use a property")
+            else:
+                where = vocab.namespace_of(str(p))
+                guess = vocab.suggest(p, "property")
+                what = (f"unknown property {_short(p)}: the {where[0]}: vocabulary has no such term" if where
+                        else f"unknown property <{p}> from a vocabulary the project does not use")
+                report("unknown-property", what + (f"; did you mean {guess}?" if guess else ""), node=s, prop=p,
+                       hint=(f"use {guess}" if guess else "use a property of the ECO ontology (ontology/eco.ttl) "
+                             "or of a reused vocabulary (" + ", ".join(sorted(REUSED)) + ")"))
+        # classes
+        if p == RDF.type:
+            if isinstance(o, URIRef) and o not in vocab.classes:
+                if o in vocab.properties:
+                    report("property-as-class", f"{_short(o)} is a property, not a class", node=s, prop=p, value=o,
+                           hint="use a class after rdf:type (a)")
+                else:
+                    guess = vocab.suggest(o, "class")
+                    report("unknown-class", f"unknown class {_short(o)}" + (f"; did you mean {guess}?" if guess else ""),
+                           node=s, prop=p, value=o,
+                           hint=f"use {guess}" if guess else "use a class of the ECO ontology (ontology/eco.ttl)")
+            elif isinstance(o, Literal):
+                report("iri-expected", f"rdf:type needs a class IRI, not the literal {_short(o)}", node=s, prop=p, value=o)
+        # literal or IRI, as the property says
+        expects = vocab.property_expects(p) if p in vocab.properties else None
+        if expects == "literal" and not isinstance(o, Literal):
+            report("literal-expected", f"{_short(p)} takes a literal value, but {_short(o)} is an IRI",
+                   node=s, prop=p, value=o, hint=f'write the value as a string, e.g. {_short(p)} "…"@en')
+        elif expects == "iri" and isinstance(o, Literal):
+            report("iri-expected", f"{_short(p)} links to a resource, but the value is the literal {_short(o)}",
+                   node=s, prop=p, value=o, hint="give the IRI of the thing (e.g. ecoid:Pakistan), not its name")
+        # literals
+        if isinstance(o, Literal):
+            control = _CONTROL.search(str(o))
+            if control:
+                report("control-character", f"literal contains the control character {control_name(control.group())}"
+                       " (written as an escape)", node=s, prop=p, value=Literal(repr(str(o))[1:-1][:80]),
+                       hint="remove it; only tab, newline and carriage return may appear in literals")
+            if o.language and not well_formed_language_tag(o.language):
+                report("language-tag", f"language tag @{o.language} is not well-formed (BCP 47)", node=s, prop=p,
+                       value=o, hint="use a tag such as @en, @fa, @ur, @en-GB or @zh-Hans")
+            if o.datatype is not None and o.datatype not in vocab.datatypes:
+                guess = difflib.get_close_matches(str(o.datatype), [str(d) for d in vocab.datatypes], n=1, cutoff=0.8)
+                report("unknown-datatype", f"unknown datatype {_short(o.datatype)}"
+                       + (f"; did you mean {_short(URIRef(guess[0]))}?" if guess else ""), node=s, prop=p, value=o,
+                       hint="use an XSD datatype (xsd:string, xsd:integer, xsd:date, xsd:gYear …)")
+            else:
+                why = lexical_problem(o)
+                if why:
+                    local = str(o.datatype)[len(str(XSD)):]
+                    report("ill-typed-literal", f'"{o}" is {why}', node=s, prop=p, value=o,
+                           hint="write it as " + _EXAMPLES.get(local, f"a valid xsd:{local}"))
+        # Wikidata IRIs
+        if isinstance(o, URIRef) and _WIKIDATA_ANY.match(str(o)) and (p in _WIKIDATA_LINK_PROPERTIES) \
+                and not WIKIDATA_ENTITY.match(str(o)):
+            fixed = wikidata_suggestion(str(o))
+            report("wikidata-id", f"malformed Wikidata ID <{o}>: links must name an item as "
+                   "http://www.wikidata.org/entity/Q<digits>", node=s, prop=p, value=o,
+                   hint=f"write <{fixed}>" if fixed else "look the item up on wikidata.org and use its Q-number")
+    # blank-node entities
+    for node in sorted({s for s in graph.subjects() if isinstance(s, BNode)}, key=str):
+        types = set(graph.objects(node, RDF.type))
+        entity_types = {t for t in types if t not in _STRUCTURAL_CLASSES}
+        eco_properties = {p for p in graph.predicates(node) if str(p).startswith(str(ECO))}
+        if entity_types or (not types and eco_properties):
+            what = ", ".join(sorted(_short(t) for t in entity_types)) or "an entity (it has ECO properties)"
+            report("blank-node-entity", f"a blank node is typed as {what}; entities need IRIs", node=node,
+                   prop=RDF.type if entity_types else None, value=min(entity_types, key=str) if entity_types else None,
+                   hint=f"name it, e.g. ecoid:SomeName or claim:some-name under {BASE}id/, so others can refer to it")
+    return problems

@@ -1,0 +1,371 @@
+"""The gate for new assertions: `ecokg validate FILE…`, `ecokg add FILE`, and the same gate for a graph change.
+
+Owns running the stages of `kg.gate` in order, each stopping the run when it finds problems
+(`validate_files`, `validate_graph_change`), merging an accepted file into seeds/ (`add_file`:
+appended to the seed file of the source its claims quote, or to seeds/entities.ttl), and the
+command-line surface of both commands. The rules themselves live in the `kg.gate` modules; whole-
+graph checks of the build are `kg.checks`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+
+from .build import seed_files
+from .errors import EXIT_INPUT, EcoKGError
+from .gate.bytes import DEFAULT_MAX_BYTES, read_checked
+from .gate.context import Base, Change, base_from_dataset, load_base, load_shapes
+from .gate.evidence import check_evidence, resolve_change
+from .gate.graph import check_graph
+from .gate.locate import SourceFile
+from .gate.owl import check_owl
+from .gate.report import FORMATS, STAGE_TITLES, GateRejected, Problem, Report, StageRun, render
+from .gate.shacl import check_shapes
+from .gate.syntax import parse_checked
+from .gate.vocabulary import check_vocabulary
+from .namespaces import BASE, ECO, PREFIXES
+from .rdfio import FORMAT_BY_SUFFIX, parse_file
+from .settings import Settings
+
+__all__ = ["validate_files", "validate_graph_change", "add_file", "GateRejected", "Report", "Problem"]
+
+
+class _Stages:
+    """Runs stages in order and records each one's outcome and time; stops at the first that fails."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        self.stopped = False
+
+    def run(self, name: str, check, *, skip_note: str | None = None):
+        if self.stopped or skip_note:
+            self.report.stages.append(StageRun(name, "skipped", 0.0, skip_note or ""))
+            return None
+        started = time.perf_counter()
+        outcome = check()
+        problems = outcome[0] if isinstance(outcome, tuple) else outcome
+        seconds = time.perf_counter() - started
+        self.report.stages.append(StageRun(name, "failed" if problems else "passed", seconds))
+        if problems:
+            self.report.problems.extend(problems)
+            self.stopped = True
+        return outcome
+
+
+def _union(base: Base, change: Change, derived: Graph) -> Graph:
+    data = Graph()
+    for triple in base.graph:
+        if triple not in change.removed:
+            data.add(triple)
+    for triple in change.graph:
+        data.add(triple)
+    for triple in derived:
+        data.add(triple)
+    return data
+
+
+def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *, owl: bool) -> Report:
+    """Stages 3-7 on a parsed change against ``base``."""
+    report.triples = len(change.graph)
+    stages.run("vocabulary", lambda: check_vocabulary(change, base))
+    resolution = None
+    data = None
+
+    def shapes():
+        nonlocal resolution, data
+        resolution = resolve_change(change, base)
+        change.derived = resolution.derived
+        data = _union(base, change, resolution.derived)
+        focus = set(change.graph.subjects()) | set(resolution.derived.subjects())
+        focus |= {o for o in change.graph.objects() if isinstance(o, URIRef) and str(o).startswith(BASE)
+                  and not str(o).startswith(str(ECO))}
+        focus |= {s for s in change.removed.subjects() if (s, None, None) in data}
+        focus |= {o for o in change.removed.objects() if isinstance(o, URIRef) and (o, None, None) in data}
+        skip = set()
+        for claim in resolution.unresolved:
+            for path in (ECO.hasEvidence, URIRef("http://www.w3.org/ns/prov#wasAttributedTo"),
+                         URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")):
+                skip.add((claim, path))
+        return check_shapes(change, base, data, focus, skip)
+
+    stages.run("shacl", shapes)
+    stages.run("evidence", lambda: check_evidence(change, base, resolution))
+    stages.run("owl", lambda: check_owl(change, data),
+               skip_note=None if owl else "turned off (--no-owl)")
+    stages.run("graph", lambda: check_graph(change, _without(base.graph, change.removed),
+                                            resolution.derived if resolution else Graph()))
+    return report
+
+
+def _without(graph: Graph, removed: Graph) -> Graph:
+    if not len(removed):
+        return graph
+    kept = Graph()
+    for triple in graph:
+        if triple not in removed:
+            kept.add(triple)
+    return kept
+
+
+def validate_files(paths: list[Path], settings: Settings, *, owl: bool = True,
+                   max_bytes: int = DEFAULT_MAX_BYTES, base: Base | None = None) -> Report:
+    """Run the gate on files of new assertions; returns the `Report` (never raises for bad input)."""
+    started = time.perf_counter()
+    paths = [Path(p) for p in paths]
+    report = Report(files=[str(p) for p in paths])
+    stages = _Stages(report)
+
+    def readable():
+        problems = []
+        for path in paths:
+            if path.suffix.lower() not in FORMAT_BY_SUFFIX:
+                problems.append(Problem("input", "unknown-extension", f"unknown RDF file extension {path.suffix!r}",
+                                        file=str(path), value=path.suffix or "(none)",
+                                        hint="name the file .ttl (Turtle) or .trig (TriG); .nt, .nq, .jsonld "
+                                             "and .rdf are read too"))
+            elif not path.is_file():
+                problems.append(Problem("input", "file-not-found", "no such file" if not path.exists()
+                                        else "not a regular file", file=str(path), hint="check the path"))
+        return problems
+
+    texts: dict[Path, str] = {}
+
+    def encoding():
+        problems = []
+        for path in paths:
+            text, found = read_checked(path, max_bytes)
+            problems += found
+            if text is not None:
+                texts[path] = text
+        return problems
+
+    change = Change()
+
+    def syntax():
+        problems = []
+        for path in paths:
+            source = SourceFile.from_text(path, texts[path])
+            graph, found = parse_checked(source)
+            problems += found
+            if graph is not None:
+                change.add_file(source, graph)
+        return problems
+
+    stages.run("input", readable)
+    stages.run("bytes", encoding)
+    stages.run("syntax", syntax)
+    if stages.stopped:
+        for name in ("vocabulary", "shacl", "evidence", "owl", "graph"):
+            stages.run(name, lambda: [])
+        report.seconds = time.perf_counter() - started
+        return report
+    if base is None:
+        base = load_base(settings, replacing=paths)
+    _check_change(change, base, report, stages, owl=owl)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def validate_graph_change(added: Graph, removed: Graph, settings: Settings, base_dataset: Dataset | Graph,
+                          *, owl: bool = True) -> Report:
+    """The gate for a change to the stored graph (e.g. a SPARQL Update): ``added`` and ``removed`` triples.
+
+    ``base_dataset`` is the stored graph before the change; it is not modified. A caller applies
+    the change only when ``report.ok``; ``report.to_error()`` gives the exception to raise otherwise.
+    """
+    started = time.perf_counter()
+    if isinstance(base_dataset, Dataset):
+        base = base_from_dataset(base_dataset, settings)
+    else:
+        ontology = Graph()
+        for path in seed_files(settings)["ontology"]:
+            parse_file(path, ontology)
+        base = Base(base_dataset, ontology, load_shapes(settings), settings)
+    change = Change(graph=added, removed=removed)
+    report = Report(files=[])
+    stages = _Stages(report)
+    for name in ("input", "bytes", "syntax"):
+        report.stages.append(StageRun(name, "skipped", 0.0, "already parsed"))
+    _check_change(change, base, report, stages, owl=owl)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# ------------------------------------------------------------------------------------------------
+# ecokg add
+# ------------------------------------------------------------------------------------------------
+
+def target_seed_file(change_graph: Graph, base: Base, settings: Settings) -> Path:
+    """Where an accepted file goes: the seed file of the source its claims quote, else seeds/entities.ttl."""
+    from rdflib.namespace import PROV
+
+    if any(True for _ in change_graph.subjects(ECO.quote, None)):
+        named = set(change_graph.objects(None, PROV.wasDerivedFrom))
+        docs = base.source_documents(change_graph)
+        doc = next((d for d in docs if d in named), docs[0] if len(docs) == 1 else None)
+        if doc is not None:
+            text_file = base.graph.value(doc, ECO.textFile) or change_graph.value(doc, ECO.textFile)
+            if text_file is not None:
+                return settings.seeds_dir / (Path(str(text_file)).stem + ".ttl")
+    return settings.seeds_dir / "entities.ttl"
+
+
+def _turtle_block(change_graph: Graph, existing_text: str, origin: str) -> str:
+    declared = SourceFile.from_text(Path("x.ttl"), existing_text).prefixes
+    out = Graph(bind_namespaces="none")
+    for prefix, namespace in declared.items():
+        out.bind(prefix, namespace, override=True)
+    for prefix, namespace in PREFIXES.items():
+        if prefix not in declared and namespace not in declared.values():
+            out.bind(prefix, namespace, override=True)
+    for triple in change_graph:
+        out.add(triple)
+    body = out.serialize(format="turtle")
+    kept = []
+    for line in body.splitlines():
+        match = re.match(r"@prefix\s+([\w.-]*):\s*<([^>]*)>\s*\.", line)
+        if match and declared.get(match.group(1)) == match.group(2):
+            continue
+        kept.append(line)
+    body = "\n".join(kept).strip("\n")
+    return (f"\n\n# ---------------------------------------------------------------------------------------------\n"
+            f"# Added with `ecokg add` from {origin} ({len(change_graph)} triples)\n"
+            f"# ---------------------------------------------------------------------------------------------\n"
+            f"{body}\n")
+
+
+def add_file(path: Path, settings: Settings, *, owl: bool = True,
+             max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Report, Path | None]:
+    """Validate ``path``; when it passes, append its triples to the seed file they belong to.
+
+    Returns (report, the seed file written, or None). A rejected file changes nothing: the seed
+    file is replaced atomically, and only after the merged text has been parsed back to exactly
+    the old triples plus the new ones.
+    """
+    path = Path(path)
+    if path.exists() and path.resolve().is_relative_to(settings.seeds_dir.resolve()):
+        raise EcoKGError(f"{path} is already in seeds/", file=path,
+                         hint="`ecokg add` takes a file from outside seeds/; validate seed files with `ecokg validate`")
+    report = validate_files([path], settings, owl=owl, max_bytes=max_bytes)
+    if not report.ok:
+        return report, None
+    text = path.read_text(encoding="utf-8")
+    source = SourceFile.from_text(path, text)
+    change_graph, _ = parse_checked(source)
+    base = load_base(settings)
+    target = target_seed_file(change_graph, base, settings)
+    existing = target.read_text(encoding="utf-8") if target.exists() else ""
+    merged = existing.rstrip("\n") + _turtle_block(change_graph, existing, path.name)
+    expected = Graph()
+    if existing:
+        expected.parse(data=existing, format="turtle", publicID=target.resolve().as_uri())
+    for triple in change_graph:
+        expected.add(triple)
+    check = Graph().parse(data=merged, format="turtle", publicID=target.resolve().as_uri())
+    if set(check) != set(expected):
+        raise EcoKGError("merging would change the seed file's meaning; nothing was written", file=target,
+                         hint="add the triples by hand, or report this as a bug")
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(merged)
+        os.replace(tmp_name, target)
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+    return report, target
+
+
+# ------------------------------------------------------------------------------------------------
+# Command line
+# ------------------------------------------------------------------------------------------------
+
+EPILOG = """stages (each stops the run when it finds a problem):
+""" + "".join(f"  {i}. {name:<10} {STAGE_TITLES[name]}\n" for i, name in enumerate(
+    ["bytes", "syntax", "vocabulary", "shacl", "evidence", "owl", "graph"], 1)) + f"""
+exit codes:
+  0  the files pass every stage
+  1  violations found (stages vocabulary, shacl, evidence, owl, graph)
+  2  unreadable input or usage error (missing file, unknown extension, not UTF-8, control
+     characters, over the size limit, syntax errors, wrong serialisation for the extension)
+  3  internal error (including: the OWL reasoner cannot run, e.g. no Java)
+
+environment:
+  ECOKG_MAX_FILE_BYTES  default for --max-bytes ({DEFAULT_MAX_BYTES} bytes = 5 MiB)
+  ECOKG_NO_OWL=1        same as --no-owl"""
+
+
+def _env_max_bytes() -> int:
+    raw = os.environ.get("ECOKG_MAX_FILE_BYTES")
+    try:
+        return int(raw) if raw else DEFAULT_MAX_BYTES
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
+def _report_target(text: str) -> tuple[str, Path]:
+    fmt, sep, path = text.partition("=")
+    if not sep or fmt not in FORMATS or not path:
+        raise argparse.ArgumentTypeError(f"expected FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}")
+    return fmt, Path(path)
+
+
+def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.epilog = EPILOG
+    if name == "validate":
+        parser.description = ("Validate files of new assertions (Turtle .ttl or TriG .trig) against the ontology, "
+                              "the shapes, the sources and the graph. With no file, validate the project's own seeds.")
+        parser.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                            help="RDF files to validate (default: every seed file)")
+    else:
+        parser.description = ("Validate a file of new assertions and, if it passes, append it to the seed file it "
+                              "belongs to (the source its claims quote, else seeds/entities.ttl). A rejected file "
+                              "changes nothing.")
+        parser.add_argument("file", type=Path, metavar="FILE", help="the RDF file to add")
+    parser.add_argument("--format", choices=list(FORMATS), default="text",
+                        help="output format on stdout (default: text)")
+    parser.add_argument("--report", action="append", type=_report_target, default=[], metavar="FORMAT=PATH",
+                        help="also write the report in FORMAT to PATH (repeatable), e.g. sarif=ecokg.sarif")
+    parser.add_argument("--no-owl", action="store_true",
+                        help="skip the OWL consistency stage (HermiT, needs Java; on by default)")
+    parser.add_argument("--max-bytes", type=int, default=None, metavar="N",
+                        help=f"largest file accepted, in bytes (default {DEFAULT_MAX_BYTES}, i.e. 5 MiB)")
+
+
+def default_files(settings: Settings) -> list[Path]:
+    groups = seed_files(settings)
+    files = [p for name in ("entities", "background", "links", "sources") for p in groups[name]]
+    files += sorted(settings.seeds_dir.glob("**/*.trig"))
+    return files
+
+
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    owl = not (args.no_owl or os.environ.get("ECOKG_NO_OWL", "").strip().lower() in {"1", "true", "yes", "on"})
+    max_bytes = args.max_bytes if args.max_bytes is not None else _env_max_bytes()
+    if max_bytes <= 0:
+        print(f"ecokg {args.command}: error: --max-bytes must be positive", file=sys.stderr)
+        return EXIT_INPUT
+    written = None
+    if args.command == "add":
+        report, written = add_file(args.file, settings, owl=owl, max_bytes=max_bytes)
+    else:
+        files = list(args.files) or default_files(settings)
+        report = validate_files(files, settings, owl=owl, max_bytes=max_bytes)
+    sys.stdout.write(render(report, args.format, settings.root))
+    for fmt, path in args.report:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render(report, fmt, settings.root), encoding="utf-8")
+    if args.command == "add":
+        if written is not None:
+            print(f"added {report.triples} triples to {written}", file=sys.stderr)
+        else:
+            print("nothing was added: the file did not pass the gate", file=sys.stderr)
+    return report.exit_code
