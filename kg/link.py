@@ -495,8 +495,8 @@ class WikidataClient:
             raise LinkError(f"cannot reach {self.endpoint}: {reason[:200]}",
                             hint="check the network and --endpoint") from None
         if response.status_code != 200:
-            raise LinkError(f"{self.endpoint} answered HTTP {response.status_code}: "
-                            f"{response.text.strip()[:200] or response.reason}",
+            detail = " ".join(re.sub(r"<[^>]*>", " ", response.text).split())[:200] or response.reason
+            raise LinkError(f"{self.endpoint} answered HTTP {response.status_code}: {detail}",
                             hint="Wikidata may be busy (try later), or --endpoint is not the right service")
         try:
             return response.json()
