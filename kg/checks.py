@@ -1,0 +1,154 @@
+"""Checks of the whole built graph: SHACL shapes, evidence offsets, OWL consistency.
+
+Owns the `ecokg check` command and the functions tests and CI call: `shacl_check` (pySHACL,
+inference off, against ontology/shapes.ttl), `evidence_check` (every oa:TextPositionSelector slices
+its source to exactly its oa:exact) and `owl_check` (HermiT via `kg.reasoner`). Checks of a
+*change* before it enters the graph belong to `kg.validate`.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDF, SH
+
+from .build import load_dataset
+from .errors import EXIT_OK, EXIT_VIOLATIONS
+from .namespaces import ECO, OA
+from .rdfio import parse_file
+from .settings import Settings
+
+
+@dataclass
+class CheckReport:
+    name: str
+    conforms: bool
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        status = "ok" if self.conforms else f"{len(self.problems)} problem(s)"
+        lines = [f"{self.name}: {status} ({self.seconds:.2f} s)"]
+        lines += [f"  - {p}" for p in self.problems[:50]]
+        if len(self.problems) > 50:
+            lines.append(f"  … and {len(self.problems) - 50} more")
+        return "\n".join(lines)
+
+
+def shapes_graph(settings: Settings) -> Graph:
+    return parse_file(settings.ontology_dir / "shapes.ttl")
+
+
+def union_graph(dataset: Dataset) -> Graph:
+    union = Graph()
+    for triple in dataset.triples((None, None, None)):
+        union.add(triple)
+    return union
+
+
+def shacl_results(data: Graph, shapes: Graph, ontology: Graph | None = None,
+                  focus_nodes: list | None = None) -> tuple[bool, list[dict]]:
+    """Run pySHACL with inference off; return (conforms, results as dicts)."""
+    import pyshacl
+
+    kwargs = dict(shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=True,
+                  allow_warnings=True, abort_on_first=False)
+    if focus_nodes is not None:
+        kwargs["focus_nodes"] = focus_nodes
+    conforms, report, _text = pyshacl.validate(data, **kwargs)
+    results = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        results.append({
+            "focus": report.value(result, SH.focusNode),
+            "path": report.value(result, SH.resultPath),
+            "value": report.value(result, SH.value),
+            "shape": report.value(result, SH.sourceShape),
+            "component": report.value(result, SH.sourceConstraintComponent),
+            "message": str(report.value(result, SH.resultMessage) or ""),
+            "severity": report.value(result, SH.resultSeverity),
+        })
+    return bool(conforms), results
+
+
+def shape_name(shape, shapes: Graph) -> str:
+    """The named node shape a (possibly blank-node property) shape belongs to."""
+    if isinstance(shape, URIRef):
+        return str(shape).rsplit("/", 1)[-1]
+    for parent in shapes.subjects(SH.property, shape):
+        return shape_name(parent, shapes)
+    return str(shape)
+
+
+def shacl_check(dataset: Dataset, settings: Settings) -> CheckReport:
+    import time
+
+    started = time.perf_counter()
+    shapes = shapes_graph(settings)
+    conforms, results = shacl_results(union_graph(dataset), shapes)
+    problems = [f"{shape_name(r['shape'], shapes)}: {r['focus']} {r['path'] or ''} {r['value'] or ''} — {r['message']}"
+                for r in results]
+    return CheckReport("SHACL", conforms, problems, time.perf_counter() - started)
+
+
+def evidence_check(dataset: Dataset, settings: Settings) -> CheckReport:
+    """Every position selector slices the source text to exactly the quote selector's oa:exact."""
+    import time
+
+    started = time.perf_counter()
+    problems: list[str] = []
+    texts: dict[URIRef, str] = {}
+    checked = 0
+    for target in set(dataset.subjects(OA.hasSource, None)):
+        source = dataset.value(target, OA.hasSource)
+        if source not in texts:
+            file_name = dataset.value(source, ECO.textFile)
+            path = settings.seeds_dir / str(file_name) if file_name else None
+            if path is None or not path.is_file():
+                problems.append(f"{source}: source text {file_name} not found")
+                texts[source] = None
+                continue
+            texts[source] = path.read_text(encoding="utf-8")
+        text = texts[source]
+        if text is None:
+            continue
+        exact = start = end = None
+        for selector in dataset.objects(target, OA.hasSelector):
+            if (selector, RDF.type, OA.TextQuoteSelector) in dataset:
+                exact = dataset.value(selector, OA.exact)
+            if (selector, RDF.type, OA.TextPositionSelector) in dataset:
+                start, end = dataset.value(selector, OA.start), dataset.value(selector, OA.end)
+        if start is None or end is None:
+            continue
+        checked += 1
+        sliced = text[int(start):int(end)]
+        if exact is not None and sliced != str(exact):
+            problems.append(f"{target}: text[{start}:{end}] is {sliced!r}, not oa:exact {str(exact)!r}")
+    report = CheckReport("evidence offsets", not problems, problems, time.perf_counter() - started)
+    report.checked = checked
+    return report
+
+
+def owl_check(dataset: Dataset, settings: Settings) -> CheckReport:
+    from .reasoner import check_consistency
+
+    result = check_consistency(union_graph(dataset))
+    problems = list(result.explanation)
+    problems += [f"unsatisfiable class: {c}" for c in result.unsatisfiable_classes]
+    return CheckReport("OWL (HermiT)", result.consistent and not result.unsatisfiable_classes, problems,
+                       result.seconds)
+
+
+def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("--no-owl", action="store_true", help="skip the HermiT consistency check (needs Java)")
+
+
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    dataset = load_dataset(settings)
+    reports = [shacl_check(dataset, settings), evidence_check(dataset, settings)]
+    if not args.no_owl:
+        reports.append(owl_check(dataset, settings))
+    for report in reports:
+        print(report.summary())
+    return EXIT_OK if all(r.conforms for r in reports) else EXIT_VIOLATIONS
