@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .build import build, load_dataset
+from .build import build
 from .errors import EXIT_OK
 from .query import find_query, format_result, named_queries, run_query
 from .settings import Settings
@@ -37,7 +37,6 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{'':<34} {query.question}")
         return EXIT_OK
     query = find_query(args.query, settings)
-    dataset = load_dataset(settings)
-    result = run_query(dataset, query.text, source=str(query.path))
+    result = run_query(query.text, settings, source=str(query.path))
     sys.stdout.write(format_result(result, args.format))
     return EXIT_OK

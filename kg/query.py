@@ -13,8 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import BNode, Dataset, Literal, URIRef
-from rdflib.query import Result
+from rdflib import BNode, Literal, URIRef
 
 from .errors import QueryError
 from .namespaces import PREFIXES
@@ -74,16 +73,21 @@ def find_query(name_or_file: str, settings: Settings | None = None) -> NamedQuer
                      hint=f"use one of: {names}, or a path to a .rq file")
 
 
-def run_query(dataset: Dataset, text: str, *, source: str = "<query>") -> Result:
-    """Run a SPARQL query over the union of the dataset, with the project's prefixes pre-bound."""
+def run_query(text: str, settings: Settings | None = None, *, store=None, source: str = "<query>"):
+    """Run a SPARQL query over the union of the dataset through the store (pyoxigraph by default).
+
+    Returns a `kg.store.QueryResult`. Syntax errors raise `QueryError` with line and column.
+    """
+    from .store import open_store
+
+    settings = settings or Settings()
+    store = store if store is not None else open_store(settings)
     try:
-        return dataset.query(text, initNs=PREFIXES)
-    except Exception as exc:  # the parser raises pyparsing and rdflib errors alike
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        match = re.search(r"line:(\d+), col:(\d+)", str(exc))
-        raise QueryError(f"query does not run: {message}", file=source,
-                         line=int(match.group(1)) if match else None,
-                         column=int(match.group(2)) if match else None) from None
+        return store.query(text, timeout=settings.query_timeout)
+    except QueryError as error:
+        if error.file is None:
+            error.file = source
+        raise
 
 
 def term_text(term, compact: bool = True) -> str:
@@ -102,21 +106,39 @@ def term_text(term, compact: bool = True) -> str:
     return str(term)
 
 
-def result_rows(result: Result) -> tuple[list[str], list[list]]:
-    if result.type == "ASK":
-        return ["ask"], [[Literal(bool(result.askAnswer))]]
-    if result.type in {"CONSTRUCT", "DESCRIBE"}:
-        return ["subject", "predicate", "object"], [list(t) for t in result.graph]
-    variables = [str(v) for v in result.vars]
-    return variables, [[row[v] for v in result.vars] for row in result]
+def result_rows(result) -> tuple[list[str], list[list]]:
+    """Column names and rows of a `QueryResult` (ASK: one boolean; graphs: one row per triple)."""
+    if result.form == "ASK":
+        return ["ask"], [[Literal(bool(result.boolean))]]
+    if result.form in {"CONSTRUCT", "DESCRIBE"}:
+        return ["subject", "predicate", "object"], [list(t) for t in sorted(result.graph)]
+    return list(result.variables), [list(row) for row in result.rows]
 
 
-def format_result(result: Result, fmt: str = "table") -> str:
-    """Format a result as an aligned text table, CSV, or SPARQL JSON."""
+def _json_term(term) -> dict:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    value = {"type": "literal", "value": str(term)}
+    if term.language:
+        value["xml:lang"] = term.language
+    elif term.datatype:
+        value["datatype"] = str(term.datatype)
+    return value
+
+
+def format_result(result, fmt: str = "table") -> str:
+    """Format a `QueryResult` as an aligned text table, CSV, or SPARQL JSON (JSON-LD for graphs)."""
     if fmt == "json":
-        if result.type in {"CONSTRUCT", "DESCRIBE"}:
+        if result.form in {"CONSTRUCT", "DESCRIBE"}:
             return result.graph.serialize(format="json-ld")
-        return result.serialize(format="json").decode("utf-8")
+        if result.form == "ASK":
+            return json.dumps({"head": {}, "boolean": bool(result.boolean)}, indent=2) + "\n"
+        bindings = [{var: _json_term(term) for var, term in zip(result.variables, row) if term is not None}
+                    for row in result.rows]
+        return json.dumps({"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}},
+                          indent=2, ensure_ascii=False) + "\n"
     header, rows = result_rows(result)
     if fmt == "csv":
         buffer = io.StringIO()
@@ -135,13 +157,9 @@ def format_result(result: Result, fmt: str = "table") -> str:
     lines = [" | ".join(h.ljust(w) for h, w in zip(header, widths)),
              "-+-".join("-" * w for w in widths)]
     lines += [" | ".join(fit(c, w).ljust(w) for c, w in zip(row, widths)) for row in cells]
-    lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
+    lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''}"
+                 f"{', truncated at the row limit' if getattr(result, 'truncated', False) else ''})")
     return "\n".join(lines) + "\n"
 
 
-def to_json_rows(result: Result) -> list[dict]:
-    header, rows = result_rows(result)
-    return [{h: (str(v) if v is not None else None) for h, v in zip(header, row)} for row in rows]
-
-
-__all__ = ["NamedQuery", "named_queries", "find_query", "run_query", "format_result", "to_json_rows"]
+__all__ = ["NamedQuery", "named_queries", "find_query", "run_query", "format_result", "parse_header", "term_text"]
