@@ -1,6 +1,7 @@
 """`ecokg link --accept FILE`: reviewed candidates become links, through the validation gate."""
 from __future__ import annotations
 
+import importlib
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,35 @@ from kg.namespaces import ID, WD
 
 HEADER = ("entity\tentity_label\tentity_type\tcandidate_qid\tcandidate_label\tcandidate_description\tscore\t"
           "label_similarity\ttype_match\tp31\tdecision\n")
+
+
+LINK_TERMS = """
+eco:agreeingSources a owl:AnnotationProperty ;
+    rdfs:label "agreeing sources"@en ;
+    rdfs:comment "On an annotated owl:sameAs axiom: how many independent data files paired the linked ID with the name."@en ;
+    rdfs:range xsd:nonNegativeInteger ;
+    rdfs:isDefinedBy <https://w3id.org/eco-kg/ontology> .
+"""
+
+
+@pytest.fixture()
+def project(project):
+    """The project copy, its ontology declaring the link provenance property (ontology/eco.ttl is to
+    declare it; until it does, the validation gate refuses links that use it)."""
+    ontology = project.ontology_dir / "eco.ttl"
+    text = ontology.read_text(encoding="utf-8")
+    if "eco:agreeingSources" not in text:
+        ontology.write_text(text + LINK_TERMS, encoding="utf-8")
+    return project
+
+
+@pytest.fixture()
+def passing_gate(monkeypatch):
+    """A validation gate that accepts every change, without building a base dataset for it
+    (the real gate runs in test_real_gate_accepts_a_reviewed_link)."""
+    build_module = importlib.import_module("kg.build")  # the name kg.build is also the function build()
+    monkeypatch.setattr(kg.link, "_validation_gate", lambda: lambda *a: SimpleNamespace(ok=True, conforms=True))
+    monkeypatch.setattr(build_module, "load_dataset", lambda settings: None)
 
 
 def review(path, *rows):
@@ -32,7 +62,7 @@ def linkset(settings) -> Graph:
     return Graph().parse(settings.seeds_dir / "links" / "wikidata.ttl", format="turtle")
 
 
-def test_reconcile_review_accept_round_trip(project, ecokg, standin):
+def test_reconcile_review_accept_round_trip(project, ecokg, standin, passing_gate):
     unlink(project, "Pakistan")
     out = project.root / "review.tsv"
     assert ecokg("link", "--reconcile", "--entity", "Pakistan", "--endpoint", f"{standin.url}/w/api.php",
@@ -50,7 +80,7 @@ def test_reconcile_review_accept_round_trip(project, ecokg, standin):
     assert "ecoid:Pakistan " not in ecokg("link", "--report", root=project.root).out
 
 
-def test_accepted_entity_leaves_the_unlinked_list(project, ecokg):
+def test_accepted_entity_leaves_the_unlinked_list(project, ecokg, passing_gate):
     result = ecokg("link", "--accept", review(project.root / "r.tsv", ("ecoid:GlobalSouth", "Q999999999501", "accept")),
                    root=project.root)
     assert result.code == 0, result.err
@@ -97,7 +127,7 @@ def test_missing_review_file_exits_2(project, ecokg):
     assert "nope.tsv: file not found" in result.err
 
 
-def test_gate_rejection_exits_1_and_writes_nothing(project, ecokg, monkeypatch):
+def test_gate_rejection_exits_1_and_writes_nothing(project, ecokg, monkeypatch, passing_gate):
     seen = {}
 
     def rejecting_gate(added, removed, settings, base_dataset):
@@ -115,8 +145,29 @@ def test_gate_rejection_exits_1_and_writes_nothing(project, ecokg, monkeypatch):
     assert (ID.GlobalSouth, OWL.sameAs, WD.Q999999999501) in seen["added"]
 
 
-def test_gate_acceptance_lets_the_link_through(project, ecokg, monkeypatch):
-    monkeypatch.setattr(kg.link, "_validation_gate", lambda: lambda *a: SimpleNamespace(conforms=True, text=""))
+def test_gate_acceptance_lets_the_link_through(project, ecokg, passing_gate):
     result = ecokg("link", "--accept", review(project.root / "r.tsv", ("ecoid:GlobalSouth", "Q999999999501", "accept")),
                    root=project.root)
     assert result.code == 0, result.err
+
+
+@pytest.mark.reasoner
+def test_real_gate_accepts_a_reviewed_link(project, ecokg):
+    pytest.importorskip("kg.validate", reason="the validation gate is not in this checkout")
+    result = ecokg("link", "--accept", review(project.root / "r.tsv", ("ecoid:GlobalSouth", "Q999999999501", "accept")),
+                   root=project.root)
+    assert result.code == 0, result.err
+    assert (ID.GlobalSouth, OWL.sameAs, WD.Q999999999501) in linkset(project)
+
+
+@pytest.mark.reasoner
+def test_real_gate_refuses_links_while_the_ontology_lacks_their_provenance_property(project, ecokg):
+    pytest.importorskip("kg.validate", reason="the validation gate is not in this checkout")
+    ontology = project.ontology_dir / "eco.ttl"
+    ontology.write_text(ontology.read_text(encoding="utf-8").replace(LINK_TERMS, ""), encoding="utf-8")
+    if "eco:agreeingSources" in ontology.read_text(encoding="utf-8"):
+        pytest.skip("ontology/eco.ttl declares eco:agreeingSources")
+    result = ecokg("link", "--accept", review(project.root / "r.tsv", ("ecoid:GlobalSouth", "Q999999999501", "accept")),
+                   root=project.root)
+    assert result.code == 1
+    assert "eco:agreeingSources" in result.err

@@ -5,7 +5,7 @@ import csv
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, VOID, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, VOID, XSD
 
 from kg.errors import LinkError
 from kg.link import (
@@ -76,7 +76,7 @@ def test_every_link_carries_its_confirmation_and_agreeing_sources(settings, link
         assert len(axioms) == 1, subject
         axiom = axioms[0]
         assert linkset.value(axiom, OWL.annotatedProperty) == OWL.sameAs
-        assert str(linkset.value(axiom, ECO.confirmation))
+        assert str(linkset.value(axiom, DCTERMS.description))
         agreeing = linkset.value(axiom, ECO.agreeingSources)
         assert int(agreeing) == table[str(target)[len(str(WD)):]].agreeing_sources
 
