@@ -30,7 +30,7 @@ from .gate.report import FORMATS, STAGE_TITLES, GateRejected, Problem, Report, S
 from .gate.shacl import check_shapes
 from .gate.syntax import parse_checked
 from .gate.vocabulary import check_vocabulary
-from .namespaces import BASE, ECO, PREFIXES
+from .namespaces import BASE, ECO, ONTOLOGY_GRAPH, PREFIXES
 from .rdfio import FORMAT_BY_SUFFIX, parse_file
 from .settings import Settings
 
@@ -59,15 +59,20 @@ class _Stages:
         return outcome
 
 
-def _union(base: Base, change: Change, derived: Graph) -> Graph:
-    data = Graph()
-    for triple in base.graph:
-        if triple not in change.removed:
-            data.add(triple)
+#: the named graph the change is put in while the gate checks it
+CHANGE_GRAPH = URIRef(BASE + "graph/change-under-validation")
+
+
+def _merge(base: Base, change: Change, derived: Graph) -> Graph:
+    """The stored graph with the change applied (in the base's own dataset, which is the gate's)."""
+    data = base.graph
+    for triple in change.removed:
+        data.remove(triple)
+    target = data.graph(CHANGE_GRAPH)
     for triple in change.graph:
-        data.add(triple)
+        target.add(triple)
     for triple in derived:
-        data.add(triple)
+        target.add(triple)
     return data
 
 
@@ -82,7 +87,7 @@ def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *
         nonlocal resolution, data
         resolution = resolve_change(change, base)
         change.derived = resolution.derived
-        data = _union(base, change, resolution.derived)
+        data = _merge(base, change, resolution.derived)
         focus = set(change.graph.subjects()) | set(resolution.derived.subjects())
         focus |= {o for o in change.graph.objects() if isinstance(o, URIRef) and str(o).startswith(BASE)
                   and not str(o).startswith(str(ECO))}
@@ -99,19 +104,8 @@ def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *
     stages.run("evidence", lambda: check_evidence(change, base, resolution))
     stages.run("owl", lambda: check_owl(change, data),
                skip_note=None if owl else "turned off (--no-owl)")
-    stages.run("graph", lambda: check_graph(change, _without(base.graph, change.removed),
-                                            resolution.derived if resolution else Graph()))
+    stages.run("graph", lambda: check_graph(change, base.graph, resolution.derived if resolution else Graph()))
     return report
-
-
-def _without(graph: Graph, removed: Graph) -> Graph:
-    if not len(removed):
-        return graph
-    kept = Graph()
-    for triple in graph:
-        if triple not in removed:
-            kept.add(triple)
-    return kept
 
 
 def validate_files(paths: list[Path], settings: Settings, *, owl: bool = True,
@@ -182,12 +176,15 @@ def validate_graph_change(added: Graph, removed: Graph, settings: Settings, base
     """
     started = time.perf_counter()
     if isinstance(base_dataset, Dataset):
-        base = base_from_dataset(base_dataset, settings)
+        base = base_from_dataset(base_dataset, settings, copy=True)
     else:
-        ontology = Graph()
+        dataset = Dataset(default_union=True)
+        ontology = dataset.graph(ONTOLOGY_GRAPH)
         for path in seed_files(settings)["ontology"]:
             parse_file(path, ontology)
-        base = Base(base_dataset, ontology, load_shapes(settings), settings)
+        for triple in base_dataset:
+            dataset.add(triple)
+        base = Base(dataset, ontology, load_shapes(settings), settings)
     change = Change(graph=added, removed=removed)
     report = Report(files=[])
     stages = _Stages(report)
@@ -253,13 +250,13 @@ def add_file(path: Path, settings: Settings, *, owl: bool = True,
     if path.exists() and path.resolve().is_relative_to(settings.seeds_dir.resolve()):
         raise EcoKGError(f"{path} is already in seeds/", file=path,
                          hint="`ecokg add` takes a file from outside seeds/; validate seed files with `ecokg validate`")
-    report = validate_files([path], settings, owl=owl, max_bytes=max_bytes)
+    base = load_base(settings)
+    report = validate_files([path], settings, owl=owl, max_bytes=max_bytes, base=base)
     if not report.ok:
         return report, None
     text = path.read_text(encoding="utf-8")
     source = SourceFile.from_text(path, text)
     change_graph, _ = parse_checked(source)
-    base = load_base(settings)
     target = target_seed_file(change_graph, base, settings)
     existing = target.read_text(encoding="utf-8") if target.exists() else ""
     merged = existing.rstrip("\n") + _turtle_block(change_graph, existing, path.name)

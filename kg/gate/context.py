@@ -29,9 +29,9 @@ SOURCE_CLASSES = (ECO.Interview, ECO.SourceDocument)
 
 @dataclass
 class Base:
-    """What is already stored, as one graph, with its ontology and shapes apart."""
+    """What is already stored, as one graph (a union `Dataset`), with its ontology and shapes apart."""
 
-    graph: Graph
+    graph: Dataset
     ontology: Graph
     shapes: Graph
     settings: Settings
@@ -59,16 +59,6 @@ class Base:
         return self._texts[doc]
 
 
-def _union(dataset: Dataset, skip=(METADATA_GRAPH,)) -> Graph:
-    union = Graph()
-    for s, p, o, g in dataset.quads((None, None, None, None)):
-        graph_id = getattr(g, "identifier", g)
-        if graph_id in skip:
-            continue
-        union.add((s, p, o))
-    return union
-
-
 def load_shapes(settings: Settings) -> Graph:
     path = settings.ontology_dir / "shapes.ttl"
     shapes = Graph()
@@ -77,11 +67,25 @@ def load_shapes(settings: Settings) -> Graph:
     return shapes
 
 
-def base_from_dataset(dataset: Dataset, settings: Settings) -> Base:
-    ontology = Graph()
-    for triple in dataset.graph(ONTOLOGY_GRAPH):
-        ontology.add(triple)
-    return Base(_union(dataset), ontology, load_shapes(settings), settings)
+def base_from_dataset(dataset: Dataset, settings: Settings, *, copy: bool = False) -> Base:
+    """A `Base` over ``dataset`` (its union graph, without the generated metadata graph).
+
+    The gate adds the change to the base while it checks it, so ``dataset`` must be the gate's
+    own: pass ``copy=True`` for a dataset someone else keeps using.
+    """
+    if copy:
+        private = Dataset(default_union=True)
+        for prefix, namespace in dataset.namespaces():
+            private.bind(prefix, namespace)
+        for s, p, o, g in dataset.quads((None, None, None, None)):
+            graph_id = getattr(g, "identifier", g)
+            if graph_id != METADATA_GRAPH:
+                private.add((s, p, o, graph_id))
+        dataset = private
+    else:
+        dataset.default_union = True
+        dataset.remove_graph(dataset.graph(METADATA_GRAPH))
+    return Base(dataset, dataset.graph(ONTOLOGY_GRAPH), load_shapes(settings), settings)
 
 
 def _seed_files(settings: Settings) -> set[Path]:

@@ -148,12 +148,12 @@ def check_selectors(change: Change, base: Base) -> list[Problem]:
             if sliced is None:
                 problems.append(change.problem(STAGE, "offsets-out-of-range",
                                                f"oa:start {s} / oa:end {e} lie outside {short(doc)} "
-                                               f"({len(text)} characters)", node=target, prop=OA.start,
+                                               f"({len(text)} characters)", node=sel, prop=OA.start,
                                                value=start, hint="offsets are code-point indices into the source text"))
             elif exact is not None and sliced != exact:
                 problems.append(change.problem(
                     STAGE, "offsets-mismatch", f"text[{s}:{e}] of {short(doc)} is {sliced[:60]!r}, not the quoted "
-                    f"{exact[:60]!r}", node=target, prop=OA.start, value=start,
+                    f"{exact[:60]!r}", node=sel, prop=OA.start, value=start,
                     hint=f"the quote is at offset {text.find(exact)}" if exact in text else
                     "fix oa:exact first, then the offsets (end is exclusive)"))
     return problems

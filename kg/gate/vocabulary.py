@@ -303,8 +303,10 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
     seen: set = set()
 
     def report(rule, message, node=None, prop=None, value=None, hint=None):
-        key = (rule, None if isinstance(node, BNode) else node, None if rule == "coined-term" else prop,
-               value if rule not in ("relative-iri", "iri-malformed", "iri-scheme") else None)
+        if rule in ("relative-iri", "iri-malformed", "iri-scheme"):
+            key = (rule, message)  # one problem per broken IRI, however often it is used
+        else:
+            key = (rule, None if isinstance(node, BNode) else node, None if rule == "coined-term" else prop, value)
         if key in seen:
             return
         seen.add(key)
