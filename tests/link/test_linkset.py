@@ -156,3 +156,21 @@ def test_copied_table_keeps_its_provenance_header(settings):
     assert "checked offline" in text and "independent files" in text
     rows = list(csv.reader([l for l in text.splitlines() if not l.startswith("#")], delimiter="\t"))
     assert rows[0] == ["label", "wikidata_id", "independent_sources_agreeing"]
+
+
+def test_built_dataset_with_the_linkset_conforms_to_the_shapes(dataset, settings):
+    checks = pytest.importorskip("kg.checks", reason="the SHACL check is not in this checkout")
+    if not (settings.ontology_dir / "shapes.ttl").exists():
+        pytest.skip("ontology/shapes.ttl is not in this checkout")
+    report = checks.shacl_check(dataset, settings)
+    assert report.conforms, report.summary()
+
+
+@pytest.mark.reasoner
+def test_ontology_entities_and_linkset_are_consistent_for_hermit(dataset):
+    from kg.namespaces import ENTITIES_GRAPH, ONTOLOGY_GRAPH
+    from kg.reasoner import check_consistency
+
+    report = check_consistency([dataset.graph(ONTOLOGY_GRAPH), dataset.graph(ENTITIES_GRAPH),
+                                dataset.graph(WIKIDATA_LINKS_GRAPH)])
+    assert report.ok, report.explanation
