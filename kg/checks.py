@@ -42,9 +42,10 @@ def shapes_graph(settings: Settings) -> Graph:
 
 
 def union_graph(dataset: Dataset) -> Graph:
+    """All triples of all named graphs (and the default graph) in one plain graph."""
     union = Graph()
-    for triple in dataset.triples((None, None, None)):
-        union.add(triple)
+    for s, p, o, _g in dataset.quads((None, None, None, None)):
+        union.add((s, p, o))
     return union
 
 
