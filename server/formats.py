@@ -221,6 +221,8 @@ RESULT_WRITERS = {"json": results_json, "xml": results_xml, "csv": results_csv, 
 def serialize_graph(graph: Graph, fmt: Format) -> str:
     if fmt.writer == "json-ld":
         return graph.serialize(format="json-ld", auto_compact=True)
+    if fmt.writer == "nquads":
+        return graph.serialize(format="nt")  # a graph's N-Triples are N-Quads in the default graph
     return graph.serialize(format=fmt.writer)
 
 
