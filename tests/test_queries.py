@@ -1,0 +1,159 @@
+"""Each named query in queries/ answers its question as the interview does (answers written out here)."""
+from __future__ import annotations
+
+import pytest
+
+from kg.query import find_query, named_queries, run_query
+from kg.store import open_store
+
+LOCAL_QUERIES = [q for q in named_queries() if not q.name.startswith("wikidata-")]
+
+
+@pytest.fixture(scope="module")
+def store(settings, built):
+    return open_store(settings)
+
+
+def answer(store, settings, name: str) -> list[tuple]:
+    result = run_query(find_query(name, settings).text, settings, store=store)
+    return [tuple(None if t is None else str(t) for t in row) for row in result.rows]
+
+
+def column(rows, index=0) -> list:
+    return [row[index] for row in rows]
+
+
+def test_there_are_at_least_twelve_documented_queries():
+    assert len(LOCAL_QUERIES) >= 12
+    for query in named_queries():
+        assert query.title and query.question.endswith("?"), query.name
+
+
+@pytest.mark.parametrize("query", LOCAL_QUERIES, ids=lambda q: q.name)
+def test_every_local_query_runs_and_answers(store, settings, query):
+    assert answer(store, settings, query.name)
+
+
+def test_working_group_domains(store, settings):
+    # "Islamabad would be receptive to thematic working groups under ECO, for instance on border
+    #  management, counter-narcotics, cyber issues, maritime safety and disaster response."
+    assert column(answer(store, settings, "working-group-domains"), 1) == [
+        "border management", "counter-narcotics", "cyber issues", "disaster response", "maritime safety"]
+
+
+def test_obstacles_external_and_internal(store, settings):
+    rows = answer(store, settings, "obstacles-to-institutionalisation")
+    by_kind = {}
+    for kind, obstacle, _label, _exact in rows:
+        by_kind.setdefault(kind, set()).add(obstacle.rsplit("/", 1)[-1])
+    assert by_kind == {
+        "external": {"SanctionsEnvironmentAroundIran", "RegionalInstability"},
+        "internal": {"ECOEconomicMandate", "DivergentPartnershipsAndConfidence"},
+    }
+    quotes = {exact for *_rest, exact in rows}
+    assert ("The international sanctions environment around Iran makes financial and technological cooperation "
+            "more complex, even when the focus is on training or capacity-building.") in quotes
+    assert "Its institutions and resources reflect that mandate." in quotes
+
+
+def test_regions_pakistan_links_and_through_whom(store, settings):
+    rows = answer(store, settings, "regions-pakistan-links")
+    # "It links the Arabian Sea and the approaches to the Persian Gulf with Central Asia, western China
+    #  and, through Turkey, Europe."
+    assert {(frm, to, via or "") for _link, frm, to, via in rows} == {
+        (sea, region, via)
+        for sea in ("Arabian Sea", "approaches to the Persian Gulf")
+        for region, via in (("Central Asia", ""), ("western China", ""), ("Europe", "Turkey"))}
+
+
+def test_energy_cooperation_existing_versus_discussed(store, settings):
+    rows = answer(store, settings, "energy-cooperation-status")
+    assert [(label, status) for _c, label, status, _e in rows] == [
+        ("Iran–Pakistan cross-border electricity", "existing"),
+        ("Iran–Pakistan gas pipeline options", "under discussion")]
+
+
+def test_claim_evidence_offsets_slice_the_text(store, settings):
+    text = (settings.seeds_dir / "iran-pakistan-eco-security-interview.txt").read_text(encoding="utf-8")
+    rows = answer(store, settings, "claim-evidence")
+    assert len({row[0] for row in rows}) >= 50
+    for _claim, _kind, _holder, _segment, start, end, exact in rows:
+        assert text[int(start):int(end)] == exact
+    questions = {row[0].rsplit("/", 1)[-1] for row in rows if row[3] == "question"}
+    assert "araghchi-eco-dynamic-region" in questions
+
+
+def test_claims_by_kind(store, settings):
+    counts = dict(answer(store, settings, "claims-by-kind"))
+    assert set(counts) == {"proposal", "stance", "assessment", "reported statement", "factual statement"}
+    assert counts["reported statement"] == "1"  # Araghchi, reported inside a question
+    assert int(counts["factual statement"]) >= 5
+
+
+def test_mentions_of_cpec(store, settings):
+    rows = answer(store, settings, "mentions-of-cpec")
+    assert [(exact, start, end) for exact, start, end, *_ in rows] == [
+        ("China-Pakistan Economic Corridor", "2066", "2098"), ("CPEC", "3778", "3782")]
+
+
+def test_questions_versus_answers(store, settings):
+    rows = answer(store, settings, "questions-vs-answers")
+    assert all(attributed == "unknown interviewer" for _c, _k, _h, attributed, _e in rows)
+    assert ("reported statement", "Abbas Araghchi") in {(kind, holder) for _c, kind, holder, _a, _e in rows}
+
+
+def test_pakistan_offers(store, settings):
+    claims = {row[0].rsplit("/", 1)[-1] for row in answer(store, settings, "pakistan-offers")}
+    assert {"pk-align-eco-projects-with-cpec", "pk-tie-iranian-ports-to-cpec", "pk-advocate-trade-facilitation",
+            "pk-share-customs-tir-ppp-experience", "pk-attract-gulf-investment"} <= claims
+
+
+def test_principles_by_actor(store, settings):
+    rows = answer(store, settings, "principles-by-actor")
+    assert ("Iran", "eastern strategic depth", "2") in rows
+    assert ("Pakistan", "avoiding involvement in intra-Muslim disputes", "1") in rows
+
+
+def test_stated_facts_include_the_negative_one(store, settings):
+    rows = answer(store, settings, "stated-facts")
+    assert ("Persian Gulf Arab states", "http://www.w3.org/ns/org#memberOf", "Economic Cooperation Organization",
+            "true", "Persian Gulf Arab states are not members of ECO") in rows
+    assert ("Economic Cooperation Organization", "https://w3id.org/eco-kg/ontology/createdAs", "economic development",
+            "false", "ECO was originally created as an economic and development organisation.") in rows
+
+
+def test_first_steps_versus_working_groups(store, settings):
+    assert answer(store, settings, "first-steps-vs-working-groups") == [
+        ("border management", "border management"), ("counter-narcotics", "counter-narcotics"),
+        ("cyber hygiene", "cyber issues"), ("disaster relief", "disaster response")]
+
+
+def test_joint_positions(store, settings):
+    rows = answer(store, settings, "joint-positions")
+    assert [row[2] for row in rows] == [
+        "Both countries support connectivity projects that link Persian Gulf energy and industrial output "
+        "with South Asia, Central Asia and western China."]
+
+
+def test_persian_gulf_states(store, settings):
+    claims = {row[0].rsplit("/", 1)[-1]: row[1] for row in answer(store, settings, "persian-gulf-states")}
+    assert claims["fact-gulf-arab-states-not-eco-members"] == "factual statement"
+    assert claims["pk-attract-gulf-investment"] == "proposal"
+
+
+def test_corridors(store, settings):
+    rows = {row[0]: row for row in answer(store, settings, "corridors")}
+    cpec = rows["China–Pakistan Economic Corridor"]
+    assert cpec[1] == "economic corridor"
+    assert set(cpec[3].split(", ")) == {"Pakistan", "China"}
+
+
+def test_eco_members_not_mentioned(store, settings):
+    assert column(answer(store, settings, "eco-members-not-mentioned"), 1) == [
+        "Azerbaijan", "Kazakhstan", "Kyrgyzstan", "Tajikistan", "Turkmenistan", "Uzbekistan"]
+
+
+def test_security_and_economic_branches_both_have_claims(store, settings):
+    counts = dict(answer(store, settings, "claims-by-domain-branch"))
+    assert set(counts) == {"security cooperation", "economic and connectivity cooperation"}
+    assert all(int(n) >= 10 for n in counts.values())
