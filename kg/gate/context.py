@@ -70,8 +70,9 @@ def load_shapes(settings: Settings) -> Graph:
 def base_from_dataset(dataset: Dataset, settings: Settings, *, copy: bool = False) -> Base:
     """A `Base` over ``dataset`` (its union graph, without the generated metadata graph).
 
-    The gate adds the change to the base while it checks it, so ``dataset`` must be the gate's
-    own: pass ``copy=True`` for a dataset someone else keeps using.
+    The gate adds the change to the base while it checks it (and takes it out again afterwards),
+    so ``dataset`` must not be read by anyone else meanwhile: pass ``copy=True`` for a dataset
+    that others keep using.
     """
     if copy:
         private = Dataset(default_union=True)

@@ -1,6 +1,7 @@
 """Stage 4, SHACL: the new nodes conform to the shapes, checked against the whole graph.
 
-Owns running pySHACL with inference off and the ontology mixed in, on the existing graph plus the
+Owns running pySHACL with inference off and the ontology in the data graph (graph/ontology is part
+of the stored dataset, which is what ont_graph would mix in), on the existing graph plus the
 change plus what the build would derive from it (claims get their evidence and attribution by
 `kg.gate.evidence.resolve_change`, the build's own code), restricted to the nodes the change
 touches so that the cost grows with the change. The shapes are ontology/shapes.ttl plus shapes
@@ -54,16 +55,13 @@ def derived_shapes(ontology: Graph) -> Graph:
                 shapes.add((node, SH.message, Literal(f"only a {short(domain)} may have {short(prop)} "
                                                       f"(its rdfs:domain)")))
         ranges = [r for r in ontology.objects(prop, RDFS.range) if isinstance(r, URIRef) and r != OWL.Thing]
-        functional = OWL.FunctionalProperty in kinds
-        if not ranges and not functional:
-            continue
-        node = SHAPES[f"derived/range/{local}"]
-        prop_shape = BNode()
-        shapes.add((node, RDF.type, SH.NodeShape))
-        shapes.add((node, SH.targetSubjectsOf, prop))
-        shapes.add((node, SH.property, prop_shape))
-        shapes.add((prop_shape, SH.path, prop))
         for rng in ranges:
+            node = SHAPES[f"derived/range/{local}"]
+            prop_shape = BNode()
+            shapes.add((node, RDF.type, SH.NodeShape))
+            shapes.add((node, SH.targetSubjectsOf, prop))
+            shapes.add((node, SH.property, prop_shape))
+            shapes.add((prop_shape, SH.path, prop))
             if OWL.DatatypeProperty in kinds or str(rng).startswith(str(XSD)) or rng == RDF.langString:
                 shapes.add((prop_shape, SH.datatype, rng))
                 shapes.add((prop_shape, SH.message, Literal(f"the value of {short(prop)} must be a literal of "
@@ -72,8 +70,15 @@ def derived_shapes(ontology: Graph) -> Graph:
                 shapes.add((prop_shape, SH["class"], rng))
                 shapes.add((prop_shape, SH.message, Literal(f"the value of {short(prop)} must be a "
                                                             f"{short(rng)} (its rdfs:range)")))
-        if functional:
+        if OWL.FunctionalProperty in kinds:
+            node = SHAPES[f"derived/functional/{local}"]
+            prop_shape = BNode()
+            shapes.add((node, RDF.type, SH.NodeShape))
+            shapes.add((node, SH.targetSubjectsOf, prop))
+            shapes.add((node, SH.property, prop_shape))
+            shapes.add((prop_shape, SH.path, prop))
             shapes.add((prop_shape, SH.maxCount, Literal(1)))
+            shapes.add((prop_shape, SH.message, Literal(f"{short(prop)} is functional: at most one value")))
     return shapes
 
 
@@ -107,11 +112,17 @@ def check_shapes(change: Change, base: Base, data: Graph, focus: set,
     if not focus_nodes:
         return []
     _conforms, results, _text = validate(
-        data, shacl_graph=shapes, ont_graph=base.ontology, inference="none", inplace=True,
+        data, shacl_graph=shapes, ont_graph=None, inference="none", inplace=True,
         advanced=False, focus_nodes=focus_nodes, allow_warnings=True, allow_infos=True)
     problems: list[Problem] = []
     seen = set()
-    for result in results.subjects(RDF.type, SH.ValidationResult):
+    def from_derived(result) -> bool:
+        shape = _parent_shape(shapes, results.value(result, SH.sourceShape))
+        return shape is not None and str(shape).startswith(str(SHAPES["derived/"]))
+
+    # the project's own shapes speak first; a derived shape's result on the same value is a repeat
+    ordered = sorted(results.subjects(RDF.type, SH.ValidationResult), key=lambda r: (from_derived(r), str(r)))
+    for result in ordered:
         node = results.value(result, SH.focusNode)
         path = results.value(result, SH.resultPath)
         value = results.value(result, SH.value)
