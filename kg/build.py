@@ -183,7 +183,7 @@ def resolve_claims(graph: Graph, source: SourceText, seed_path: Path) -> int:
         graph.add((claim, PROV.wasDerivedFrom, source.iri))
         for quote in sorted(graph.objects(claim, ECO.quote)):
             prefix = graph.value(claim, ECO.quotePrefix)
-            line = _line_of(seed_path, [str(quote)[:40], _local(claim).split("/")[-1]])
+            line = _line_of(seed_path, [f'"{quote}"', str(quote), str(quote)[:40], _local(claim).split("/")[-1]])
             span = evidence.locate_quote(source.text, str(quote), prefix=str(prefix) if prefix else None,
                                          source_name=source.path.name, subject=_local(claim),
                                          file=str(seed_path), line=line)
