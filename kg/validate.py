@@ -63,17 +63,27 @@ class _Stages:
 CHANGE_GRAPH = URIRef(BASE + "graph/change-under-validation")
 
 
-def _merge(base: Base, change: Change, derived: Graph) -> Graph:
-    """The stored graph with the change applied (in the base's own dataset, which is the gate's)."""
+def _merge(base: Base, change: Change, derived: Graph) -> list[tuple]:
+    """Apply the change to the base's dataset for checking; returns the removed quads, for `_restore`."""
     data = base.graph
+    removed_quads = []
     for triple in change.removed:
+        for s, p, o, g in list(data.quads(triple)):
+            removed_quads.append((s, p, o, getattr(g, "identifier", g)))
         data.remove(triple)
     target = data.graph(CHANGE_GRAPH)
     for triple in change.graph:
         target.add(triple)
     for triple in derived:
         target.add(triple)
-    return data
+    return removed_quads
+
+
+def _restore(base: Base, removed_quads: list[tuple]) -> None:
+    """Undo `_merge`: the base is as it was, so one base serves many checks."""
+    base.graph.remove_graph(base.graph.graph(CHANGE_GRAPH))
+    for quad in removed_quads:
+        base.graph.add(quad)
 
 
 def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *, owl: bool) -> Report:
@@ -82,12 +92,14 @@ def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *
     stages.run("vocabulary", lambda: check_vocabulary(change, base))
     resolution = None
     data = None
+    merged: list[tuple] = []
 
     def shapes():
         nonlocal resolution, data
         resolution = resolve_change(change, base)
         change.derived = resolution.derived
-        data = _merge(base, change, resolution.derived)
+        merged.extend(_merge(base, change, resolution.derived))
+        data = base.graph
         focus = set(change.graph.subjects()) | set(resolution.derived.subjects())
         focus |= {o for o in change.graph.objects() if isinstance(o, URIRef) and str(o).startswith(BASE)
                   and not str(o).startswith(str(ECO))}
@@ -100,11 +112,14 @@ def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *
                 skip.add((claim, path))
         return check_shapes(change, base, data, focus, skip)
 
-    stages.run("shacl", shapes)
-    stages.run("evidence", lambda: check_evidence(change, base, resolution))
-    stages.run("owl", lambda: check_owl(change, data),
-               skip_note=None if owl else "turned off (--no-owl)")
-    stages.run("graph", lambda: check_graph(change, base.graph, resolution.derived if resolution else Graph()))
+    try:
+        stages.run("shacl", shapes)
+        stages.run("evidence", lambda: check_evidence(change, base, resolution))
+        stages.run("owl", lambda: check_owl(change, data), skip_note=None if owl else "turned off (--no-owl)")
+        stages.run("graph", lambda: check_graph(change, base.graph, resolution.derived if resolution else Graph()))
+    finally:
+        if data is not None:
+            _restore(base, merged)
     return report
 
 
@@ -242,7 +257,8 @@ def add_file(path: Path, settings: Settings, *, owl: bool = True,
              max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Report, Path | None]:
     """Validate ``path``; when it passes, append its triples to the seed file they belong to.
 
-    Returns (report, the seed file written, or None). A rejected file changes nothing: the seed
+    Only triples not already stored are written. Returns (report, the seed file written, or None
+    when the file was rejected or brought nothing new). A rejected file changes nothing: the seed
     file is replaced atomically, and only after the merged text has been parsed back to exactly
     the old triples plus the new ones.
     """
@@ -256,7 +272,16 @@ def add_file(path: Path, settings: Settings, *, owl: bool = True,
         return report, None
     text = path.read_text(encoding="utf-8")
     source = SourceFile.from_text(path, text)
-    change_graph, _ = parse_checked(source)
+    parsed, _ = parse_checked(source)
+    change_graph = Graph()
+    for prefix, namespace in parsed.namespaces():
+        change_graph.bind(prefix, namespace, override=True)
+    for triple in parsed:
+        if triple not in base.graph:
+            change_graph.add(triple)
+    report.triples = len(change_graph)
+    if not len(change_graph):
+        return report, None
     target = target_seed_file(change_graph, base, settings)
     existing = target.read_text(encoding="utf-8") if target.exists() else ""
     merged = existing.rstrip("\n") + _turtle_block(change_graph, existing, path.name)
@@ -363,6 +388,8 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "add":
         if written is not None:
             print(f"added {report.triples} triples to {written}", file=sys.stderr)
+        elif report.ok:
+            print("nothing was added: every triple of the file is already in the graph", file=sys.stderr)
         else:
             print("nothing was added: the file did not pass the gate", file=sys.stderr)
     return report.exit_code

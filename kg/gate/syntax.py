@@ -8,8 +8,10 @@ line and column through `kg.rdfio.parse_error`. It does not judge what the tripl
 """
 from __future__ import annotations
 
+import contextlib
 import re
 
+import rdflib
 from rdflib import Dataset, Graph
 
 from ..rdfio import FORMAT_BY_SUFFIX, parse_error
@@ -24,8 +26,25 @@ QUAD_FORMATS = {"trig", "nquads"}
 EXTENSION_FOR = {"turtle": ".ttl", "trig": ".trig", "nt": ".nt", "nquads": ".nq", "json-ld": ".jsonld", "xml": ".rdf"}
 
 
+@contextlib.contextmanager
+def _lexical_forms_as_written():
+    """rdflib rewrites literals it can read ("2024-05-01 12:00"^^xsd:dateTime becomes valid); the gate
+    must see what the file says, so normalisation is off while it parses."""
+    previous = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = previous
+
+
 def _parse(text: str, fmt: str) -> Graph:
     """All triples of ``text`` (named graphs merged), with the file's prefix bindings."""
+    with _lexical_forms_as_written():
+        return _parse_as_written(text, fmt)
+
+
+def _parse_as_written(text: str, fmt: str) -> Graph:
     if fmt in QUAD_FORMATS:
         dataset = Dataset()
         dataset.parse(data=text, format=fmt, publicID=SENTINEL_BASE)
