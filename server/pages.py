@@ -25,7 +25,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from kg.errors import EcoKGError
+from kg.errors import EcoKGError, StoreError
 from kg.namespaces import DATASET_IRI, ECO, OA, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, sparql_prologue
 from kg.query import named_queries, term_text
 from kg.rdfio import bind_prefixes
@@ -615,7 +615,7 @@ def _bad_request(error: BadRequest):
 
 @blueprint.errorhandler(EcoKGError)
 def _library_error(error: EcoKGError):
-    return problem(str(error), 503 if type(error).__name__ == "StoreError" else 400)
+    return problem(str(error), 503 if isinstance(error, StoreError) else 400)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -680,7 +680,8 @@ def query_page():
                                    row_limit=settings().row_limit)
             table = results_table(result)
         except EcoKGError as exc:
-            error, status = str(exc), 400
+            # a store that times out or a SERVICE that fails is not the person's mistake
+            error, status = str(exc), 503 if isinstance(exc, StoreError) else 400
         except Exception as exc:  # backends raise their own parser/evaluation errors: all bad input here
             error, status = _readable(exc), 400
     elif text is not None and not text.strip():
@@ -805,13 +806,22 @@ def source_text(source: URIRef) -> list[dict]:
         if not any(span.start < o.end and o.start < span.end for o in outer):
             outer.append(span)
     numbers = {claim: n for n, claim in enumerate(sorted({e.about for e in evidence}, key=str), 1)}
+    # overlapping quotes of different claims become one mark, followed by the number of each claim
+    clusters: list[list[TextSpan]] = []
+    for span in sorted(evidence, key=lambda e: (e.start, e.end)):
+        if clusters and span.start < max(e.end for e in clusters[-1]):
+            clusters[-1].append(span)
+        else:
+            clusters.append([span])
     highlights = []
-    for span in evidence:
-        note = Markup('<a class="claim-ref" href="{}" title="{}">{}</a>').format(
-            local_href(str(span.about)), label_of(span.about), numbers[span.about])
-        highlights.append(Highlight(span.start, span.end,
-                                    str(Markup('<mark class="evidence" title="{}">').format(label_of(span.about))),
-                                    "</mark>", 0, str(Markup("<sup>{}</sup>").format(note))))
+    for cluster in clusters:
+        claims = sorted({e.about for e in cluster}, key=lambda c: numbers[c])
+        notes = Markup("").join(Markup('<a class="claim-ref" href="{}" title="{}">{}</a>').format(
+            local_href(str(c)), label_of(c), numbers[c]) for c in claims)
+        title = " · ".join(label_of(c) for c in claims)
+        highlights.append(Highlight(cluster[0].start, max(e.end for e in cluster),
+                                    str(Markup('<mark class="evidence" title="{}">').format(title)),
+                                    "</mark>", 0, str(Markup("<sup>{}</sup>").format(notes))))
     for span in outer:
         highlights.append(Highlight(span.start, span.end, str(Markup('<a class="mention" href="{}" title="{}">').format(
             local_href(str(span.about)), label_of(span.about))), "</a>", 1))

@@ -1,0 +1,123 @@
+"""Fixtures for the pages' tests: the real app over the real built store, served by the Flask test
+client, on 127.0.0.1 over real HTTP, and to headless Chromium; plus facts read from the built
+dataset with rdflib so that tests compare the pages against the data, not against themselves.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kg.namespaces import BASE
+from kg.store import open_store
+from server.app import create_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from liveserver import LiveServer  # noqa: E402  (tests/ is not a package)
+
+HERE = Path(__file__).resolve().parent
+#: queries the browser tests click; the project's own queries/ are tested separately
+FIXTURE_QUERIES = HERE / "queries"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+SOURCE_SLUG = "iran-pakistan-eco-security-interview"
+
+
+@pytest.fixture(scope="session")
+def pages_store(settings, dataset):
+    return open_store(settings, dataset)
+
+
+@pytest.fixture(scope="session")
+def pages_settings(settings):
+    return settings.with_(queries_dir=FIXTURE_QUERIES)
+
+
+@pytest.fixture(scope="session")
+def pages_app(pages_settings, pages_store):
+    app = create_app(pages_settings, store=pages_store)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture(scope="session")
+def project_queries_app(settings, pages_store):
+    """The app with the project's own named queries (queries/)."""
+    return create_app(settings, store=pages_store)
+
+
+@pytest.fixture()
+def client(pages_app):
+    return pages_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live(pages_app):
+    with LiveServer(pages_app) as server:
+        yield server
+
+
+def local(iri: str) -> str:
+    assert iri.startswith(BASE), iri
+    return "/" + iri[len(BASE):]
+
+
+def ask_dataset(store, sparql: str) -> list:
+    """Rows of a SELECT over the built store (union of its graphs), as lists of rdflib terms."""
+    return [list(row) for row in store.query(sparql).rows]
+
+
+@pytest.fixture(scope="session")
+def facts(pages_store):
+    """What the pages must show, read straight from the built data."""
+    prologue = """PREFIX eco: <https://w3id.org/eco-kg/ontology/> PREFIX oa: <http://www.w3.org/ns/oa#>
+        PREFIX ecoid: <https://w3id.org/eco-kg/id/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX owl: <http://www.w3.org/2002/07/owl#> """
+    evidence = ask_dataset(pages_store, prologue + """SELECT ?claim ?exact ?start ?end ?ann WHERE {
+        ?claim eco:hasEvidence ?ann . ?ann oa:hasTarget ?t . ?t oa:hasSelector ?q , ?p .
+        ?q a oa:TextQuoteSelector ; oa:exact ?exact . ?p a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end }
+        ORDER BY ?claim ?start""")
+    pakistan_claims = ask_dataset(pages_store, prologue + """SELECT DISTINCT ?claim WHERE {
+        ?claim eco:holder ecoid:Pakistan ; eco:hasEvidence ?a } ORDER BY ?claim""")
+    pakistan_mentions = ask_dataset(pages_store, prologue + """SELECT ?exact ?start WHERE {
+        ?a oa:motivatedBy oa:identifying ; oa:hasBody ecoid:Pakistan ; oa:hasTarget ?t .
+        ?t oa:hasSelector ?q , ?p . ?q a oa:TextQuoteSelector ; oa:exact ?exact .
+        ?p a oa:TextPositionSelector ; oa:start ?start } ORDER BY ?start""")
+    classes = ask_dataset(pages_store, prologue + """SELECT ?c WHERE { ?c a owl:Class
+        FILTER(STRSTARTS(STR(?c), "https://w3id.org/eco-kg/ontology/")) } ORDER BY ?c""")
+    segments = ask_dataset(pages_store, prologue + """SELECT ?kind (COUNT(?s) AS ?n) WHERE { ?s a ?kind
+        VALUES ?kind { eco:Question eco:Answer } } GROUP BY ?kind""")
+    return {
+        "evidence": [(str(c), str(e), int(s), int(n), str(a)) for c, e, s, n, a in evidence],
+        "pakistan_claims": [str(r[0]) for r in pakistan_claims],
+        "pakistan_mentions": [(str(e), int(s)) for e, s in pakistan_mentions],
+        "classes": [str(r[0]) for r in classes],
+        "segments": {str(k).rsplit("/", 1)[-1]: int(n) for k, n in segments},
+    }
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through chromedriver; never downloads a driver or a browser."""
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.skip(f"needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="ecokg-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={profile}", "--window-size=1400,1000"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
