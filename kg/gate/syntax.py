@@ -9,6 +9,7 @@ line and column through `kg.rdfio.parse_error`. It does not judge what the tripl
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 
 import rdflib
@@ -32,10 +33,14 @@ def _lexical_forms_as_written():
     must see what the file says, so normalisation is off while it parses."""
     previous = rdflib.NORMALIZE_LITERALS
     rdflib.NORMALIZE_LITERALS = False
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.ERROR)  # "does not look like a valid URI": the vocabulary stage says it better
     try:
         yield
     finally:
         rdflib.NORMALIZE_LITERALS = previous
+        term_log.setLevel(level)
 
 
 def _parse(text: str, fmt: str) -> Graph:
