@@ -10,6 +10,7 @@ Named graphs:
   graph/entities        seeds/entities.ttl (the register of named things)
   graph/background      seeds/background/*.ttl (facts from elsewhere, each with its source)
   graph/wikidata-links  seeds/links/*.ttl (the Wikidata linkset)
+  graph/wikidata-enrichment  seeds/enrichment/*.ttl (reviewed snapshots of Wikidata labels and facts)
   graph/source/<slug>   seeds/<slug>.ttl (+ seeds/<slug>.txt): everything taken from one source
   graph/metadata        the dataset description, generated
 """
@@ -28,7 +29,7 @@ from . import evidence
 from .errors import BuildError, EvidenceError
 from .namespaces import (
     BACKGROUND_GRAPH, BASE, DATASET_IRI, ECO, ENTITIES_GRAPH, EVIDENCE, GRAPH, METADATA_GRAPH,
-    OA, ONTOLOGY_GRAPH, ONTOLOGY_IRI, WIKIDATA_LINKS_GRAPH, source_graph,
+    OA, ONTOLOGY_GRAPH, ONTOLOGY_IRI, WIKIDATA_ENRICHMENT_GRAPH, WIKIDATA_LINKS_GRAPH, source_graph,
 )
 from .rdfio import bind_prefixes, parse_file
 from .settings import Settings
@@ -73,6 +74,7 @@ def seed_files(settings: Settings) -> dict[str, list[Path]]:
         "entities": [p for p in [seeds / "entities.ttl"] if p.exists()],
         "background": sorted((seeds / "background").glob("*.ttl")),
         "links": sorted((seeds / "links").glob("*.ttl")),
+        "enrichment": sorted((seeds / "enrichment").glob("*.ttl")),
         "sources": sorted(p for p in seeds.glob("*.ttl") if p.name != "entities.ttl"),
     }
     return groups
@@ -307,10 +309,11 @@ def build_dataset(settings: Settings | None = None) -> BuildResult:
     for path in groups["background"]:
         parse_file(path, background)
         files.append(path)
-    links = dataset.graph(WIKIDATA_LINKS_GRAPH)
-    for path in groups["links"]:
-        parse_file(path, links)
-        files.append(path)
+    for group, graph_iri in (("links", WIKIDATA_LINKS_GRAPH), ("enrichment", WIKIDATA_ENRICHMENT_GRAPH)):
+        graph = dataset.graph(graph_iri)
+        for path in groups[group]:
+            parse_file(path, graph)
+            files.append(path)
 
     sources: list[SourceText] = []
     for path in groups["sources"]:

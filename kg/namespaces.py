@@ -38,6 +38,7 @@ ENTITIES_GRAPH = GRAPH["entities"]
 BACKGROUND_GRAPH = GRAPH["background"]
 METADATA_GRAPH = GRAPH["metadata"]
 WIKIDATA_LINKS_GRAPH = GRAPH["wikidata-links"]
+WIKIDATA_ENRICHMENT_GRAPH = GRAPH["wikidata-enrichment"]
 
 
 def source_graph(slug: str):
