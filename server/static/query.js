@@ -192,6 +192,14 @@
     });
   }
 
+  // a named query unchanged in the editor is remembered by its name: a short URL that still works
+  function rememberText(text) {
+    for (var i = 0; i < named.length; i++) {
+      if (named[i].text === text) { remember({ name: named[i].name }); return; }
+    }
+    remember({ query: text });
+  }
+
   function remember(params) {
     if (window.history && window.history.replaceState) {
       window.history.replaceState(null, "", "?" + new URLSearchParams(params).toString());
@@ -209,7 +217,7 @@
   textarea.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
-      remember({ query: textarea.value });
+      rememberText(textarea.value);
       run();
       return;
     }
@@ -234,7 +242,7 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    remember({ query: textarea.value });
+    rememberText(textarea.value);
     run();
   });
 
