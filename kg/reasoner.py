@@ -165,8 +165,19 @@ def check_consistency(graph_or_graphs, *, change: Graph | None = None, minimise:
                     "HermiT found the graph inconsistent, but no disjointness, functional-property or "
                     "negative-assertion conflict explains it; look for owl:sameAs, cardinality or "
                     "complement axioms involving the new nodes")
+        if unsatisfiable:
+            disjoint = disjoint_pairs(union)
+            up = superclasses(union)
         for iri in unsatisfiable:
-            report.explanation.append(f"class {short(URIRef(iri))} is unsatisfiable: no individual can belong to it")
+            cls = URIRef(iri)
+            text = f"class {short(cls)} is unsatisfiable: no individual can belong to it"
+            parents = sorted(up(cls), key=str)
+            clashes = [(a, b) for a, b in itertools.combinations(parents, 2) if b in disjoint.get(a, ())]
+            if clashes:
+                a, b = clashes[0]
+                text += (f", because it is a subclass of {short(a)} and of {short(b)}, which the ontology "
+                         f"declares disjoint")
+            report.explanation.append(text)
     report.seconds = time.perf_counter() - started
     return report
 
