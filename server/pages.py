@@ -1125,7 +1125,7 @@ def layout(nodes: dict[URIRef, PictureNode], edges: list[PictureEdge]) -> tuple[
             columns[i].sort(key=lambda n: (round(centre(n), 6), _cat_index(n.category), n.label.lower()))
             for r, node in enumerate(columns[i]):
                 rank[node.iri] = (r + 0.5) / max(1, len(columns[i]))
-    xs = [250.0, 590.0, 930.0, 1240.0]
+    xs = [250.0, 600.0, 960.0, 1300.0]
     spacing = [30.0, 34.0, 34.0, 24.0]
     top = 70.0
     height = max(top + 30 + len(c) * s for c, s in zip(columns, spacing))
@@ -1207,7 +1207,7 @@ def render_svg(nodes: dict[URIRef, PictureNode], edges: list[PictureEdge]) -> st
     labels_layer = []
     for edge in sorted(edges, key=lambda e: (e.group == "claim", str(e.source), str(e.target))):
         a, b = nodes[edge.source], nodes[edge.target]
-        path, label_at = _edge_path(a, b)
+        path, label_at, anchor = _edge_path(a, b)
         _legend, colour = EDGE_STYLES[edge.group]
         dash = ' stroke-dasharray="2 4"' if edge.group == "membership" else ""
         stroke_width = 1.2 + min(2.5, 0.6 * len(edge.claims)) if edge.group == "claim" else 1.2
@@ -1216,8 +1216,7 @@ def render_svg(nodes: dict[URIRef, PictureNode], edges: list[PictureEdge]) -> st
             tooltip += "\n" + "\n".join("• " + label_of(c) for c in sorted(edge.claims, key=str))
         add(f'<path class="edge edge-{edge.group}" d="{path}" stroke="{colour}" stroke-width="{stroke_width:.1f}"'
             f'{dash} marker-end="url(#arrow-{edge.group})" opacity="0.55"><title>{_x(tooltip)}</title></path>')
-        if edge.group in {"claim", "fact"}:
-            anchor = "end" if b.x >= a.x else "start"
+        if edge.group in {"claim", "fact"} and anchor:
             labels_layer.append(f'<text class="edge-label {edge.group}" x="{label_at[0]:.1f}" y="{label_at[1]:.1f}" '
                                 f'text-anchor="{anchor}" dy="-3">{_x(edge.label)}</text>')
     add("</g>")
@@ -1258,10 +1257,10 @@ def render_svg(nodes: dict[URIRef, PictureNode], edges: list[PictureEdge]) -> st
     return "".join(parts)
 
 
-def _edge_path(a: PictureNode, b: PictureNode) -> tuple[str, tuple[float, float]]:
+def _edge_path(a: PictureNode, b: PictureNode) -> tuple[str, tuple[float, float], str]:
     """A horizontal S-curve between two columns, or an arc beside a column for edges within it.
 
-    Also returns where the edge's label goes: near the target, where fanned-out edges are apart.
+    Also returns where the edge's label goes and its text-anchor ("" when it has no room for one).
     """
     ra, rb = node_radius(a) + 1, node_radius(b) + 3
     if a.column == b.column:
@@ -1270,19 +1269,23 @@ def _edge_path(a: PictureNode, b: PictureNode) -> tuple[str, tuple[float, float]
         sx, sy, tx, ty = a.x - ra, a.y, b.x - rb, b.y
         cx = min(sx, tx) - bulge
         path = f"M{sx:.1f},{sy:.1f} C{cx:.1f},{sy:.1f} {cx:.1f},{ty:.1f} {tx:.1f},{ty:.1f}"
-        return path, (cx + 0.25 * (min(sx, tx) - cx), (sy + ty) / 2)
+        # arcs crowd beside the column: their words stay in the tooltip
+        return path, (cx, (sy + ty) / 2), ""
     direction = 1 if b.x > a.x else -1
     sx, sy = a.x + direction * ra, a.y
     tx, ty = b.x - direction * rb, b.y
     span = abs(tx - sx)
     c1x, c2x = sx + direction * span * 0.5, tx - direction * span * 0.5
     path = f"M{sx:.1f},{sy:.1f} C{c1x:.1f},{sy:.1f} {c2x:.1f},{ty:.1f} {tx:.1f},{ty:.1f}"
-    # the cubic at t = 0.88: close to the target, still on the curve
+    # the label goes near the target, where fanned-out edges are apart; where the target's own label
+    # is on that side there is no room, and the edge's tooltip carries the words instead
+    labels_left = b.column == 0
     t = 0.88
     mt = 1 - t
     lx = mt ** 3 * sx + 3 * mt * mt * t * c1x + 3 * mt * t * t * c2x + t ** 3 * tx
     ly = mt ** 3 * sy + 3 * mt * mt * t * sy + 3 * mt * t * t * ty + t ** 3 * ty
-    return path, (lx, ly)
+    anchor = ("end" if direction > 0 else "start") if (direction > 0) != labels_left else ""
+    return path, (lx, ly), anchor
 
 
 def _x(text: str) -> str:
