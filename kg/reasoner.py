@@ -174,9 +174,12 @@ def check_consistency(graph_or_graphs, *, change: Graph | None = None, minimise:
             parents = sorted(up(cls), key=str)
             clashes = [(a, b) for a, b in itertools.combinations(parents, 2) if b in disjoint.get(a, ())]
             if clashes:
-                a, b = clashes[0]
-                text += (f", because it is a subclass of {short(a)} and of {short(b)}, which the ontology "
-                         f"declares disjoint")
+                # the most specific pair: the classes with the most ancestors of their own
+                a, b = min(clashes, key=lambda pair: (-len(up(pair[0])) - len(up(pair[1])), str(pair)))
+                direct = sorted((c for c in union.objects(cls, RDFS.subClassOf) if isinstance(c, URIRef)), key=str)
+                via = [d for d in direct if a in up(d) or b in up(d)]
+                text += (f", because it is a subclass of {' and of '.join(short(d) for d in via) or short(a)}, "
+                         f"and the ontology declares {short(a)} and {short(b)} disjoint")
             report.explanation.append(text)
     report.seconds = time.perf_counter() - started
     return report

@@ -28,7 +28,8 @@ def test_unsatisfiable_class_is_named(dataset):
     assert report.consistent
     assert report.unsatisfiable_classes == [str(ECO.PortState)]
     assert "class eco:PortState is unsatisfiable" in report.explanation[0]
-    assert "subclass of eco:Port and of eco:State, which the ontology declares disjoint" in report.explanation[0]
+    assert ("because it is a subclass of eco:Port and of eco:State, and the ontology declares eco:Actor and "
+            "eco:Place disjoint") in report.explanation[0]
 
 
 def URIRef_ontology():
