@@ -18,7 +18,7 @@ from rdflib.namespace import RDF
 
 from ..build import SourceText, build_dataset, load_dataset, load_source_text
 from ..errors import BuildError
-from ..namespaces import ECO, METADATA_GRAPH, ONTOLOGY_GRAPH
+from ..namespaces import ECO, ONTOLOGY_GRAPH
 from ..rdfio import parse_file
 from ..settings import Settings
 from .locate import SourceFile, show
@@ -68,7 +68,8 @@ def load_shapes(settings: Settings) -> Graph:
 
 
 def base_from_dataset(dataset: Dataset, settings: Settings, *, copy: bool = False) -> Base:
-    """A `Base` over ``dataset`` (its union graph, without the generated metadata graph).
+    """A `Base` over ``dataset`` (its union graph, the generated metadata included: it describes the
+    dataset IRI that linksets point at).
 
     The gate adds the change to the base while it checks it (and takes it out again afterwards),
     so ``dataset`` must not be read by anyone else meanwhile: pass ``copy=True`` for a dataset
@@ -79,13 +80,10 @@ def base_from_dataset(dataset: Dataset, settings: Settings, *, copy: bool = Fals
         for prefix, namespace in dataset.namespaces():
             private.bind(prefix, namespace)
         for s, p, o, g in dataset.quads((None, None, None, None)):
-            graph_id = getattr(g, "identifier", g)
-            if graph_id != METADATA_GRAPH:
-                private.add((s, p, o, graph_id))
+            private.add((s, p, o, getattr(g, "identifier", g)))
         dataset = private
     else:
         dataset.default_union = True
-        dataset.remove_graph(dataset.graph(METADATA_GRAPH))
     return Base(dataset, dataset.graph(ONTOLOGY_GRAPH), load_shapes(settings), settings)
 
 
