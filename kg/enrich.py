@@ -19,12 +19,12 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
 from .errors import EXIT_OK, LinkError
 from .link import QID_PATTERN, WIKIDATA_DATASET_IRI, WikidataClient, load_mapping
-from .namespaces import BASE, GRAPH, WD, WDT
+from .namespaces import BASE, WD, WDT, WIKIDATA_ENRICHMENT_GRAPH
 from .rdfio import bind_prefixes
 from .settings import WIKIDATA_SPARQL, Settings
 
 #: the named graph the snapshot is loaded into
-ENRICHMENT_GRAPH = GRAPH["wikidata-enrichment"]
+ENRICHMENT_GRAPH = WIKIDATA_ENRICHMENT_GRAPH
 SNAPSHOT_FILE = Path("enrichment") / "wikidata-snapshot.ttl"
 #: English, and the languages of ECO's region and its neighbours
 LANGUAGES = ("en", "fa", "ur", "tr", "ar", "zh", "ru")

@@ -15,26 +15,6 @@ HEADER = ("entity\tentity_label\tentity_type\tcandidate_qid\tcandidate_label\tca
           "label_similarity\ttype_match\tp31\tdecision\n")
 
 
-LINK_TERMS = """
-eco:agreeingSources a owl:AnnotationProperty ;
-    rdfs:label "agreeing sources"@en ;
-    rdfs:comment "On an annotated owl:sameAs axiom: how many independent data files paired the linked ID with the name."@en ;
-    rdfs:range xsd:nonNegativeInteger ;
-    rdfs:isDefinedBy <https://w3id.org/eco-kg/ontology> .
-"""
-
-
-@pytest.fixture()
-def project(project):
-    """The project copy, its ontology declaring the link provenance property (ontology/eco.ttl is to
-    declare it; until it does, the validation gate refuses links that use it)."""
-    ontology = project.ontology_dir / "eco.ttl"
-    text = ontology.read_text(encoding="utf-8")
-    if "eco:agreeingSources" not in text:
-        ontology.write_text(text + LINK_TERMS, encoding="utf-8")
-    return project
-
-
 @pytest.fixture()
 def passing_gate(monkeypatch):
     """A validation gate that accepts every change, without building a base dataset for it
@@ -159,15 +139,3 @@ def test_real_gate_accepts_a_reviewed_link(project, ecokg):
     assert result.code == 0, result.err
     assert (ID.GlobalSouth, OWL.sameAs, WD.Q999999999501) in linkset(project)
 
-
-@pytest.mark.reasoner
-def test_real_gate_refuses_links_while_the_ontology_lacks_their_provenance_property(project, ecokg):
-    pytest.importorskip("kg.validate", reason="the validation gate is not in this checkout")
-    ontology = project.ontology_dir / "eco.ttl"
-    ontology.write_text(ontology.read_text(encoding="utf-8").replace(LINK_TERMS, ""), encoding="utf-8")
-    if "eco:agreeingSources" in ontology.read_text(encoding="utf-8"):
-        pytest.skip("ontology/eco.ttl declares eco:agreeingSources")
-    result = ecokg("link", "--accept", review(project.root / "r.tsv", ("ecoid:GlobalSouth", "Q999999999501", "accept")),
-                   root=project.root)
-    assert result.code == 1
-    assert "eco:agreeingSources" in result.err

@@ -101,3 +101,14 @@ def test_build_loads_the_snapshot_into_its_named_graph(project, ecokg, standin):
     assert ecokg("enrich", "--endpoint", f"{standin.url}/sparql", root=project.root).code == 0
     dataset = build_dataset(project).dataset
     assert (WD.Q843, WDT.P298, Literal("PAK")) in dataset.graph(ENRICHMENT_GRAPH)
+
+
+@pytest.mark.reasoner
+def test_dataset_with_a_snapshot_passes_shacl_and_hermit(project, ecokg, standin):
+    checks = pytest.importorskip("kg.checks", reason="the checks are not in this checkout")
+    from kg.build import build_dataset
+
+    assert ecokg("enrich", "--endpoint", f"{standin.url}/sparql", root=project.root).code == 0
+    dataset = build_dataset(project).dataset
+    for report in (checks.shacl_check(dataset, project), checks.owl_check(dataset, project)):
+        assert report.conforms, report.summary()

@@ -8,7 +8,6 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from rdflib import URIRef
 
 from kg.namespaces import ID, WD
 from kg.query import find_query, named_queries, parse_header
