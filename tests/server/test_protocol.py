@@ -266,18 +266,18 @@ def test_void_points_at_this_server(client):
 
 
 @pytest.mark.parametrize("name,expected,parser", [
-    ("eco-kg.trig", "application/trig", "trig"), ("eco-kg.nq", "application/n-quads", "nquads"),
-    ("eco-kg.ttl", "text/turtle", "turtle"), ("eco-kg.jsonld", "application/ld+json", "json-ld"),
+    ("eco-kg.trig", "application/trig", "TRIG"), ("eco-kg.nq", "application/n-quads", "N_QUADS"),
+    ("eco-kg.ttl", "text/turtle", "TURTLE"), ("eco-kg.jsonld", "application/ld+json", "JSON_LD"),
 ])
 def test_downloads_have_their_media_types_and_parse(client, name, expected, parser):
+    import pyoxigraph as ox  # a second, independent parser: the dumps are large for rdflib's
+
     response = client.get(f"/download/{name}")
     assert response.status_code == 200
     assert media_type(response) == expected
-    from rdflib import Dataset
-
-    parsed = Dataset(default_union=True)
-    parsed.parse(data=response.get_data(as_text=True), format=parser)
-    assert (URIRef(f"{ID}Pakistan"), RDF.type, URIRef(f"{ECO}State"), None) in parsed
+    quads = ox.parse(response.data, format=getattr(ox.RdfFormat, parser))
+    wanted = (ox.NamedNode(f"{ID}Pakistan"), ox.NamedNode(str(RDF.type)), ox.NamedNode(f"{ECO}State"))
+    assert any((q.subject, q.predicate, q.object) == wanted for q in quads)
 
 
 @pytest.mark.parametrize("name", ["report.txt", "..%2Fpyproject.toml", "eco-kg.exe"])
