@@ -108,6 +108,11 @@ class Report:
     def stage_seconds(self, name: str) -> float:
         return sum(s.seconds for s in self.stages if s.name == name)
 
+    @property
+    def text(self) -> str:
+        """The report as a person reads it (the text format)."""
+        return format_text(self)
+
     def to_error(self) -> "GateRejected":
         """The report as an exception (for callers that reject a change by raising)."""
         return GateRejected(self)
@@ -126,9 +131,12 @@ class GateRejected(ValidationFailure):
 
     def __init__(self, report: Report):
         first = report.problems[0] if report.problems else None
-        super().__init__(report.summary() + (f"; first: {first.message}" if first else ""),
-                         file=first.file if first else None, line=first.line if first else None,
-                         term=first.node if first else None, hint=first.hint if first else None)
+        shown = report.problems[:10]
+        details = "".join(f"\n  {p.location()}: [{p.rule_id()}] {p.one_line()}" for p in shown)
+        if len(report.problems) > len(shown):
+            details += f"\n  … and {len(report.problems) - len(shown)} more"
+        super().__init__(report.summary() + details, file=first.file if first else None,
+                         line=first.line if first else None)
         self.report = report
         self.exit_code = report.exit_code
 
