@@ -177,7 +177,8 @@ def validate_files(paths: list[Path], settings: Settings, *, owl: bool = True,
         return report
     if base is None:
         base = load_base(settings, replacing=paths)
-    _check_change(change, base, report, stages, owl=owl)
+    with base.lock:
+        _check_change(change, base, report, stages, owl=owl)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -205,7 +206,8 @@ def validate_graph_change(added: Graph, removed: Graph, settings: Settings, base
     stages = _Stages(report)
     for name in ("input", "bytes", "syntax"):
         report.stages.append(StageRun(name, "skipped", 0.0, "already parsed"))
-    _check_change(change, base, report, stages, owl=owl)
+    with base.lock:
+        _check_change(change, base, report, stages, owl=owl)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -8,15 +8,17 @@ It does not check anything.
 """
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 
-from ..build import SourceText, build_dataset, load_dataset, load_source_text
+from ..build import SourceText, build_dataset, inputs_fingerprint, load_dataset, load_source_text
 from ..errors import BuildError
 from ..namespaces import ECO, ONTOLOGY_GRAPH
 from ..rdfio import parse_file
@@ -36,6 +38,8 @@ class Base:
     shapes: Graph
     settings: Settings
     _texts: dict = field(default_factory=dict)
+    #: held while a change is merged into ``graph`` and taken out again
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     def source_documents(self, extra: Graph | None = None) -> list[URIRef]:
         found = set()
@@ -87,6 +91,17 @@ def base_from_dataset(dataset: Dataset, settings: Settings, *, copy: bool = Fals
     return Base(dataset, dataset.graph(ONTOLOGY_GRAPH), load_shapes(settings), settings)
 
 
+#: the stored graph of the last `load_base`, reused while its inputs are unchanged (the gate takes
+#: each change out of it again, under `Base.lock`)
+_BASES: dict = {}
+
+
+def _cache_key(settings: Settings) -> tuple:
+    shapes = settings.ontology_dir / "shapes.ttl"
+    digest = hashlib.sha256(shapes.read_bytes()).hexdigest() if shapes.exists() else ""
+    return (str(settings.build_dir.resolve()), str(settings.seeds_dir.resolve()), inputs_fingerprint(settings), digest)
+
+
 def _seed_files(settings: Settings) -> set[Path]:
     seeds = settings.seeds_dir.resolve()
     return {p.resolve() for p in seeds.rglob("*") if p.is_file()}
@@ -102,11 +117,17 @@ def load_base(settings: Settings, replacing: list[Path] = ()) -> Base:
     seeds = settings.seeds_dir.resolve()
     inside = [p.resolve() for p in replacing if p.resolve() in _seed_files(settings)]
     if not inside:
+        key = _cache_key(settings)
+        if key in _BASES:
+            return _BASES[key]
         try:
-            return base_from_dataset(load_dataset(settings), settings)
+            base = base_from_dataset(load_dataset(settings), settings)
         except BuildError as error:
             raise BuildError(f"the existing seeds do not build, so there is nothing to validate against: {error.message}",
                              file=error.file, line=error.line, hint=error.hint) from None
+        _BASES.clear()  # one stored graph at a time
+        _BASES[key] = base
+        return base
     with tempfile.TemporaryDirectory(prefix="ecokg-base-") as tmp:
         copy = Path(tmp) / "seeds"
         skip = set(inside)

@@ -6,7 +6,7 @@ import pytest
 
 from kg.validate import validate_files
 
-from conftest import fixture_path
+from gate_fixtures import fixture_path
 
 # file -> (stage that rejects it, exit code, fragment of the message, needs the OWL stage)
 BAD_CASES = {

@@ -12,7 +12,7 @@ from kg.gate.report import render
 from kg.settings import PROJECT_ROOT
 from kg.validate import validate_files
 
-from conftest import BAD, GOOD, run_subprocess
+from gate_fixtures import BAD, GOOD, run_subprocess
 
 
 def test_help_documents_stages_and_exit_codes(settings):

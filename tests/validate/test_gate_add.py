@@ -7,7 +7,7 @@ from kg.build import build_dataset
 from kg.namespaces import CLAIM, ECO, ID
 from kg.settings import Settings
 
-from conftest import BAD, GOOD, tree_digest
+from gate_fixtures import BAD, GOOD, tree_digest
 
 
 def _settings(root):
