@@ -155,10 +155,7 @@ class RemoteStore(_BaseStore):
         try:
             if form == "ASK":
                 body = self._post(sent, params, "application/sparql-results+json", remaining, timeout)[0]
-                data = _json(body, self.endpoint)
-                if not isinstance(data.get("boolean"), (bool, int)):
-                    raise StoreError(f"the SPARQL store at {self.endpoint} answered an ASK query without a boolean")
-                return QueryResult("ASK", boolean=bool(data["boolean"]), row_limit=row_limit)
+                return QueryResult("ASK", boolean=self._boolean(_json(body, self.endpoint)), row_limit=row_limit)
             if form == "SELECT":
                 variables, rows = self._select(sent, params, timeout=remaining, limit=timeout)
                 truncated = len(rows) > row_limit
@@ -170,6 +167,18 @@ class RemoteStore(_BaseStore):
         except QueryError as rejected:
             self._check_syntax(text, base)  # a malformed query gets the embedded stores' message
             raise rejected
+
+    def _boolean(self, data: dict) -> bool:
+        """An ASK answer: SPARQL JSON's "boolean", or Virtuoso's one-row table of ``__ASK_RETVAL`` (1 or 0)."""
+        if isinstance(data.get("boolean"), bool):
+            return data["boolean"]
+        try:
+            if data["head"]["vars"] == ["__ASK_RETVAL"]:
+                bindings = data["results"]["bindings"]
+                return bool(bindings) and bindings[0]["__ASK_RETVAL"]["value"] in ("1", "true")
+        except (KeyError, TypeError, IndexError):
+            pass
+        raise StoreError(f"the SPARQL store at {self.endpoint} answered an ASK query without a boolean")
 
     def _prologue(self, text: str, base: str | None) -> str:
         """BASE and the project's prefixes the query uses without declaring, on the query's first line."""
