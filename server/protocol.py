@@ -169,11 +169,18 @@ def _update_refusal() -> str:
             "Updates go to POST /update when the server enables them (setting update_enabled with update_token).")
 
 
-def _one(params: dict[str, list[str]], name: str) -> str | None:
-    values = params.get(name) or []
-    if len(values) > 1:
-        raise ProtocolError(400, f"the {name} parameter is given {len(values)} times; give it once")
-    return values[0] if values else None
+def _negotiate(form: str, format_values: list[str]):
+    """The answer's format. Clients such as SPARQLWrapper send ``format`` twice (a short name and a
+    media type), so the first value this service knows wins; Accept decides when there is none."""
+    if not format_values:
+        return formats.negotiate(form, request.accept_mimetypes)
+    problems = []
+    for value in format_values:
+        try:
+            return formats.negotiate(form, request.accept_mimetypes, value)
+        except formats.UnknownFormat as exc:
+            problems.append(str(exc))
+    raise ProtocolError(400, problems[0])
 
 
 # --------------------------------------------------------------------------------------- /sparql
@@ -202,10 +209,7 @@ def sparql():
         raise ProtocolError(400, "the query is empty")
     shape = analyse(unescape_codepoints(text), prefixes=PREFIXES)
     form = shape.form if shape.form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else "SELECT"
-    try:
-        chosen = formats.negotiate(form, request.accept_mimetypes, _one(params, "format"))
-    except formats.UnknownFormat as exc:
-        raise ProtocolError(400, str(exc)) from None
+    chosen = _negotiate(form, params.get("format", []))
     if chosen is None:
         available = ", ".join(formats.offered(form)[0])
         raise ProtocolError(406, f"no acceptable format for a {form} result; available: {available}")
