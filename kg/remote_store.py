@@ -143,6 +143,9 @@ class RemoteStore(_BaseStore):
         if default_graphs is None:
             ours = [str(g) for g in self.graph_names()] or [NO_GRAPH]
             if self.union_default is None:
+                if self._fixed_graphs is not None:  # no request seen yet: learn what the store is
+                    self._post("ASK {}", {}, "application/sparql-results+json", remaining=min(5.0, timeout),
+                               limit=timeout)
                 self.union_default = "store" if self.virtuoso else "listed"
             default_graphs, named_graphs = (None, None) if self.union_default == "store" else (ours, ours)
         params = {} if default_graphs is None else {
@@ -334,7 +337,7 @@ class VirtuosoIsql:
             reason = errors[0] if errors else _first_lines(output) or f"isql exit status {done.returncode}"
             hint = None
             if "Connect failed" in output or "Unable to connect" in output or "connection refused" in output.lower():
-                hint = f"start Virtuoso, or give the SQL port it listens on (ServerPort in [Parameters])"
+                hint = "start Virtuoso, or give the SQL port it listens on (ServerPort in [Parameters])"
             elif "access control" in output.lower() or "DirsAllowed" in output:
                 hint = "add the dump's directory to DirsAllowed in [Parameters] of virtuoso.ini"
             raise StoreError(f"Virtuoso at {self.host}:{self.port}: {reason.removeprefix('*** ')}", hint=hint)

@@ -7,14 +7,13 @@ remote store, and the errors a person sees when the store is slow, absent or mis
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 import requests
 from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 
-from kg.errors import QueryError, StoreError
+from kg.errors import StoreError
 from kg.query import named_queries
 from kg.remote_store import RemoteStore, VirtuosoIsql, _free_port, load_dataset_into
 from kg.store import ForbiddenQuery, QuerySyntaxError, QueryTimeout
@@ -95,6 +94,15 @@ def test_from_clauses_choose_local_graphs(remote, embedded, dataset):
     in_graph = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}ontology> {{ ?s ?p ?o }} }}"
     assert remote.query(text).rows == embedded.query(text).rows == embedded.query(in_graph).rows
     assert int(remote.query(text).rows[0][0]) > 500
+
+
+def test_a_fixed_graph_list_is_the_whole_dataset(settings, virtuoso, embedded):
+    ontology_only = RemoteStore(settings, virtuoso.sparql_url, graphs=[GRAPH + "ontology"])
+    assert ontology_only.graph_names() == [URIRef(GRAPH + "ontology")]
+    assert len(ontology_only) == int(embedded.query(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}ontology> {{ ?s ?p ?o }} }}").rows[0][0])
+    with pytest.raises(ForbiddenQuery, match="names no graph"):
+        ontology_only.query(f"SELECT * FROM <{SOURCE_GRAPH}> WHERE {{ ?s ?p ?o }}")
 
 
 def test_construct_and_ask(remote, embedded):
