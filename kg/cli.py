@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "add": ("kg.validate", "merge a file of new assertions into seeds/ if it passes the gate"),
     "link": ("kg.link", "Wikidata links: gap report, reconcile candidates, accept reviewed links"),
     "enrich": ("kg.enrich", "fetch multilingual labels and facts for linked entities into a snapshot"),
+    "load": ("kg.remote_store", "bulk-load the built dataset into a running Virtuoso (the bigger-store path)"),
 }
 
 EXIT_CODES_HELP = """exit codes:
@@ -63,7 +64,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
         root = args.root.resolve()
         overrides.update(root=root, seeds_dir=root / "seeds", ontology_dir=root / "ontology",
                          queries_dir=root / "queries", build_dir=root / "build")
-    for name in ("host", "port", "store", "query_timeout", "row_limit", "update_token"):
+    for name in ("host", "port", "store", "query_timeout", "row_limit", "update_token", "remote_endpoint"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value

@@ -537,17 +537,36 @@ class LocalVirtuoso:
 
 # --------------------------------------------------------------------------------------- command line
 
+def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
+    """Arguments of `ecokg load` (and `python -m kg.remote_store load`)."""
+    parser.add_argument("dump", type=Path, nargs="?", default=None,
+                        help="the dump to load (default: build/eco-kg.nq, built first if needed)")
+    parser.add_argument("--isql-port", type=int, default=1111, help="Virtuoso's SQL port (default 1111)")
+    parser.add_argument("--isql-host", default="127.0.0.1")
+    parser.add_argument("--user", default="dba")
+    parser.add_argument("--password", default="dba")
+    parser.add_argument("--keep", action="store_true", help="add to the graphs instead of replacing them")
+
+
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    """`ecokg load`: bulk-load the built dump into a running Virtuoso."""
+    dump = args.dump
+    if dump is None:
+        from .build import load_dataset
+
+        load_dataset(settings)  # builds when the dump is missing or stale
+        dump = settings.build_dir / "eco-kg.nq"
+    report = load_dataset_into(VirtuosoIsql(args.isql_port, args.isql_host, args.user, args.password),
+                               dump, replace=not args.keep)
+    print(f"loaded {report.path} ({len(report.graphs)} graphs) in {report.seconds:.2f} s")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kg.remote_store",
                                      description="Load ECO-KG into Virtuoso, or run a throwaway Virtuoso with it.")
     commands = parser.add_subparsers(dest="command", required=True)
-    load = commands.add_parser("load", help="bulk-load a .nq or .trig dump into a running Virtuoso")
-    load.add_argument("dump", type=Path, help="the dump, e.g. build/eco-kg.nq (its directory in DirsAllowed)")
-    load.add_argument("--isql-port", type=int, default=1111, help="Virtuoso's SQL port (default 1111)")
-    load.add_argument("--isql-host", default="127.0.0.1")
-    load.add_argument("--user", default="dba")
-    load.add_argument("--password", default="dba")
-    load.add_argument("--keep", action="store_true", help="add to the graphs instead of replacing them")
+    configure_parser(commands.add_parser("load", help="bulk-load a .nq or .trig dump into a running Virtuoso"), "load")
     local = commands.add_parser("virtuoso", help="start a throwaway Virtuoso in DIRECTORY, load the dump, "
                                                  "serve until interrupted")
     local.add_argument("directory", type=Path)
@@ -555,10 +574,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "load":
-            report = load_dataset_into(VirtuosoIsql(args.isql_port, args.isql_host, args.user, args.password),
-                                       args.dump, replace=not args.keep)
-            print(f"loaded {report.path} ({len(report.graphs)} graphs) in {report.seconds:.2f} s")
-            return 0
+            return command(args, Settings.from_env())
         with LocalVirtuoso(args.directory, dirs_allowed=[args.dump.resolve().parent]) as virtuoso:
             report = load_dataset_into(virtuoso.isql, args.dump)
             print(f"Virtuoso: SPARQL {virtuoso.sparql_url}, SQL {virtuoso.host}:{virtuoso.sql_port} (dba/dba); "

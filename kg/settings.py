@@ -30,8 +30,10 @@ class Settings:
     build_dir: Path = PROJECT_ROOT / "build"
     host: str = "127.0.0.1"
     port: int = 8000
-    #: embedded store backend: "oxigraph" (fast default) or "rdflib"
+    #: store backend: "oxigraph" (fast embedded default), "rdflib", or "remote" (a SPARQL endpoint such as Virtuoso)
     store: str = "oxigraph"
+    #: the SPARQL query URL of the remote store (store = "remote")
+    remote_endpoint: str | None = None
     #: seconds a query may run before the server answers 503
     query_timeout: float = 10.0
     #: most result rows a SELECT returns through the endpoint

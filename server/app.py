@@ -31,7 +31,10 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
 def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8000)")
-    parser.add_argument("--store", choices=["oxigraph", "rdflib"], help="embedded store (default oxigraph)")
+    parser.add_argument("--store", choices=["oxigraph", "rdflib", "remote"],
+                        help="store backend (default oxigraph, embedded; remote needs --remote-endpoint)")
+    parser.add_argument("--remote-endpoint", dest="remote_endpoint",
+                        help="SPARQL query URL of the remote store, e.g. Virtuoso's http://127.0.0.1:8890/sparql")
     parser.add_argument("--query-timeout", type=float, dest="query_timeout", help="seconds per query (default 10)")
     parser.add_argument("--row-limit", type=int, dest="row_limit", help="most rows a SELECT returns (default 10000)")
     parser.add_argument("--service-allowlist", nargs="*", dest="service_allowlist",
