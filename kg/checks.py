@@ -8,6 +8,7 @@ its source to exactly its oa:exact) and `owl_check` (HermiT via `kg.reasoner`). 
 from __future__ import annotations
 
 import argparse
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class CheckReport:
     conforms: bool
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    checked: int = 0
 
     def summary(self) -> str:
         status = "ok" if self.conforms else f"{len(self.problems)} problem(s)"
@@ -83,8 +85,6 @@ def shape_name(shape, shapes: Graph) -> str:
 
 
 def shacl_check(dataset: Dataset, settings: Settings) -> CheckReport:
-    import time
-
     started = time.perf_counter()
     shapes = shapes_graph(settings)
     conforms, results = shacl_results(union_graph(dataset), shapes)
@@ -95,8 +95,6 @@ def shacl_check(dataset: Dataset, settings: Settings) -> CheckReport:
 
 def evidence_check(dataset: Dataset, settings: Settings) -> CheckReport:
     """Every position selector slices the source text to exactly the quote selector's oa:exact."""
-    import time
-
     started = time.perf_counter()
     problems: list[str] = []
     texts: dict[URIRef, str] = {}
@@ -126,9 +124,7 @@ def evidence_check(dataset: Dataset, settings: Settings) -> CheckReport:
         sliced = text[int(start):int(end)]
         if exact is not None and sliced != str(exact):
             problems.append(f"{target}: text[{start}:{end}] is {sliced!r}, not oa:exact {str(exact)!r}")
-    report = CheckReport("evidence offsets", not problems, problems, time.perf_counter() - started)
-    report.checked = checked
-    return report
+    return CheckReport("evidence offsets", not problems, problems, time.perf_counter() - started, checked)
 
 
 def owl_check(dataset: Dataset, settings: Settings) -> CheckReport:
