@@ -38,7 +38,9 @@ EXIT_CODES_HELP = """exit codes:
   3  internal error"""
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser. Only ``selected``'s module is imported (to add its options): start-up stays
+    fast because a command never pays for another command's imports (Flask, pySHACL, owlready2)."""
     parser = argparse.ArgumentParser(
         prog="ecokg", description="ECO-KG: build, check, query and serve the ECO knowledge graph.",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -48,6 +50,8 @@ def make_parser() -> argparse.ArgumentParser:
         command_parser = sub.add_parser(name, help=help_text, description=help_text, epilog=EXIT_CODES_HELP,
                                         formatter_class=argparse.RawDescriptionHelpFormatter)
         command_parser.set_defaults(module_name=module_name)
+        if name != selected:
+            continue
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -76,7 +80,8 @@ def settings_for(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = make_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = make_parser(next((arg for arg in argv if arg in COMMANDS), None))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
