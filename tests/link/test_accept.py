@@ -133,7 +133,6 @@ def test_gate_acceptance_lets_the_link_through(project, ecokg, passing_gate):
 
 @pytest.mark.reasoner
 def test_real_gate_accepts_a_reviewed_link(project, ecokg):
-    pytest.importorskip("kg.validate", reason="the validation gate is not in this checkout")
     result = ecokg("link", "--accept", review(project.root / "r.tsv", ("ecoid:GlobalSouth", "Q999999999501", "accept")),
                    root=project.root)
     assert result.code == 0, result.err

@@ -92,7 +92,6 @@ def test_service_outside_the_allow_list_is_refused_by_the_store(store, standin, 
 
 @pytest.fixture(scope="module")
 def endpoint(federated_settings, dataset):
-    pytest.importorskip("server.protocol", reason="the SPARQL protocol blueprint is not in this checkout yet")
     from server.app import create_app
 
     app = create_app(federated_settings, store=open_store(federated_settings, dataset=dataset))
