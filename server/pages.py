@@ -26,7 +26,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from kg.errors import EcoKGError, StoreError
-from kg.namespaces import DATASET_IRI, ECO, OA, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, sparql_prologue
+from kg.namespaces import DATASET_IRI, ECO, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, sparql_prologue
 from kg.query import named_queries, term_text
 from kg.rdfio import bind_prefixes
 from kg.settings import Settings

@@ -8,7 +8,6 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from kg.checks import shacl_check, shacl_results, shape_name
-from kg.namespaces import SHAPES
 from kg.rdfio import parse_file
 from kg.settings import Settings
 
