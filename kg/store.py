@@ -1,11 +1,8 @@
-"""The store interface and its embedded backends.
+"""The store interface (`Store`, `QueryResult`), its backends (pyoxigraph default, rdflib) and `open_store`.
 
-Owns one small interface (`Store`) that the server and the library query through, the embedded
-default (pyoxigraph, fast) and the rdflib backend, `open_store` that picks one from `Settings`, and
-the query gate every backend shares: updates refused, FROM limited to local graphs, SERVICE only to
-allow-listed endpoints (answered by `ServiceClient`), per-query timeout and row limit. Results come
-back as `QueryResult` holding rdflib terms, whatever the backend. It does not speak HTTP
-(`server.protocol`) and does not build the dataset (`kg.build`).
+Owns the query gate both backends share: updates refused, FROM only over local graphs, SERVICE only to
+allow-listed endpoints (answered by `ServiceClient`), per-query timeout and row limit. Results hold
+rdflib terms whatever the backend. It does not speak HTTP (`server.protocol`) or build (`kg.build`).
 """
 from __future__ import annotations
 

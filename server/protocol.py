@@ -1,11 +1,8 @@
-"""The SPARQL 1.1 Protocol query service, its Service Description, the VoID description and the dumps.
+"""The read-only SPARQL 1.1 Protocol service: `/sparql` (queries, Service Description), VoID, dumps.
 
-Owns `/sparql` (query by GET, form POST and direct POST; dataset parameters; content negotiation;
-errors as text/plain with the right status; CORS), the Service Description at `/sparql` without a
-query, `/.well-known/void` and `/download/<file>`. It is read-only: SPARQL Update is refused here; an
-update service belongs on its own route (`POST /update`, in its own module) and can reuse
-`read_operation` and `text_response`. It does not render HTML (`server.pages`) or evaluate queries
-(`kg.store`).
+Owns reading query requests, dataset parameters, content negotiation, text/plain errors with the right
+status, and CORS. SPARQL Update is refused here; an update service belongs on its own route (`POST
+/update`) and can reuse `read_operation` and `text_response`. No HTML (`server.pages`), no evaluation (`kg.store`).
 """
 from __future__ import annotations
 
