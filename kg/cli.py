@@ -68,12 +68,14 @@ def settings_for(args: argparse.Namespace) -> Settings:
         root = args.root.resolve()
         overrides.update(root=root, seeds_dir=root / "seeds", ontology_dir=root / "ontology",
                          queries_dir=root / "queries", build_dir=root / "build")
-    for name in ("host", "port", "store", "query_timeout", "row_limit", "update_token", "remote_endpoint"):
+    for name in ("host", "port", "store", "query_timeout", "row_limit", "update_token", "remote_endpoint",
+                 "service_timeout"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
-    if getattr(args, "service_allowlist", None) is not None:
-        overrides["service_allowlist"] = tuple(args.service_allowlist)
+    for name in ("service_allowlist", "service_endpoint_map"):
+        if getattr(args, name, None) is not None:
+            overrides[name] = tuple(getattr(args, name))
     if getattr(args, "enable_update", False):
         overrides["update_enabled"] = True
     return Settings.from_env(**overrides)

@@ -776,6 +776,13 @@ def open_store(settings: Settings, dataset=None) -> Store:
     ``settings.store`` chooses: "oxigraph" (default) or "rdflib". With ``dataset`` (an rdflib
     Dataset) that dataset is served instead of the dump in ``settings.build_dir``.
     """
+    if settings.store == "remote":
+        if not settings.remote_endpoint:
+            raise StoreError("the remote store needs the SPARQL endpoint it should query", term="remote",
+                             hint="give --remote-endpoint URL or ECOKG_REMOTE_ENDPOINT, e.g. http://127.0.0.1:8890/sparql")
+        from .remote_store import RemoteStore
+
+        return RemoteStore(settings, settings.remote_endpoint)
     try:
         if settings.store == "oxigraph":
             if dataset is not None:
@@ -791,7 +798,7 @@ def open_store(settings: Settings, dataset=None) -> Store:
         raise StoreError(f"the {settings.store} store could not be loaded: {exc}",
                          file=settings.build_dir / "eco-kg.nq") from None
     raise StoreError(f"unknown store backend {settings.store!r}", term=settings.store,
-                     hint="use oxigraph or rdflib (setting store, ECOKG_STORE, --store)")
+                     hint="use oxigraph, rdflib or remote (setting store, ECOKG_STORE, --store)")
 
 
 __all__ = ["QueryResult", "Store", "open_store", "OxigraphStore", "RdflibStore", "ServiceClient",

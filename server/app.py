@@ -39,6 +39,10 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--row-limit", type=int, dest="row_limit", help="most rows a SELECT returns (default 10000)")
     parser.add_argument("--service-allowlist", nargs="*", dest="service_allowlist",
                         help="SERVICE endpoints the server may call (default: Wikidata's)")
+    parser.add_argument("--service-timeout", type=float, dest="service_timeout",
+                        help="seconds a SERVICE call may take (default 20)")
+    parser.add_argument("--service-endpoint-map", nargs="*", dest="service_endpoint_map", metavar="IRI=URL",
+                        help="call an allow-listed SERVICE IRI at another URL, e.g. a Wikidata mirror")
     parser.add_argument("--enable-update", action="store_true", help="accept SPARQL Update with a token")
     parser.add_argument("--update-token", dest="update_token", help="bearer token for SPARQL Update")
 
