@@ -15,6 +15,18 @@ EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 
 
+def format_location(file: str | None, line: int | None = None, column: int | None = None) -> str:
+    """``file:line:column`` as compilers print it (empty without a file)."""
+    if not file:
+        return ""
+    where = str(file)
+    if line is not None:
+        where += f":{line}"
+        if column is not None:
+            where += f":{column}"
+    return where
+
+
 class EcoKGError(Exception):
     """Base class: a problem a person can fix."""
 
@@ -31,14 +43,7 @@ class EcoKGError(Exception):
         self.hint = hint
 
     def location(self) -> str:
-        if not self.file:
-            return ""
-        where = self.file
-        if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return where
+        return format_location(self.file, self.line, self.column)
 
     def __str__(self) -> str:
         parts = []

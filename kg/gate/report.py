@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from ..errors import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, ValidationFailure
+from ..errors import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, ValidationFailure, format_location
 
 #: the stages, in the order they run; each stops the run when it finds a problem
 STAGES = ("input", "bytes", "syntax", "vocabulary", "shacl", "evidence", "owl", "graph")
@@ -49,14 +49,7 @@ class Problem:
     hint: str | None = None
 
     def location(self) -> str:
-        if not self.file:
-            return "(change)"
-        where = self.file
-        if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return where
+        return format_location(self.file, self.line, self.column) or "(change)"
 
     def rule_id(self) -> str:
         return f"{self.stage}/{self.rule}"
