@@ -2,7 +2,8 @@
 
 Owns the query gate both backends share: updates refused, FROM only over local graphs, SERVICE only to
 allow-listed endpoints (answered by `ServiceClient`), per-query timeout and row limit. Results hold
-rdflib terms whatever the backend. It does not speak HTTP (`server.protocol`) or build (`kg.build`).
+rdflib terms whatever the backend; the embedded backends also export their quads and apply a change
+atomically (`quads`, `apply_change`). It does not speak HTTP (`server.protocol`) or build (`kg.build`).
 """
 from __future__ import annotations
 
@@ -91,6 +92,16 @@ class Store(Protocol):
     def graph_names(self) -> list[URIRef]: ...
 
     def __len__(self) -> int: ...
+
+    # Backends that can be changed (the embedded ones) also offer `quads()` and `apply_change()`.
+
+
+#: one quad as rdflib terms; the graph is None for the default graph
+QuadTerms = tuple[Node, URIRef, Node, "URIRef | None"]
+
+
+class UnsupportedTerm(StoreError):
+    """A term rdflib cannot hold (an RDF-star quoted triple) in data to be written."""
 
 
 # --------------------------------------------------------------------------------------- query text
@@ -577,12 +588,37 @@ class OxigraphStore(_BaseStore):
             self._store.bulk_load(input=dataset.serialize(format="nquads").encode("utf-8"),
                                   format=ox.RdfFormat.N_QUADS)
         self._terms: dict = {}
+        self._write_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._store)
 
     def graph_names(self) -> list[URIRef]:
         return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, self._ox.NamedNode))
+
+    def quads(self) -> list[QuadTerms]:
+        """Every stored quad as rdflib terms (graph None for the default graph): a consistent snapshot."""
+        term = self._term
+        return [(term(q.subject), term(q.predicate), term(q.object),
+                 None if isinstance(q.graph_name, self._ox.DefaultGraph) else term(q.graph_name))
+                for q in self._store]
+
+    def apply_change(self, added: Iterable[QuadTerms], removed: Iterable[QuadTerms]) -> None:
+        """Remove then add quads, atomically: queries see the content before or after, never between.
+
+        The change is made on a copy, which then replaces the served store; a query already running
+        finishes on the content it started with.
+        """
+        ox = self._ox
+        removing = [oxigraph_quad(q) for q in removed]
+        adding = [oxigraph_quad(q) for q in added]
+        with self._write_lock:
+            fresh = ox.Store()
+            fresh.bulk_load(input=self._store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+            for quad in removing:
+                fresh.remove(quad)
+            fresh.extend(adding)
+            self._store = fresh
 
     def _term(self, term):
         ox = self._ox
@@ -669,6 +705,49 @@ class OxigraphStore(_BaseStore):
 _XSD_STRING = str(XSD.string)
 
 
+def oxigraph_term(term):
+    """An rdflib term (or None for the default graph) as a pyoxigraph term."""
+    import pyoxigraph as ox
+
+    if term is None:
+        return ox.DefaultGraph()
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    raise UnsupportedTerm(f"cannot store the term {term!r}")
+
+
+def oxigraph_quad(quad: QuadTerms):
+    import pyoxigraph as ox
+
+    s, p, o, g = quad
+    return ox.Quad(oxigraph_term(s), oxigraph_term(p), oxigraph_term(o), oxigraph_term(g))
+
+
+def rdflib_term(term):
+    """A pyoxigraph term as an rdflib term (None for the default graph); RDF-star triples are refused."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.DefaultGraph):
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+    raise UnsupportedTerm(f"RDF-star quoted triples cannot be stored here: {term}", term=str(term))
+
+
 class RdflibStore(_BaseStore):
     """rdflib's own SPARQL engine over a `Dataset` with a union default graph. Slower; a reference."""
 
@@ -678,6 +757,7 @@ class RdflibStore(_BaseStore):
     def __init__(self, settings: Settings, dataset: Dataset, *, service_client: ServiceClient | None = None):
         super().__init__(settings, service_client=service_client)
         self.dataset = dataset
+        self._write_lock = threading.Lock()
 
     def __len__(self) -> int:
         return sum(len(g) for g in self.dataset.graphs() if g.identifier != _RDFLIB_DEFAULT) + len(
@@ -686,6 +766,30 @@ class RdflibStore(_BaseStore):
     def graph_names(self) -> list[URIRef]:
         return sorted(URIRef(g.identifier) for g in self.dataset.graphs()
                       if isinstance(g.identifier, URIRef) and g.identifier != _RDFLIB_DEFAULT and len(g))
+
+    def quads(self) -> list[QuadTerms]:
+        """Every stored quad (graph None for the default graph)."""
+        found = []
+        for s, p, o, g in self.dataset.quads((None, None, None, None)):
+            name = getattr(g, "identifier", g)
+            found.append((s, p, o, None if name in (None, _RDFLIB_DEFAULT) else name))
+        return found
+
+    def apply_change(self, added: Iterable[QuadTerms], removed: Iterable[QuadTerms]) -> None:
+        """Remove then add quads on a copy of the dataset, which then replaces the served one (atomic for queries)."""
+        removed, added = list(removed), list(added)
+        with self._write_lock:
+            current = self.dataset
+            fresh = Dataset(default_union=current.default_union)
+            for prefix, namespace in current.namespaces():
+                fresh.bind(prefix, namespace, override=True)
+            for s, p, o, g in current.quads((None, None, None, None)):
+                fresh.add((s, p, o, getattr(g, "identifier", g)))
+            for s, p, o, g in removed:
+                fresh.remove((s, p, o, fresh.default_graph if g is None else fresh.graph(g)))
+            for s, p, o, g in added:
+                fresh.add((s, p, o, fresh.default_graph if g is None else fresh.graph(g)))
+            self.dataset = fresh
 
     def _parse(self, text: str, base: str | None):
         from rdflib.plugins.sparql.algebra import translateQuery
@@ -803,4 +907,4 @@ def open_store(settings: Settings, dataset=None) -> Store:
 
 __all__ = ["QueryResult", "Store", "open_store", "OxigraphStore", "RdflibStore", "ServiceClient",
            "QuerySyntaxError", "ForbiddenQuery", "QueryTimeout", "ServiceFailure", "ServiceTimeout",
-           "analyse", "unescape_codepoints"]
+           "analyse", "unescape_codepoints", "UnsupportedTerm", "oxigraph_quad", "oxigraph_term", "rdflib_term"]

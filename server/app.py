@@ -22,9 +22,10 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
         from kg.store import open_store
         store = open_store(settings)
     app.extensions["ecokg_store"] = store
-    from . import pages, protocol
+    from . import pages, protocol, update
     app.register_blueprint(protocol.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(update.blueprint)
     return app
 
 

@@ -1,0 +1,304 @@
+"""The SPARQL 1.1 Protocol update operation: `POST /update`, off unless enabled with a bearer token.
+
+Owns the update request (body or form, token check), working out on a scratch copy what an update
+would add and remove, the refusals (LOAD, SERVICE, the ontology and default graphs), running the
+validation gate on that change, and applying an accepted change to the store in one step.
+"""
+from __future__ import annotations
+
+import hmac
+import os
+import threading
+import time
+from collections import Counter
+
+from flask import Blueprint, Response, current_app, request
+from rdflib import Dataset, Graph
+from werkzeug.exceptions import HTTPException
+
+from kg.errors import EcoKGError
+from kg.gate.report import format_json, format_text
+from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
+from kg.settings import Settings
+from kg.store import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QUERY_FORMS, UnsupportedTerm, analyse,
+                      oxigraph_quad, rdflib_term, syntax_error, tokenize, unescape_codepoints)
+from kg.validate import validate_graph_change
+
+from .protocol import ProtocolError, read_operation, status_for, text_response
+
+blueprint = Blueprint("update", __name__)
+
+UPDATE_TYPE = "application/sparql-update"
+ENABLE_HINT = "ecokg serve --enable-update --update-token TOKEN"
+#: app.config key: run the OWL stage of the gate on updates (default: on unless ECOKG_NO_OWL=1)
+OWL_CONFIG = "ECOKG_UPDATE_OWL"
+
+
+# --------------------------------------------------------------------------------------- errors
+
+class UpdateConfigError(EcoKGError):
+    """The server is told to accept updates but not given the token that guards them."""
+
+
+class UpdateRefused(ForbiddenQuery):
+    """A well-formed update this service will not run (LOAD, SERVICE, a change to the ontology …)."""
+
+
+class UpdateSyntaxError(QuerySyntaxError):
+    """An update the parser rejects; ``line`` and ``column`` say where."""
+
+
+class UpdateUnauthorized(Exception):
+    """No bearer token, or not the right one."""
+
+
+class UpdateRejected(Exception):
+    """The validation gate refused the change; carries its report."""
+
+    def __init__(self, report):
+        super().__init__(report.summary())
+        self.report = report
+
+
+# --------------------------------------------------------------------------------------- start-up check
+
+def check_settings(settings: Settings) -> None:
+    """Refuse to start with updates enabled but no token (exit code 2 from `ecokg serve`)."""
+    if settings.update_enabled and not (settings.update_token or "").strip():
+        raise UpdateConfigError("SPARQL Update is enabled but no update token is set, so anyone could change "
+                                "the graph", term="--enable-update",
+                                hint="give the token with --update-token TOKEN or ECOKG_UPDATE_TOKEN, "
+                                     "or leave updates off")
+
+
+@blueprint.record_once
+def _on_register(state) -> None:
+    check_settings(state.app.config["ECOKG_SETTINGS"])
+    state.app.extensions.setdefault("ecokg_update_lock", threading.Lock())
+
+
+# --------------------------------------------------------------------------------------- error responses
+
+@blueprint.errorhandler(ProtocolError)
+def _protocol_error(error: ProtocolError):
+    return text_response(error.status, error.message, error.headers)
+
+
+@blueprint.errorhandler(UpdateUnauthorized)
+def _unauthorized(error: UpdateUnauthorized):
+    return text_response(401, str(error), {"WWW-Authenticate": 'Bearer realm="ecokg-update"'})
+
+
+@blueprint.errorhandler(UpdateRejected)
+def _rejected(error: UpdateRejected):
+    if _wants_json():
+        return Response(format_json(error.report), status=422, content_type="application/json")
+    text = "the update was rejected by the validation gate; nothing was changed\n" + format_text(error.report)
+    return text_response(422, text)
+
+
+@blueprint.errorhandler(EcoKGError)
+def _library_error(error: EcoKGError):
+    status = status_for(error)
+    return text_response(status, str(error), {"Retry-After": "5"} if status == 503 else {})
+
+
+@blueprint.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    return text_response(error.code or 500, f"{error.code} {error.name}: {error.description}")
+
+
+@blueprint.errorhandler(Exception)
+def _internal_error(error: Exception):
+    current_app.logger.exception("internal error answering %s", request.path)
+    return text_response(500, "internal error: the update service failed and changed nothing; "
+                              "the server log has the details")
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/plain", "application/json"]) == "application/json"
+
+
+# --------------------------------------------------------------------------------------- the route
+
+@blueprint.route("/update", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
+                 provide_automatic_options=False)
+def update():
+    """The SPARQL 1.1 update operation: one update request, validated, applied as one transaction."""
+    settings: Settings = current_app.config["ECOKG_SETTINGS"]
+    if not settings.update_enabled:
+        raise ProtocolError(403, "SPARQL Update is not enabled on this server. Start it with "
+                                 f"`{ENABLE_HINT}` (or ECOKG_UPDATE_ENABLED=1 and ECOKG_UPDATE_TOKEN) "
+                                 "and send the token as `Authorization: Bearer TOKEN`.")
+    if request.method != "POST":
+        raise ProtocolError(405, f"{request.method} is not allowed on /update; send updates with POST",
+                            {"Allow": "POST"})
+    _authorize(settings)
+    updates, params = read_operation("update", UPDATE_TYPE)
+    for name in ("using-graph-uri", "using-named-graph-uri"):
+        if params.get(name):
+            raise ProtocolError(400, f"the {name} parameter is not supported; name the graphs in the update "
+                                     "itself, with USING / USING NAMED, WITH or GRAPH")
+    if params.get("query"):
+        raise ProtocolError(400, "a query was sent to /update; send queries to /sparql")
+    if len(updates) != 1:
+        raise ProtocolError(400, "no update: send it as an application/sparql-update body or as the update "
+                                 "form field" if not updates else
+                                 f"the update parameter is given {len(updates)} times; send one per request")
+    text = unescape_codepoints(updates[0])
+    if not text.strip():
+        raise ProtocolError(400, "the update is empty")
+    store = current_app.extensions["ecokg_store"]
+    if not hasattr(store, "apply_change"):
+        raise ProtocolError(501, f"the {store.name} store cannot be changed through /update; "
+                                 "update it directly, or serve the embedded store")
+    _refuse(text)
+    owl = current_app.config.get(OWL_CONFIG,
+                                 os.environ.get("ECOKG_NO_OWL", "").strip().lower() not in {"1", "true", "yes", "on"})
+    started = time.perf_counter()
+    with current_app.extensions["ecokg_update_lock"]:  # one update at a time: each sees the last one's result
+        before = store.quads()
+        added, removed = preview(before, text, settings)
+        if not added and not removed:
+            return _summary([], [], time.perf_counter() - started, None)
+        _check_graphs(added, removed, store)
+        report = validate_graph_change(*gate_graphs(added, removed, before), settings, base_dataset(before),
+                                       owl=owl)
+        if not report.ok:
+            raise UpdateRejected(report)
+        store.apply_change(added, removed)
+        current_app.extensions.pop("ecokg_graph_sizes", None)  # the service description's counts
+    return _summary(added, removed, time.perf_counter() - started, report)
+
+
+def _authorize(settings: Settings) -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if not header:
+        raise UpdateUnauthorized("an update needs the server's token: send `Authorization: Bearer TOKEN`")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise UpdateUnauthorized("the Authorization header must be `Bearer TOKEN`")
+    expected = (settings.update_token or "").encode("utf-8")
+    if not expected or not hmac.compare_digest(given.strip().encode("utf-8"), expected):
+        raise UpdateUnauthorized("the update token is not valid")
+
+
+def _refuse(text: str) -> None:
+    """Refuse, before running anything, what an update may not do here."""
+    shape = analyse(text, prefixes=PREFIXES)
+    if shape.form in QUERY_FORMS:
+        raise UpdateRefused(f"this is a {shape.form} query, not an update; send queries to /sparql")
+    for token in tokenize(text):
+        if token.keyword == "LOAD":
+            raise UpdateRefused("LOAD is refused: the server never fetches graphs from the web",
+                                hint="send the triples themselves with INSERT DATA { GRAPH <…> { … } }")
+    if shape.services:
+        raise UpdateRefused("SERVICE is refused in an update: an update may only read this dataset",
+                            term=shape.services[0].term)
+
+
+# --------------------------------------------------------------------------------------- the change
+
+def preview(before: list[tuple], text: str, settings: Settings) -> tuple[list[tuple], list[tuple]]:
+    """(added quads, removed quads) that ``text`` would make on a store holding ``before``; nothing
+    else is touched. The update runs on a scratch pyoxigraph store, within the query time limit."""
+    import pyoxigraph as ox
+
+    scratch = ox.Store()
+    scratch.extend([oxigraph_quad(q) for q in before])
+    original = set(scratch)
+    outcome: dict = {}
+
+    def run():
+        try:
+            scratch.update(text, base_iri=settings.public_base, prefixes=PREFIXES)
+        except SyntaxError as exc:
+            error = syntax_error(exc)
+            outcome["error"] = UpdateSyntaxError(error.message.replace("malformed query", "malformed update", 1),
+                                                 line=error.line, column=error.column)
+        except OSError as exc:
+            outcome["error"] = UpdateRefused(f"the update could not be run: {exc}")
+        except Exception as exc:  # pyoxigraph reports evaluation errors with several types
+            outcome["error"] = UpdateRefused(f"the update could not be run: {type(exc).__name__}: {exc}")
+
+    worker = threading.Thread(target=run, name="ecokg-update-preview", daemon=True)
+    worker.start()
+    worker.join(settings.query_timeout)
+    if worker.is_alive():  # it works on a private copy, so leaving it to finish changes nothing
+        raise QueryTimeout(f"the update did not finish within {settings.query_timeout:g} s; nothing was changed")
+    if "error" in outcome:
+        raise outcome["error"]
+    after = set(scratch)
+    try:
+        return [_quad_terms(q) for q in after - original], [_quad_terms(q) for q in original - after]
+    except UnsupportedTerm as error:
+        raise UpdateRefused(error.message, term=error.term) from None
+
+
+def _quad_terms(quad) -> tuple:
+    return (rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object),
+            rdflib_term(quad.graph_name))
+
+
+def _check_graphs(added: list[tuple], removed: list[tuple], store) -> None:
+    """The ontology is changed only by editing ontology/; every triple lives in an existing named graph."""
+    local = set(store.graph_names())
+    hint = "named graphs: " + ", ".join(f"<{g}>" for g in sorted(local))
+    for verb, quads in (("remove", removed), ("add", added)):
+        for s, p, o, g in quads:
+            if g == ONTOLOGY_GRAPH:
+                raise UpdateRefused(f"the update would {verb} ontology axioms in <{g}> ({s.n3()} {p.n3()} {o.n3()}); "
+                                    "the ontology is not changed through /update",
+                                    hint="propose ontology changes to ontology/eco.ttl, reviewed on their own")
+            if g is None:
+                raise UpdateRefused(f"the update would {verb} a triple in the default graph ({s.n3()} {p.n3()} "
+                                    f"{o.n3()}); every triple of this dataset lives in a named graph",
+                                    hint="wrap the triples in GRAPH <…> { … } or use WITH <…>; " + hint)
+            if verb == "add" and g not in local:
+                raise UpdateRefused(f"the update would create the graph <{g}>; only existing graphs are changed "
+                                    "through /update", term=str(g), hint=hint)
+
+
+def gate_graphs(added: list[tuple], removed: list[tuple], before: list[tuple]) -> tuple[Graph, Graph]:
+    """The change as the gate sees it (triples of the union graph): every added triple, and the
+    removed triples that no graph holds any more."""
+    added_graph, removed_graph = Graph(), Graph()
+    for s, p, o, _g in added:
+        added_graph.add((s, p, o))
+    gone = Counter((s, p, o) for s, p, o, _g in removed)
+    held = Counter((s, p, o) for s, p, o, _g in before if (s, p, o) in gone)
+    for s, p, o, _g in added:
+        held[(s, p, o)] += 1
+    for triple, count in gone.items():
+        if held[triple] <= count:
+            removed_graph.add(triple)
+    return added_graph, removed_graph
+
+
+def base_dataset(quads: list[tuple]) -> Dataset:
+    dataset = Dataset(default_union=True)
+    for s, p, o, g in quads:
+        dataset.add((s, p, o, dataset.default_graph if g is None else dataset.graph(g)))
+    return dataset
+
+
+def _summary(added: list[tuple], removed: list[tuple], seconds: float, report) -> Response:
+    per_graph: dict[str, list[int]] = {}
+    for index, quads in ((0, added), (1, removed)):
+        for *_triple, g in quads:
+            per_graph.setdefault(str(g), [0, 0])[index] += 1
+    if _wants_json():
+        import json
+
+        body = {"ok": True, "added": len(added), "removed": len(removed), "seconds": round(seconds, 3),
+                "graphs": {g: {"added": a, "removed": r} for g, (a, r) in sorted(per_graph.items())},
+                "stages": [{"name": s.name, "status": s.status} for s in report.stages] if report else []}
+        return Response(json.dumps(body, indent=2) + "\n", status=200, content_type="application/json")
+    if not added and not removed:
+        return text_response(200, "ok: the update changed nothing")
+    lines = [f"ok: {len(added)} triple(s) added, {len(removed)} removed in {seconds:.2f} s"]
+    lines += [f"  <{g}>: +{a} -{r}" for g, (a, r) in sorted(per_graph.items())]
+    if report is not None:
+        lines.append("  gate: " + ", ".join(f"{s.name} {s.status}" for s in report.stages
+                                            if s.status != "skipped" or s.note.startswith("turned off")))
+    return text_response(200, "\n".join(lines))
