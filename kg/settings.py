@@ -38,6 +38,8 @@ class Settings:
     query_timeout: float = 10.0
     #: most result rows a SELECT returns through the endpoint
     row_limit: int = 10_000
+    #: evaluate each embedded (pyoxigraph) query in a child process killed at the time limit
+    query_isolation: bool = True
     #: SERVICE targets the endpoint may forward to (exact IRIs)
     service_allowlist: tuple[str, ...] = (WIKIDATA_SPARQL,)
     #: where an allow-listed SERVICE IRI is actually called, as "IRI=URL" entries (split at the

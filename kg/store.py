@@ -23,6 +23,7 @@ from rdflib.term import Node, URIRef
 
 from .errors import QueryError, StoreError
 from .namespaces import PREFIXES
+from . import sandbox
 from .settings import Settings
 
 # rdflib may otherwise dereference FROM / FROM NAMED IRIs over the network.
@@ -589,6 +590,7 @@ class OxigraphStore(_BaseStore):
                                   format=ox.RdfFormat.N_QUADS)
         self._terms: dict = {}
         self._write_lock = threading.Lock()
+        self._pool = sandbox.WorkerPool(self._evaluate_request, QUERY_WORKERS)
 
     def __len__(self) -> int:
         return len(self._store)
@@ -619,6 +621,7 @@ class OxigraphStore(_BaseStore):
                 fresh.remove(quad)
             fresh.extend(adding)
             self._store = fresh
+            self._pool.refresh()  # workers forked before the change still hold the old content
 
     def _term(self, term):
         ox = self._ox
@@ -662,6 +665,31 @@ class OxigraphStore(_BaseStore):
             raise syntax_error(exc) from None
         except OSError:
             pass
+
+    def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
+        """Evaluate in a pooled worker process that is killed at the deadline (`kg.sandbox`).
+
+        pyoxigraph cannot be interrupted: a query with ORDER BY, GROUP BY or an aggregate over a large
+        join would otherwise keep a CPU and its memory long after the caller got its 503. Workers are
+        forked with the store in memory (shared copy-on-write) and replaced after a timeout or an
+        update. With ``settings.query_isolation`` off, queries run in a worker thread instead.
+        """
+        if not (self.settings.query_isolation and sandbox.CAN_FORK):
+            return super()._run(text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout)
+        try:
+            return self._pool.run((text, form, default_graphs, named_graphs, base, row_limit), deadline)
+        except sandbox.Late:
+            raise QueryTimeout(f"the query did not finish within {timeout:g} s",
+                               hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
+        except sandbox.ChildFailed as error:
+            raise StoreError(f"the query could not be evaluated: {error}",
+                             hint="the query may need more memory than the server has; narrow it") from None
+
+    def _evaluate_request(self, request) -> QueryResult:
+        """What a pooled worker runs: the request tuple that `_run` sends."""
+        text, form, default_graphs, named_graphs, base, row_limit = request
+        return self._evaluate(text, form, default_graphs=default_graphs, named_graphs=named_graphs,
+                              base=base, row_limit=row_limit, cancelled=threading.Event())
 
     def _evaluate(self, text, form, *, default_graphs, named_graphs, base, row_limit, cancelled) -> QueryResult:
         ox = self._ox

@@ -47,3 +47,52 @@ def test_a_late_child_is_killed_at_the_deadline(tmp_path):
 def test_a_child_that_dies_is_reported():
     with pytest.raises(ChildFailed):
         run_isolated(lambda: os._exit(3), time.monotonic() + 10)
+
+
+def test_a_pool_answers_many_requests_with_few_processes():
+    from kg.sandbox import WorkerPool
+
+    pool = WorkerPool(lambda request: (os.getpid(), request * 2), size=2)
+    try:
+        answers = [pool.run(n, time.monotonic() + 10) for n in range(20)]
+        assert [value for _pid, value in answers] == [n * 2 for n in range(20)]
+        assert len({pid for pid, _ in answers}) == 1  # one idle worker served them all, in turn
+        assert os.getpid() not in {pid for pid, _ in answers}
+    finally:
+        pool.close()
+
+
+def test_a_pool_kills_a_late_worker_and_carries_on():
+    from kg.sandbox import WorkerPool
+
+    def handler(request):
+        if request == "spin":
+            while True:
+                pass
+        return os.getpid()
+
+    pool = WorkerPool(handler, size=1)
+    try:
+        first = pool.run("ok", time.monotonic() + 10)
+        with pytest.raises(Late):
+            pool.run("spin", time.monotonic() + 0.5)
+        with pytest.raises(ProcessLookupError):
+            os.kill(first, 0)
+        assert pool.run("ok", time.monotonic() + 10) != first  # a fresh worker took its place
+    finally:
+        pool.close()
+
+
+def test_a_refreshed_pool_sees_new_data():
+    from kg.sandbox import WorkerPool
+
+    data = {"version": 1}
+    pool = WorkerPool(lambda request: data["version"], size=1)
+    try:
+        assert pool.run(None, time.monotonic() + 10) == 1
+        data["version"] = 2
+        assert pool.run(None, time.monotonic() + 10) == 1  # the worker still has the old copy
+        pool.refresh()
+        assert pool.run(None, time.monotonic() + 10) == 2
+    finally:
+        pool.close()

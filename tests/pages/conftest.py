@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from kg.namespaces import BASE
 from kg.store import open_store
 from server.app import create_app
 
@@ -23,7 +22,6 @@ HERE = Path(__file__).resolve().parent
 FIXTURE_QUERIES = HERE / "queries"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-SOURCE_SLUG = "iran-pakistan-eco-security-interview"
 
 
 @pytest.fixture(scope="session")
@@ -58,11 +56,6 @@ def client(pages_app):
 def live(pages_app):
     with LiveServer(pages_app) as server:
         yield server
-
-
-def local(iri: str) -> str:
-    assert iri.startswith(BASE), iri
-    return "/" + iri[len(BASE):]
 
 
 def ask_dataset(store, sparql: str) -> list:

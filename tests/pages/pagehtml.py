@@ -3,6 +3,17 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from kg.namespaces import BASE
+
+#: the slug of the interview, as in its IRI and named graph
+SOURCE_SLUG = "iran-pakistan-eco-security-interview"
+
+
+def local(iri: str) -> str:
+    """The server path of an IRI under the public base."""
+    assert iri.startswith(BASE), iri
+    return "/" + iri[len(BASE):]
+
 
 class _Collector(HTMLParser):
     def __init__(self, tag: str, css_class: str | None):

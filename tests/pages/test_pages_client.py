@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from conftest import SOURCE_SLUG, local
+from pagehtml import SOURCE_SLUG, local
 from kg.namespaces import BASE, ECO, ONTOLOGY_IRI
 from kg.query import named_queries
 from kg.settings import Settings

@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
-from conftest import SOURCE_SLUG
+from pagehtml import SOURCE_SLUG
 from kg.namespaces import BASE, ECO, ONTOLOGY_IRI
 
 FORMATS = [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),

@@ -7,7 +7,8 @@ import pytest
 import requests
 from rdflib import Dataset, Literal, URIRef
 
-from conftest import ID, LiveServer
+from kg.namespaces import ID
+from liveserver import LiveServer
 from kg.store import ForbiddenQuery, ServiceFailure, open_store
 from server.app import create_app
 from sparql_results import table

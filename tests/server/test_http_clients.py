@@ -12,7 +12,7 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, XML, SPARQLWrapper
 
-from conftest import ECO, GRAPH, ID
+from kg.namespaces import ECO, GRAPH, ID
 from sparql_results import RDF_PARSERS, boolean, graph, media_type, table
 
 STATES = (f"SELECT ?state ?label WHERE {{ ?state a <{ECO}State> ; <{RDFS.label}> ?label "

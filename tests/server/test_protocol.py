@@ -2,13 +2,11 @@
 read back from every format, the service description, VoID, dumps, CORS and error statuses."""
 from __future__ import annotations
 
-import json
-
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import URIRef
 from rdflib.namespace import DCAT, RDF, VOID
 
-from conftest import ECO, GRAPH, ID
+from kg.namespaces import ECO, GRAPH, ID
 from sparql_results import RDF_PARSERS, boolean, graph, media_type, table
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -172,7 +170,7 @@ def test_bad_requests_get_a_status_and_a_readable_message(client, request_kwargs
 def test_update_refused_leaves_the_graph_as_it_was(client):
     before = table(client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}))
     client.post("/sparql", data={"query": f"DELETE WHERE {{ <{ID}Pakistan> ?p ?o }}"})
-    client.post("/sparql", data=f"CLEAR ALL", content_type="application/sparql-update")
+    client.post("/sparql", data="CLEAR ALL", content_type="application/sparql-update")
     assert table(client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})) == before
     assert boolean(client.get("/sparql", query_string={"query": PAKISTAN_IS_A_STATE})) is True
 

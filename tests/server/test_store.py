@@ -9,7 +9,7 @@ import pytest
 import rdflib.plugins.sparql
 from rdflib import URIRef
 
-from conftest import ECO, GRAPH, ID
+from kg.namespaces import ECO, GRAPH, ID
 from kg.store import ForbiddenQuery, QuerySyntaxError, QueryTimeout, analyse
 
 

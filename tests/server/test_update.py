@@ -8,7 +8,7 @@ import pytest
 import requests
 from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
 
-from conftest import GRAPH, ID
+from kg.namespaces import GRAPH, ID
 from kg.cli import main
 from kg.store import open_store
 from liveserver import LiveServer
