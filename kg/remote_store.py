@@ -29,7 +29,7 @@ from .errors import EcoKGError, QueryError, StoreError
 from .namespaces import PREFIXES
 from .settings import Settings
 from .store import (QueryResult, QuerySyntaxError, QueryTimeout, ServiceClient, _BaseStore, analyse,
-                    json_term, syntax_error)
+                    check_syntax, json_term, syntax_error)
 
 #: most bytes read from the store's answer to one query
 REMOTE_MAX_BYTES = 256 * 1024 * 1024
@@ -126,17 +126,7 @@ class RemoteStore(_BaseStore):
     # ------------------------------------------------------------------------------- queries
 
     def _check_syntax(self, text: str, base: str | None) -> None:
-        import pyoxigraph as ox
-
-        try:
-            result = ox.Store().query(text, base_iri=base, prefixes=PREFIXES)
-            if not isinstance(result, bool):
-                for _ in result:
-                    break
-        except SyntaxError as exc:
-            raise syntax_error(exc) from None
-        except OSError:
-            pass
+        check_syntax(text, base)
 
     def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
         """Send the gated query to the endpoint in the calling thread; its HTTP time limit is the deadline."""

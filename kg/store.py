@@ -446,6 +446,21 @@ def parse_json_results(body: bytes, *, source: str) -> tuple[list[str], list[dic
 
 # --------------------------------------------------------------------------------------- backends
 
+def check_syntax(text: str, base: str | None) -> None:
+    """Raise `QuerySyntaxError` (line, column) if pyoxigraph's parser rejects ``text``; evaluates nothing."""
+    import pyoxigraph as ox
+
+    try:
+        result = ox.Store().query(text, base_iri=base, prefixes=PREFIXES)  # an empty store: parsing only
+        if not isinstance(result, bool):
+            for _ in result:
+                break
+    except SyntaxError as exc:
+        raise syntax_error(exc) from None
+    except OSError:
+        pass
+
+
 class _Cancelled(BaseException):
     """Raised inside a worker to stop an rdflib evaluation that ran past its time limit."""
 
@@ -656,15 +671,7 @@ class OxigraphStore(_BaseStore):
         return options
 
     def _check_syntax(self, text: str, base: str | None) -> None:
-        try:
-            result = self._ox.Store().query(text, base_iri=base, prefixes=PREFIXES)
-            if not isinstance(result, bool):
-                for _ in result:
-                    break
-        except SyntaxError as exc:
-            raise syntax_error(exc) from None
-        except OSError:
-            pass
+        check_syntax(text, base)
 
     def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
         """Evaluate in a pooled worker process that is killed at the deadline (`kg.sandbox`).

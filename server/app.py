@@ -1,7 +1,8 @@
 """The Flask application factory and `run_server`.
 
 Owns assembling the app from its blueprints (`server.protocol`: the SPARQL 1.1 endpoint, service
-description, dataset description and dumps; `server.pages`: the query page and Linked Data pages),
+description, dataset description and dumps; `server.update`: the guarded SPARQL Update route, off by
+default; `server.pages`: the query page and Linked Data pages),
 opening the store once, and the `ecokg serve` command. It calls `kg`; `kg` never calls it.
 """
 from __future__ import annotations
