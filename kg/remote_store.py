@@ -29,7 +29,7 @@ from .errors import EcoKGError, QueryError, StoreError
 from .namespaces import PREFIXES
 from .settings import Settings
 from .store import (QueryResult, QuerySyntaxError, QueryTimeout, ServiceClient, _BaseStore, analyse,
-                    check_syntax, json_term, syntax_error)
+                    check_syntax, json_term)
 
 #: most bytes read from the store's answer to one query
 REMOTE_MAX_BYTES = 256 * 1024 * 1024
