@@ -83,22 +83,25 @@ def _protocol_error(error: ProtocolError):
     return text_response(error.status, error.message, error.headers)
 
 
-@blueprint.errorhandler(EcoKGError)
-def _library_error(error: EcoKGError):
-    status = status_for(error)
-    headers = {"Retry-After": "5"} if status == 503 else {}
-    return text_response(status, str(error), headers)
+def install_error_handlers(target: Blueprint, internal_message: str) -> None:
+    """Plain-text answers with the right status for library errors, HTTP errors and internal failures."""
+
+    @target.errorhandler(EcoKGError)
+    def _library_error(error: EcoKGError):
+        status = status_for(error)
+        return text_response(status, str(error), {"Retry-After": "5"} if status == 503 else {})
+
+    @target.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        return text_response(error.code or 500, f"{error.code} {error.name}: {error.description}")
+
+    @target.errorhandler(Exception)
+    def _internal_error(error: Exception):
+        current_app.logger.exception("internal error answering %s", request.path)
+        return text_response(500, internal_message)
 
 
-@blueprint.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
-    return text_response(error.code or 500, f"{error.code} {error.name}: {error.description}")
-
-
-@blueprint.errorhandler(Exception)
-def _internal_error(error: Exception):
-    current_app.logger.exception("internal error answering %s", request.path)
-    return text_response(500, "internal error: the query service failed; the server log has the details")
+install_error_handlers(blueprint, "internal error: the query service failed; the server log has the details")
 
 
 @blueprint.after_request

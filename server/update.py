@@ -14,7 +14,6 @@ from collections import Counter
 
 from flask import Blueprint, Response, current_app, request
 from rdflib import Dataset, Graph
-from werkzeug.exceptions import HTTPException
 
 from kg.errors import EcoKGError
 from kg.gate.report import format_json, format_text
@@ -24,7 +23,7 @@ from kg.store import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QUERY_FORM
                       oxigraph_quad, rdflib_term, syntax_error, tokenize, unescape_codepoints)
 from kg.validate import validate_graph_change
 
-from .protocol import ProtocolError, read_operation, status_for, text_response
+from .protocol import ProtocolError, install_error_handlers, read_operation, text_response
 
 blueprint = Blueprint("update", __name__)
 
@@ -97,22 +96,8 @@ def _rejected(error: UpdateRejected):
     return text_response(422, text)
 
 
-@blueprint.errorhandler(EcoKGError)
-def _library_error(error: EcoKGError):
-    status = status_for(error)
-    return text_response(status, str(error), {"Retry-After": "5"} if status == 503 else {})
-
-
-@blueprint.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
-    return text_response(error.code or 500, f"{error.code} {error.name}: {error.description}")
-
-
-@blueprint.errorhandler(Exception)
-def _internal_error(error: Exception):
-    current_app.logger.exception("internal error answering %s", request.path)
-    return text_response(500, "internal error: the update service failed and changed nothing; "
-                              "the server log has the details")
+install_error_handlers(blueprint, "internal error: the update service failed and changed nothing; "
+                                  "the server log has the details")
 
 
 def _wants_json() -> bool:
