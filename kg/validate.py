@@ -366,7 +366,7 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
 
 def default_files(settings: Settings) -> list[Path]:
     groups = seed_files(settings)
-    files = [p for name in ("entities", "background", "links", "sources") for p in groups[name]]
+    files = [p for name in ("entities", "background", "links", "enrichment", "sources") for p in groups[name]]
     files += sorted(settings.seeds_dir.glob("**/*.trig"))
     return files
 
