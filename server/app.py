@@ -51,9 +51,13 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
 
 def run_server(settings: Settings) -> None:
     """Build if needed, open the store and serve until interrupted (the `ecokg serve` command)."""
+    from waitress import serve
+
     app = create_app(settings)
-    print(f"ECO-KG serving on http://{settings.host}:{settings.port}/  (SPARQL: /sparql)", flush=True)
-    app.run(host=settings.host, port=settings.port, threaded=True, use_reloader=False)
+    bracketed = f"[{settings.host}]" if ":" in settings.host else settings.host
+    print(f"ECO-KG serving on http://{bracketed}:{settings.port}/  (SPARQL: /sparql)", flush=True)
+    # waitress: a production WSGI server (Flask's own is for development); one thread per query worker
+    serve(app, host=settings.host, port=settings.port, threads=8, ident="ECO-KG")
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
