@@ -56,12 +56,7 @@ def derived_shapes(ontology: Graph) -> Graph:
                                                       f"(its rdfs:domain)")))
         ranges = [r for r in ontology.objects(prop, RDFS.range) if isinstance(r, URIRef) and r != OWL.Thing]
         for rng in ranges:
-            node = SHAPES[f"derived/range/{local}"]
-            prop_shape = BNode()
-            shapes.add((node, RDF.type, SH.NodeShape))
-            shapes.add((node, SH.targetSubjectsOf, prop))
-            shapes.add((node, SH.property, prop_shape))
-            shapes.add((prop_shape, SH.path, prop))
+            prop_shape = _property_shape(shapes, SHAPES[f"derived/range/{local}"], prop)
             if OWL.DatatypeProperty in kinds or str(rng).startswith(str(XSD)) or rng == RDF.langString:
                 shapes.add((prop_shape, SH.datatype, rng))
                 shapes.add((prop_shape, SH.message, Literal(f"the value of {short(prop)} must be a literal of "
@@ -71,15 +66,20 @@ def derived_shapes(ontology: Graph) -> Graph:
                 shapes.add((prop_shape, SH.message, Literal(f"the value of {short(prop)} must be a "
                                                             f"{short(rng)} (its rdfs:range)")))
         if OWL.FunctionalProperty in kinds:
-            node = SHAPES[f"derived/functional/{local}"]
-            prop_shape = BNode()
-            shapes.add((node, RDF.type, SH.NodeShape))
-            shapes.add((node, SH.targetSubjectsOf, prop))
-            shapes.add((node, SH.property, prop_shape))
-            shapes.add((prop_shape, SH.path, prop))
+            prop_shape = _property_shape(shapes, SHAPES[f"derived/functional/{local}"], prop)
             shapes.add((prop_shape, SH.maxCount, Literal(1)))
             shapes.add((prop_shape, SH.message, Literal(f"{short(prop)} is functional: at most one value")))
     return shapes
+
+
+def _property_shape(shapes: Graph, node: URIRef, prop: URIRef) -> BNode:
+    """A node shape targeting the subjects of ``prop``, and its (returned) property shape on ``prop``."""
+    prop_shape = BNode()
+    shapes.add((node, RDF.type, SH.NodeShape))
+    shapes.add((node, SH.targetSubjectsOf, prop))
+    shapes.add((node, SH.property, prop_shape))
+    shapes.add((prop_shape, SH.path, prop))
+    return prop_shape
 
 
 def all_shapes(base: Base) -> Graph:
