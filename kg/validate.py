@@ -179,6 +179,7 @@ def validate_files(paths: list[Path], settings: Settings, *, owl: bool = True,
         base = load_base(settings, replacing=paths)
     with base.lock:
         _check_change(change, base, report, stages, owl=owl)
+    report.derived = change.derived
     report.seconds = time.perf_counter() - started
     return report
 
@@ -208,6 +209,7 @@ def validate_graph_change(added: Graph, removed: Graph, settings: Settings, base
         report.stages.append(StageRun(name, "skipped", 0.0, "already parsed"))
     with base.lock:
         _check_change(change, base, report, stages, owl=owl)
+    report.derived = change.derived
     report.seconds = time.perf_counter() - started
     return report
 

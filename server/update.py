@@ -17,7 +17,7 @@ from rdflib import Dataset, Graph
 
 from kg.errors import EcoKGError
 from kg.gate.report import format_json, format_text
-from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
+from kg.namespaces import ECO, ONTOLOGY_GRAPH, PREFIXES
 from kg.settings import Settings
 from kg.store import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QUERY_FORMS, UnsupportedTerm, analyse,
                       oxigraph_quad, rdflib_term, syntax_error, tokenize, unescape_codepoints)
@@ -151,6 +151,7 @@ def update():
                                        owl=owl)
         if not report.ok:
             raise UpdateRejected(report)
+        added = added + derived_quads(report.derived, added, before)
         store.apply_change(added, removed)
         current_app.extensions.pop("ecokg_graph_sizes", None)  # the service description's counts
     return _summary(added, removed, time.perf_counter() - started, report)
@@ -265,6 +266,19 @@ def base_dataset(quads: list[tuple]) -> Dataset:
     for s, p, o, g in quads:
         dataset.add((s, p, o, dataset.default_graph if g is None else dataset.graph(g)))
     return dataset
+
+
+def derived_quads(derived, added: list[tuple], before: list[tuple]) -> list[tuple]:
+    """The triples the build derives from an accepted change (a claim's evidence selectors, its
+    attribution), as quads in the graph the claim went into, leaving out what is already stored."""
+    if not derived:
+        return []
+    claim_graphs = sorted({g for _s, p, _o, g in added if p == ECO.quote and g is not None}, key=str)
+    if not claim_graphs:
+        return []
+    graph = claim_graphs[0]
+    present = set(before) | set(added)
+    return [(s, p, o, graph) for s, p, o in derived if (s, p, o, graph) not in present]
 
 
 def _summary(added: list[tuple], removed: list[tuple], seconds: float, report) -> Response:

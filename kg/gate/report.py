@@ -78,6 +78,9 @@ class Report:
     stages: list[StageRun] = field(default_factory=list)
     triples: int = 0
     seconds: float = 0.0
+    #: what the build derives from the change (evidence selectors, attribution): a caller that stores
+    #: the change stores these too, so the stored graph stays as the build would make it
+    derived: object = None
 
     @property
     def ok(self) -> bool:
