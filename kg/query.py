@@ -61,8 +61,11 @@ def named_queries(settings: Settings | None = None) -> list[NamedQuery]:
 def find_query(name_or_file: str, settings: Settings | None = None) -> NamedQuery:
     settings = settings or Settings()
     path = Path(name_or_file)
-    if path.suffix == ".rq" and path.is_file() or (path.is_file() and name_or_file not in {q.name for q in named_queries(settings)}):
-        text = path.read_text(encoding="utf-8")
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise QueryError(f"not UTF-8: undecodable byte at offset {exc.start}", file=path) from None
         title, question = parse_header(text)
         return NamedQuery(path.stem, path, title or path.stem, question, text)
     for query in named_queries(settings):
