@@ -412,19 +412,31 @@ def build(settings: Settings | None = None) -> tuple[BuildResult, dict[str, Path
     return result, written
 
 
+def is_fresh(settings: Settings) -> bool:
+    """True when ``build/eco-kg.nq`` was built from the inputs as they are now."""
+    nq = settings.build_dir / "eco-kg.nq"
+    fingerprint = settings.build_dir / "fingerprint"
+    return (nq.exists() and fingerprint.exists()
+            and fingerprint.read_text(encoding="utf-8") == inputs_fingerprint(settings))
+
+
+def ensure_built(settings: Settings) -> Path:
+    """The N-Quads dump, built first when it is missing or stale."""
+    if not is_fresh(settings):
+        build(settings)
+    return settings.build_dir / "eco-kg.nq"
+
+
 def load_dataset(settings: Settings | None = None, *, rebuild: bool | None = None) -> Dataset:
     """The built dataset as an rdflib `Dataset` (union default graph).
 
     Reads ``build/eco-kg.nq`` when it is up to date with the inputs; otherwise builds first.
     """
     settings = settings or Settings()
-    nq = settings.build_dir / "eco-kg.nq"
-    fingerprint = settings.build_dir / "fingerprint"
-    fresh = (nq.exists() and fingerprint.exists()
-             and fingerprint.read_text(encoding="utf-8") == inputs_fingerprint(settings))
-    if rebuild or not fresh:
+    if rebuild or not is_fresh(settings):
         result, _ = build(settings)
         return result.dataset
+    nq = settings.build_dir / "eco-kg.nq"
     dataset = bind_prefixes(Dataset(default_union=True))
     dataset.parse(nq, format="nquads")
     return dataset

@@ -103,10 +103,6 @@ class LinkRecord:
     agreeing_sources: int
     line: int = 0
 
-    @property
-    def wikidata_iri(self) -> URIRef:
-        return WD[self.wikidata_id]
-
 
 @dataclass(frozen=True)
 class UnlinkedRecord:

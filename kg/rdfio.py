@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import Graph
 
 from .errors import SeedParseError
 from .namespaces import PREFIXES
@@ -80,16 +80,3 @@ def parse_file(path: Path, graph: Graph | None = None) -> Graph:
     except Exception as exc:  # parsers raise many types; all mean "bad input" here
         raise parse_error(path, exc, text) from None
     return graph
-
-
-def parse_dataset_file(path: Path, dataset: Dataset | None = None) -> Dataset:
-    dataset = Dataset() if dataset is None else dataset
-    fmt = format_for(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        dataset.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
-    except UnicodeDecodeError as exc:
-        raise SeedParseError(f"not UTF-8: undecodable byte at offset {exc.start}", file=path) from None
-    except Exception as exc:
-        raise parse_error(path, exc) from None
-    return dataset

@@ -92,12 +92,6 @@ def _union(graph_or_graphs) -> Graph:
     return union
 
 
-def java_available() -> bool:
-    import owlready2  # noqa: F401  (the import is what may fail)
-
-    return shutil.which(owlready2.JAVA_EXE) is not None
-
-
 def _run_hermit(graph: Graph) -> tuple[bool, list[str]]:
     """(consistent, unsatisfiable class IRIs) for ``graph``, in a fresh owlready2 World."""
     try:
@@ -212,7 +206,25 @@ def disjoint_pairs(graph: Graph) -> dict:
     return pairs
 
 
-def superclasses(graph: Graph) -> dict:
+def _upward(direct: dict):
+    """A function giving each node with every node above it in ``direct`` (reflexive, transitive; cached)."""
+    closure: dict = {}
+
+    def up(node):
+        if node not in closure:
+            seen, stack = {node}, [node]
+            while stack:
+                for parent in direct.get(stack.pop(), ()):
+                    if parent not in seen:
+                        seen.add(parent)
+                        stack.append(parent)
+            closure[node] = seen
+        return closure[node]
+
+    return up
+
+
+def superclasses(graph: Graph):
     """class -> every class it is a subclass of (reflexive, transitive; owl:equivalentClass both ways)."""
     direct: dict = defaultdict(set)
     for a, b in graph.subject_objects(RDFS.subClassOf):
@@ -222,38 +234,14 @@ def superclasses(graph: Graph) -> dict:
         if isinstance(a, URIRef) and isinstance(b, URIRef):
             direct[a].add(b)
             direct[b].add(a)
-    closure: dict = {}
-
-    def up(cls):
-        if cls in closure:
-            return closure[cls]
-        seen, stack = {cls}, [cls]
-        while stack:
-            for parent in direct.get(stack.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        closure[cls] = seen
-        return seen
-
-    return up
+    return _upward(direct)
 
 
 def _superproperties(graph: Graph):
     direct: dict = defaultdict(set)
     for a, b in graph.subject_objects(RDFS.subPropertyOf):
         direct[a].add(b)
-
-    def up(prop):
-        seen, stack = {prop}, [prop]
-        while stack:
-            for parent in direct.get(stack.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
-
-    return up
+    return _upward(direct)
 
 
 def type_reasons(graph: Graph, node) -> dict:

@@ -542,10 +542,9 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     """`ecokg load`: bulk-load the built dump into a running Virtuoso."""
     dump = args.dump
     if dump is None:
-        from .build import load_dataset
+        from .build import ensure_built
 
-        load_dataset(settings)  # builds when the dump is missing or stale
-        dump = settings.build_dir / "eco-kg.nq"
+        dump = ensure_built(settings)
     report = load_dataset_into(VirtuosoIsql(args.isql_port, args.isql_host, args.user, args.password),
                                dump, replace=not args.keep)
     print(f"loaded {report.path} ({len(report.graphs)} graphs) in {report.seconds:.2f} s")

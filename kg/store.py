@@ -24,6 +24,7 @@ from rdflib.term import Node, URIRef
 from .errors import QueryError, StoreError
 from .namespaces import PREFIXES
 from . import sandbox
+from .build import ensure_built
 from .settings import Settings
 
 # rdflib may otherwise dereference FROM / FROM NAMED IRIs over the network.
@@ -896,19 +897,6 @@ _RDFLIB_DEFAULT = URIRef("urn:x-rdflib:default")
 
 # --------------------------------------------------------------------------------------- opening
 
-def _fresh_nquads(settings: Settings):
-    """The N-Quads dump when it is up to date with the inputs; else build first (like `load_dataset`)."""
-    from .build import build, inputs_fingerprint
-
-    nq = settings.build_dir / "eco-kg.nq"
-    fingerprint = settings.build_dir / "fingerprint"
-    fresh = (nq.exists() and fingerprint.exists()
-             and fingerprint.read_text(encoding="utf-8") == inputs_fingerprint(settings))
-    if not fresh:
-        build(settings)
-    return nq
-
-
 def open_store(settings: Settings, dataset=None) -> Store:
     """Open the configured backend, loaded with the built dataset (built first if needed).
 
@@ -926,7 +914,7 @@ def open_store(settings: Settings, dataset=None) -> Store:
         if settings.store == "oxigraph":
             if dataset is not None:
                 return OxigraphStore(settings, dataset=dataset)
-            return OxigraphStore(settings, nquads_path=_fresh_nquads(settings))
+            return OxigraphStore(settings, nquads_path=ensure_built(settings))
         if settings.store == "rdflib":
             if dataset is None:
                 from .build import load_dataset
