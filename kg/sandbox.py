@@ -1,17 +1,25 @@
-"""Evaluate requests in forked worker processes with a deadline, and kill a worker that is late.
+"""Run untrusted work in forked processes that cannot reach the network, with a deadline and a memory cap.
 
-Owns the isolation that makes a query time limit real for engines that cannot be interrupted
-(pyoxigraph evaluates ORDER BY, GROUP BY and aggregates to the end once started): the parent waits
-on a pipe until the deadline, then SIGKILLs the worker, so no runaway evaluation keeps a CPU or
-memory after its caller has been answered. Workers share the parent's memory copy-on-write, so the
-store is not copied. Where fork is unavailable, requests run in the calling thread.
+Owns the isolation that makes the service's limits real: `WorkerPool` keeps forked workers that
+evaluate queries (killed at the deadline, deprioritised once they run long, refused at once when all
+are busy), `run_isolated` runs one function in a throwaway child (the gate, an update), and
+`deny_network` is the seccomp filter both install so that no engine, parser or reasoner inside them
+can open an IPv4 or IPv6 socket, whatever the text it was given asks for. Workers share the parent's
+memory copy-on-write, so the store is not copied. It knows nothing about SPARQL or RDF.
 """
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import pickle
+import platform
+import resource
 import select
 import signal
+import socket
+import struct
+import threading
 import time
 from typing import Any, Callable
 
@@ -26,16 +34,110 @@ class ChildFailed(Exception):
     """The child died without an answer (killed by a signal, out of memory …)."""
 
 
-def _kill(pid: int) -> None:
+class OutOfMemory(ChildFailed):
+    """The child reached its memory cap and was stopped there."""
+
+
+class Busy(Exception):
+    """Every worker is busy: the request was refused at once instead of waiting."""
+
+
+# --------------------------------------------------------------------------------------- no network
+
+# seccomp: (AUDIT_ARCH_*, the socket(2) syscall number) for the architectures the filter knows
+_SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "amd64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198),
+                 "arm64": (0xC00000B7, 198)}
+_PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+_RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
+_LD_ABS, _JEQ, _RET = 0x20, 0x15, 0x06
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _bpf(code: int, k: int, jump_true: int = 0, jump_false: int = 0) -> bytes:
+    return struct.pack("HBBI", code, jump_true, jump_false, k)
+
+
+def network_denial_supported() -> bool:
+    """Whether `deny_network` can work on this machine (Linux on x86-64 or ARM64)."""
+    return platform.system() == "Linux" and platform.machine().lower() in _SECCOMP_ARCH
+
+
+def deny_network() -> bool:
+    """From now on the calling thread, and every thread and process it starts, cannot open IPv4/IPv6 sockets.
+
+    A seccomp filter makes socket(AF_INET | AF_INET6, …) fail with EACCES (Unix sockets stay
+    available). It cannot be lifted. Returns False where seccomp filters are unavailable.
+    """
+    if not network_denial_supported():
+        return False
+    arch, socket_call = _SECCOMP_ARCH[platform.machine().lower()]
+    refuse = _RET_ERRNO | errno.EACCES
+    program = b"".join([
+        _bpf(_LD_ABS, 4),                          # seccomp_data.arch
+        _bpf(_JEQ, arch, 1, 0),
+        _bpf(_RET, refuse),                        # a foreign calling convention: refuse everything
+        _bpf(_LD_ABS, 0),                          # seccomp_data.nr
+        _bpf(_JEQ, socket_call, 0, 3),
+        _bpf(_LD_ABS, 16),                         # seccomp_data.args[0]: the address family
+        _bpf(_JEQ, socket.AF_INET, 2, 0),
+        _bpf(_JEQ, socket.AF_INET6, 1, 0),
+        _bpf(_RET, _RET_ALLOW),
+        _bpf(_RET, refuse),
+    ])
     try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+        prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+        buffer = ctypes.create_string_buffer(program, len(program))
+        fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+        if prctl(_PR_SET_NO_NEW_PRIVS, 1, None, 0, 0) != 0:
+            return False
+        return prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+# --------------------------------------------------------------------------------------- memory
+
+def _address_space() -> int:
+    """Bytes of virtual memory this process has mapped now (0 where unknown)."""
     try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def limit_memory(extra_bytes: int | None) -> None:
+    """Cap this process's address space at what it maps now plus ``extra_bytes`` (None: no cap)."""
+    if not extra_bytes:
+        return
+    limit = _address_space() + int(extra_bytes)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
         pass
 
+
+def _confine(memory_bytes: int | None, network: bool) -> None:
+    """What a forked child does first: no network, capped memory, and no signal handlers of the parent's."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if not network:
+        deny_network()
+    limit_memory(memory_bytes)
+
+
+def _died_of_memory(status: int | None, memory_bytes: int | None) -> bool:
+    # a capped Rust allocation aborts the process; a capped Python one raises MemoryError (handled apart)
+    return bool(memory_bytes) and status is not None and os.WIFSIGNALED(status) and \
+        os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS)
+
+
+# --------------------------------------------------------------------------------------- pipes
 
 _HEADER = 8  # bytes of the big-endian length that frames each message
 
@@ -69,23 +171,107 @@ def _read_message(fd: int, deadline: float | None) -> bytes:
     return _read_exactly(fd, size, deadline)
 
 
+def _answer(fd: int, produce: Callable[[], Any]) -> None:
+    """Write ``(True, produce())`` or ``(False, the exception)``, pickled, to ``fd``."""
+    try:
+        payload = pickle.dumps((True, produce()), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException as error:  # noqa: BLE001 - every failure goes back to the caller
+        try:
+            payload = pickle.dumps((False, error), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            payload = pickle.dumps((False, ChildFailed(f"{type(error).__name__}: {error}")))
+    _write_message(fd, payload)
+
+
+def _unpack(payload: bytes) -> Any:
+    ok, value = pickle.loads(payload)
+    if ok:
+        return value
+    if isinstance(value, MemoryError):
+        raise OutOfMemory("the work needed more memory than its cap allows") from None
+    raise value
+
+
+def _reap(pid: int, *, group: bool = False) -> int | None:
+    """SIGKILL the child (its whole process group with ``group``) and collect its exit status."""
+    try:
+        if group:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
+
+
+# --------------------------------------------------------------------------------------- one child
+
+def run_isolated(function: Callable[..., Any], *args, timeout: float, memory_bytes: int | None = None,
+                 network: bool = False, **kwargs) -> Any:
+    """``function(*args, **kwargs)`` in a forked child without network access, capped in time and memory.
+
+    Returns what it returned (it must be picklable) or raises what it raised. `Late` when it ran
+    past ``timeout`` seconds (the child and every process it started are killed), `OutOfMemory`
+    when it hit the cap of ``memory_bytes`` more than the parent maps, `ChildFailed` when it died.
+    Where fork is unavailable the function runs in the calling thread, unconfined.
+    """
+    if not CAN_FORK:
+        return function(*args, **kwargs)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            os.setpgid(0, 0)  # its own process group: a reasoner it starts dies with it
+            _confine(memory_bytes, network)
+            _answer(write_end, lambda: function(*args, **kwargs))
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    deadline = time.monotonic() + timeout
+    try:
+        payload = _read_message(read_end, deadline)
+    except Late:
+        _reap(pid, group=True)
+        raise Late(f"stopped after {timeout:g} s") from None
+    except ChildFailed:
+        status = _reap(pid, group=True)
+        if _died_of_memory(status, memory_bytes):
+            raise OutOfMemory(f"stopped at its memory cap of {memory_bytes // 2**20} MiB") from None
+        raise ChildFailed(f"the worker process died ({_describe(status)})") from None
+    finally:
+        os.close(read_end)
+    _reap(pid, group=True)
+    return _unpack(payload)
+
+
+def _describe(status: int | None) -> str:
+    if status is None:
+        return "exit status unknown"
+    if os.WIFSIGNALED(status):
+        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit code {os.WEXITSTATUS(status)}"
+
+
+# --------------------------------------------------------------------------------------- the pool
+
 class _Worker:
     """One forked process that answers requests with the handler it inherited."""
 
     def __init__(self, pid: int, requests: int, answers: int, generation: int):
         self.pid, self.requests, self.answers, self.generation = pid, requests, answers, generation
+        self.deprioritised = False
 
-    def call(self, request: Any, deadline: float) -> tuple[bool, Any]:
-        _write_message(self.requests, pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
-        return pickle.loads(_read_message(self.answers, deadline))
-
-    def stop(self) -> None:
+    def stop(self) -> int | None:
         for fd in (self.requests, self.answers):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        _kill(self.pid)
+        return _reap(self.pid)
 
 
 def _serve(handler: Callable[[Any], Any], requests: int, answers: int, parent: int) -> None:
@@ -100,14 +286,7 @@ def _serve(handler: Callable[[Any], Any], requests: int, answers: int, parent: i
             request = pickle.loads(_read_message(requests, None))
         except ChildFailed:
             return  # the parent closed the pipe
-        try:
-            payload = pickle.dumps((True, handler(request)), protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException as error:  # noqa: BLE001 - every failure goes back to the caller
-            try:
-                payload = pickle.dumps((False, error), protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:
-                payload = pickle.dumps((False, ChildFailed(f"{type(error).__name__}: {error}")))
-        _write_message(answers, payload)
+        _answer(answers, lambda: handler(request))
 
 
 class WorkerPool:
@@ -115,22 +294,39 @@ class WorkerPool:
 
     ``handler(request)`` runs in a worker, with the memory the parent had when the worker was forked;
     call `refresh` after that memory changed (new workers are forked on demand). Up to ``size``
-    requests run at once; more wait for a worker until their deadline.
+    requests run at once; another waits at most ``admission_wait`` seconds for a worker, then gets
+    `Busy`. Workers cannot open network sockets (unless ``network``) and may map at most
+    ``memory_bytes`` beyond the parent; a request still running after ``deprioritise_after`` seconds
+    drops to the lowest CPU priority, so short requests keep their speed beside runaway ones.
     """
 
-    def __init__(self, handler: Callable[[Any], Any], size: int):
+    def __init__(self, handler: Callable[[Any], Any], size: int, *, memory_bytes: int | None = None,
+                 admission_wait: float | None = None, deprioritise_after: float | None = 0.5,
+                 network: bool = False):
         import atexit
         import queue
-        import threading
 
         self._handler = handler
-        self._size = size
+        self._size = max(1, int(size))
+        self._memory_bytes = memory_bytes
+        self._admission_wait = admission_wait
+        self._deprioritise_after = deprioritise_after
+        self._network = network
         self._idle: "queue.LifoQueue[_Worker]" = queue.LifoQueue()
         self._empty = queue.Empty
         self._lock = threading.Lock()
         self._workers: dict[int, _Worker] = {}
         self._generation = 0
         atexit.register(self.close)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def busy(self) -> int:
+        """Workers evaluating a request now."""
+        with self._lock:
+            return len(self._workers) - self._idle.qsize()
 
     def _fork(self) -> _Worker:
         request_read, request_write = os.pipe()
@@ -147,6 +343,7 @@ class WorkerPool:
                             pass
                 os.close(request_write)
                 os.close(answer_read)
+                _confine(self._memory_bytes, self._network)
                 _serve(self._handler, request_read, answer_write, parent)
             finally:
                 os._exit(0)
@@ -154,10 +351,10 @@ class WorkerPool:
         os.close(answer_write)
         return _Worker(pid, request_write, answer_read, self._generation)
 
-    def _retire(self, worker: _Worker) -> None:
+    def _retire(self, worker: _Worker) -> int | None:
         with self._lock:
             self._workers.pop(worker.pid, None)
-        worker.stop()
+        return worker.stop()
 
     def _checkout(self, deadline: float) -> _Worker:
         while True:
@@ -169,31 +366,74 @@ class WorkerPool:
                         worker = self._fork()
                         self._workers[worker.pid] = worker
                         return worker
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Late() from None
+                wait = deadline - time.monotonic()
+                if self._admission_wait is not None:
+                    wait = min(wait, self._admission_wait)
+                if wait <= 0:
+                    raise self._refusal(deadline)
                 try:
-                    worker = self._idle.get(timeout=remaining)
+                    worker = self._idle.get(timeout=wait)
                 except self._empty:
-                    raise Late() from None
+                    raise self._refusal(deadline) from None
             if worker.generation == self._generation:
                 return worker
             self._retire(worker)
 
+    def _refusal(self, deadline: float) -> Exception:
+        if time.monotonic() >= deadline:
+            return Late()
+        return Busy(f"all {self._size} workers are busy")
+
+    def _call(self, worker: _Worker, request: Any, deadline: float) -> bytes:
+        try:
+            _write_message(worker.requests, pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:  # the worker is gone (a broken pipe): nothing was evaluated
+            raise ChildFailed("the worker process had ended") from None
+        if self._deprioritise_after is not None:
+            patience = min(self._deprioritise_after, max(0.0, deadline - time.monotonic()))
+            ready, _, _ = select.select([worker.answers], [], [], patience)
+            if not ready and time.monotonic() < deadline:
+                try:
+                    os.setpriority(os.PRIO_PROCESS, worker.pid, 19)
+                    worker.deprioritised = True
+                except (OSError, AttributeError):
+                    pass
+        return _read_message(worker.answers, deadline)
+
     def run(self, request: Any, deadline: float) -> Any:
-        """``handler(request)`` in a worker; `Late` (the worker is killed) when the deadline passes first."""
+        """``handler(request)`` in a worker.
+
+        `Late` (the worker is killed) when the deadline passes first; `Busy` when no worker came free
+        in time; `OutOfMemory` when the worker hit its memory cap. A worker that dies for any other
+        reason (killed from outside) is replaced and the request tried once more on a fresh one.
+        """
         if not CAN_FORK:
             return self._handler(request)
-        worker = self._checkout(deadline)
-        try:
-            ok, value = worker.call(request, deadline)
-        except BaseException:
-            self._retire(worker)
-            raise
-        self._idle.put(worker)
-        if ok:
-            return value
-        raise value
+        for attempt in (1, 2):
+            worker = self._checkout(deadline)
+            try:
+                payload = self._call(worker, request, deadline)
+            except ChildFailed:
+                status = self._retire(worker)
+                if _died_of_memory(status, self._memory_bytes):
+                    raise OutOfMemory(f"stopped at its memory cap of {self._memory_bytes // 2**20} MiB") from None
+                if attempt == 2 or time.monotonic() >= deadline:
+                    raise ChildFailed(f"the worker process died ({_describe(status)})") from None
+                continue
+            except BaseException:
+                self._retire(worker)
+                raise
+            try:
+                return _unpack(payload)
+            except OutOfMemory:
+                self._retire(worker)  # a worker that ran out of memory is not trusted again
+                raise
+            finally:
+                if worker.pid in self._workers and worker.deprioritised:
+                    self._retire(worker)  # its priority cannot be raised again without privileges
+                elif worker.pid in self._workers:
+                    self._idle.put(worker)
+        raise AssertionError("unreachable")
 
     def refresh(self) -> None:
         """The parent's data changed: workers forked before now are replaced as they come back."""

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from kg.sandbox import ChildFailed, Late, WorkerPool
+from kg.sandbox import Busy, ChildFailed, Late, OutOfMemory, WorkerPool, run_isolated
 
 
 @pytest.fixture()
@@ -86,3 +86,117 @@ def test_a_refreshed_pool_sees_new_data(pool_of):
     assert pool.run(None, soon()) == 1  # the worker still has the copy it was forked with
     pool.refresh()
     assert pool.run(None, soon()) == 2
+
+
+# ------------------------------------------------------------------ confinement: network, memory, admission
+
+def _connect_to(port: int) -> str:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return "connected"
+    except OSError as error:
+        return f"refused: {error.errno}"
+
+
+def _listening_port():
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    return server, server.getsockname()[1]
+
+
+def test_a_pool_worker_cannot_open_a_network_socket(pool_of):
+    server, port = _listening_port()
+    with server:
+        answer = pool_of(lambda request: _connect_to(request)).run(port, soon())
+        assert answer.startswith("refused"), answer
+        assert _connect_to(port) == "connected"  # the parent still can
+
+
+def test_an_isolated_function_cannot_open_a_network_socket():
+    server, port = _listening_port()
+    with server:
+        assert run_isolated(_connect_to, port, timeout=10).startswith("refused")
+        assert run_isolated(_connect_to, port, timeout=10, network=True) == "connected"
+
+
+def test_an_isolated_function_returns_and_raises_like_a_call():
+    assert run_isolated(sum, [1, 2, 3], timeout=10) == 6
+    with pytest.raises(ZeroDivisionError):
+        run_isolated(lambda: 1 / 0, timeout=10)
+
+
+def test_an_isolated_function_past_its_time_is_killed_with_its_children():
+    import subprocess
+
+    def spawn_and_wait(marker):
+        subprocess.Popen(["sleep", "30", marker])
+        time.sleep(60)
+
+    started = time.monotonic()
+    with pytest.raises(Late):
+        run_isolated(spawn_and_wait, "ecokg-sandbox-marker-9417", timeout=0.5)
+    assert time.monotonic() - started < 5
+    time.sleep(0.2)
+    survivors = subprocess.run(["pgrep", "-f", "ecokg-sandbox-marker-9417"], capture_output=True, text=True)
+    assert survivors.stdout.strip() == ""
+
+
+def _grab(megabytes: int) -> int:
+    return len(bytearray(megabytes * 2**20))
+
+
+def test_memory_beyond_the_cap_stops_the_work_not_the_caller(pool_of):
+    with pytest.raises(OutOfMemory):
+        run_isolated(_grab, 800, timeout=20, memory_bytes=200 * 2**20)
+    assert run_isolated(_grab, 50, timeout=20, memory_bytes=200 * 2**20) == 50 * 2**20
+    pool = pool_of(_grab)
+    pool._memory_bytes = 200 * 2**20
+    with pytest.raises(OutOfMemory):
+        pool.run(800, soon())
+    assert pool.run(10, soon()) == 10 * 2**20
+
+
+def test_a_full_pool_refuses_at_once_instead_of_stalling(pool_of):
+    import threading
+
+    pool = WorkerPool(lambda seconds: time.sleep(seconds) or "slept", 1, admission_wait=0.1)
+    try:
+        runner = threading.Thread(target=pool.run, args=(2, soon()))
+        runner.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        with pytest.raises(Busy):
+            pool.run(0, soon())
+        assert time.monotonic() - started < 1
+        runner.join()
+        assert pool.run(0, soon()) == "slept"
+    finally:
+        pool.close()
+
+
+def test_a_worker_killed_from_outside_costs_the_caller_nothing(pool_of):
+    import signal
+
+    pool = pool_of(lambda request: os.getpid())
+    first = pool.run(None, soon())
+    os.kill(first, signal.SIGKILL)
+    time.sleep(0.1)
+    second = pool.run(None, soon())  # the dead worker is found dead, replaced, and the request retried
+    assert second != first
+
+
+def test_a_long_request_is_deprioritised_and_its_worker_not_reused():
+    pool = WorkerPool(lambda seconds: (time.sleep(seconds), os.getpid(), os.getpriority(os.PRIO_PROCESS, 0))[1:],
+                      1, deprioritise_after=0.1)
+    try:
+        pid, nice = pool.run(0.4, soon())
+        assert nice == 19
+        fresh_pid, fresh_nice = pool.run(0, soon())
+        assert fresh_pid != pid and fresh_nice == os.getpriority(os.PRIO_PROCESS, 0)
+    finally:
+        pool.close()
