@@ -29,6 +29,7 @@ from .errors import EcoKGError, QueryError, StoreError
 from .namespaces import PREFIXES
 from .settings import Settings
 from .store import (QueryResult, QuerySyntaxError, QueryTimeout, ServiceClient, _BaseStore, analyse,
+                    refuse_engine_service,
                     check_syntax, json_term)
 
 #: most bytes read from the store's answer to one query
@@ -125,8 +126,8 @@ class RemoteStore(_BaseStore):
 
     # ------------------------------------------------------------------------------- queries
 
-    def _check_syntax(self, text: str, base: str | None) -> None:
-        check_syntax(text, base)
+    def _check_syntax(self, text: str, base: str | None, deadline: float) -> None:
+        check_syntax(text, base, timeout=max(0.1, deadline - time.monotonic()))
 
     def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
         """Send the gated query to the endpoint in the calling thread; its HTTP time limit is the deadline."""
@@ -144,6 +145,7 @@ class RemoteStore(_BaseStore):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise QueryTimeout(f"the query did not finish within {timeout:g} s")
+        refuse_engine_service(text)  # the remote engine has network access: it must get no SERVICE to run
         sent = self._prologue(text, base) + text
         try:
             if form == "ASK":
@@ -158,7 +160,7 @@ class RemoteStore(_BaseStore):
         except QuerySyntaxError:
             raise
         except QueryError as rejected:
-            self._check_syntax(text, base)  # a malformed query gets the embedded stores' message
+            self._check_syntax(text, base, deadline)  # a malformed query gets the embedded stores' message
             raise rejected
 
     def _boolean(self, data: dict) -> bool:

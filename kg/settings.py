@@ -40,6 +40,22 @@ class Settings:
     row_limit: int = 10_000
     #: evaluate each embedded (pyoxigraph) query in a child process killed at the time limit
     query_isolation: bool = True
+    #: queries evaluated at once (pooled worker processes); more are refused with 503 and Retry-After
+    query_workers: int = 16
+    #: memory one query worker may use beyond the server's own, in MiB; a query that needs more gets 503
+    query_memory_mb: int = 512
+    #: seconds a request waits for a free query worker before it is refused with 503
+    admission_wait: float = 0.25
+    #: longest query or update text accepted, in characters (400 beyond)
+    max_query_length: int = 200_000
+    #: deepest nesting of groups, brackets and parentheses accepted (400 beyond)
+    max_query_depth: int = 64
+    #: HTTP threads of `ecokg serve`; 0: query_workers + 8, so the server can always answer "busy" at once
+    server_threads: int = 0
+    #: seconds an update (its validation included) may take before it is stopped and answered 503
+    update_timeout: float = 60.0
+    #: memory the validation of one update may use beyond the server's own, in MiB
+    update_memory_mb: int = 2048
     #: SERVICE targets the endpoint may forward to (exact IRIs)
     service_allowlist: tuple[str, ...] = (WIKIDATA_SPARQL,)
     #: where an allow-listed SERVICE IRI is actually called, as "IRI=URL" entries (split at the

@@ -30,9 +30,6 @@ from .settings import Settings
 # rdflib may otherwise dereference FROM / FROM NAMED IRIs over the network.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
-#: worker threads evaluating queries; a query that overruns its timeout keeps its worker busy
-#: until the engine returns (pyoxigraph cannot be interrupted), so this also caps runaway queries
-QUERY_WORKERS = 8
 #: most bytes read from a SERVICE endpoint's answer
 SERVICE_MAX_BYTES = 32 * 1024 * 1024
 SERVICE_USER_AGENT = "eco-kg/1.0 (SPARQL 1.1 federated query; https://w3id.org/eco-kg/)"
@@ -51,6 +48,14 @@ class ForbiddenQuery(QueryError):
 
 class QueryTimeout(StoreError):
     """The query ran past its time limit (or no worker was free before it)."""
+
+
+class ServerBusy(StoreError):
+    """Every query worker is busy: the request is refused at once; the client should retry shortly."""
+
+
+class QueryTooLarge(StoreError):
+    """The query needed more memory than one query worker may use (setting query_memory_mb)."""
 
 
 class ServiceFailure(StoreError):
@@ -116,7 +121,7 @@ _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n\r]*)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><[^<>"{}|^`\x00-\x20]*>)
   | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
   | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:[\w.:%\-]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
   | (?P<word>[^\W\d][\w]*)
@@ -191,9 +196,46 @@ def _expand(token: Token, prefixes: dict[str, str], base: str | None) -> str | N
     return None
 
 
-def analyse(text: str, *, base_iri: str | None = None, prefixes: dict[str, str] | None = None) -> QueryShape:
-    """Find the query form, the dataset clause and the SERVICE clauses of a query (or an update)."""
+#: deepest nesting of groups, brackets and parentheses a query may have (setting max_query_depth)
+MAX_DEPTH = 64
+_OPENERS, _CLOSERS = frozenset("{(["), frozenset("})]")
+
+
+def check_shape_limits(text: str, tokens: list[Token], max_depth: int | None) -> None:
+    """Refuse what no engine should be given: escapes that decode to escapes, and deep nesting.
+
+    SPARQL applies \\u escapes once, before parsing; an IRI that still holds a backslash after that
+    would be decoded again by an engine and read differently from the way it was checked. Deep
+    nesting overflows recursive parsers (pyoxigraph's at a few thousand levels, rdflib's at a few
+    dozen), so it is refused here, with a message, before any parser sees it.
+    """
+    limit = MAX_DEPTH if max_depth is None else max_depth
+    depth = 0
+    for token in tokens:
+        if token.kind == "iri" and "\\" in token.text:
+            raise QuerySyntaxError(f"the IRI {token.text[:80]} holds a backslash after its escapes were decoded; "
+                                   "IRIs may not contain escapes that decode to further escapes",
+                                   term=token.text[:80], **_where(text, token.start))
+        if token.kind == "other":
+            if token.text in _OPENERS:
+                depth += 1
+                if depth > limit:
+                    raise QuerySyntaxError(f"the query nests groups, brackets or parentheses more than {limit} "
+                                           "levels deep; flatten it", term=token.text,
+                                           hint=f"at most {limit} levels are accepted (setting max_query_depth)",
+                                           **_where(text, token.start))
+            elif token.text in _CLOSERS:
+                depth -= 1
+
+
+def analyse(text: str, *, base_iri: str | None = None, prefixes: dict[str, str] | None = None,
+            max_depth: int | None = None) -> QueryShape:
+    """Find the query form, the dataset clause and the SERVICE clauses of a query (or an update).
+
+    Raises `QuerySyntaxError` for text no engine should see (`check_shape_limits`).
+    """
     tokens = tokenize(text)
+    check_shape_limits(text, tokens, max_depth)
     known = dict(prefixes or {})
     base = base_iri
     index = 0
@@ -271,6 +313,24 @@ def analyse(text: str, *, base_iri: str | None = None, prefixes: dict[str, str] 
         i += 1
     shape.services.sort(key=lambda block: block.start)
     return shape
+
+
+def refuse_engine_service(text: str) -> None:
+    """Refuse text that could still make an engine call SERVICE or LOAD after the server's own SERVICE calls.
+
+    For engines that keep their network access (a remote store): the text is decoded until no escape
+    is left and read with comments as code, so no escape or comment trick hides the keyword.
+    """
+    decoded, previous = text, None
+    while decoded != previous:
+        previous, decoded = decoded, unescape_codepoints(decoded)
+    for match in _TOKEN.finditer(decoded):
+        kind = match.lastgroup
+        words = re.findall(r"[A-Za-z]+", match.group()) if kind in ("comment", "word", "other", "pname") else []
+        if any(word.upper() in ("SERVICE", "LOAD") for word in words):
+            raise ForbiddenQuery("this store cannot be sent a query in which SERVICE or LOAD remains after the "
+                                 "server's own SERVICE calls (escapes and comments included)", term="SERVICE",
+                                 hint="write SERVICE clauses plainly, with an allow-listed IRI")
 
 
 def _where(text: str, offset: int) -> dict:
@@ -447,8 +507,22 @@ def parse_json_results(body: bytes, *, source: str) -> tuple[list[str], list[dic
 
 # --------------------------------------------------------------------------------------- backends
 
-def check_syntax(text: str, base: str | None) -> None:
-    """Raise `QuerySyntaxError` (line, column) if pyoxigraph's parser rejects ``text``; evaluates nothing."""
+def check_syntax(text: str, base: str | None, *, timeout: float = 10.0) -> None:
+    """Raise `QuerySyntaxError` (line, column) if pyoxigraph's parser rejects ``text``; evaluates nothing.
+
+    The parser runs in a throwaway child process without network access (`kg.sandbox`): untrusted
+    text that crashes it costs that child, never the caller.
+    """
+    try:
+        sandbox.run_isolated(_parse_with_oxigraph, text, base, timeout=timeout, memory_bytes=256 * 2**20)
+    except sandbox.Late:
+        raise QueryTimeout(f"the query could not be parsed within {timeout:g} s") from None
+    except sandbox.ChildFailed:
+        raise QuerySyntaxError("the query could not be parsed: the parser gave up on it (too large or too "
+                               "deeply nested)", hint="simplify the query") from None
+
+
+def _parse_with_oxigraph(text: str, base: str | None) -> None:
     import pyoxigraph as ox
 
     try:
@@ -477,14 +551,16 @@ class _BaseStore:
         self.default_base = settings.public_base
         self.service_client = service_client or ServiceClient(settings.service_allowlist, settings.service_timeout,
                                                               endpoint_map=settings.service_endpoint_map)
-        self._executor = concurrent.futures.ThreadPoolExecutor(QUERY_WORKERS, thread_name_prefix=f"{self.name}-query")
+        # evaluating threads cannot open network sockets: an engine never calls SERVICE on its own
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max(1, settings.query_workers), thread_name_prefix=f"{self.name}-query", initializer=sandbox.deny_network)
 
     # subclasses
     def _evaluate(self, text: str, form: str, *, default_graphs: list[str] | None, named_graphs: list[str] | None,
                   base: str | None, row_limit: int, cancelled: threading.Event) -> QueryResult:
         raise NotImplementedError
 
-    def _check_syntax(self, text: str, base: str | None) -> None:
+    def _check_syntax(self, text: str, base: str | None, deadline: float) -> None:
         """Raise `QuerySyntaxError` if ``text`` does not parse (used before SERVICE endpoints are called)."""
 
     def graph_names(self) -> list[URIRef]:
@@ -497,13 +573,17 @@ class _BaseStore:
         row_limit = self.settings.row_limit if row_limit is None else row_limit
         deadline = time.monotonic() + timeout
         base = base_iri or self.default_base
+        limit = self.settings.max_query_length
+        if len(sparql) > limit:
+            raise QuerySyntaxError(f"the query is {len(sparql):,} characters long; at most {limit:,} are accepted",
+                                   hint="shorten it, or raise max_query_length")
         text = unescape_codepoints(sparql)
-        shape = analyse(text, base_iri=base, prefixes=PREFIXES)
+        shape = analyse(text, base_iri=base, prefixes=PREFIXES, max_depth=self.settings.max_query_depth)
         if shape.is_update:
             raise ForbiddenQuery(f"{shape.form} is a SPARQL Update operation; the query service does not accept "
                                  "updates", hint="send updates to the update endpoint, when it is enabled")
         if shape.form is None:
-            self._check_syntax(text, base)  # the parser's own message says what is wrong
+            self._check_syntax(text, base, deadline)  # the parser's own message says what is wrong
             raise QuerySyntaxError("malformed query: expected SELECT, ASK, CONSTRUCT or DESCRIBE",
                                    **_where(text, len(shape.prologue)))
         for block in shape.services:
@@ -512,7 +592,7 @@ class _BaseStore:
         text = _blank(text, shape.dataset_spans)  # the dataset is passed to the engine explicitly
         if shape.services:
             # a malformed query is reported before any endpoint is called
-            self._check_syntax(_neutralise_services(text, shape), base)
+            self._check_syntax(_neutralise_services(text, shape), base, deadline)
             text = self.service_client.substitute(text, shape, deadline=deadline)
         return self._run(text, shape.form, default_graphs, named_graphs, base, row_limit, deadline, timeout)
 
@@ -521,18 +601,12 @@ class _BaseStore:
         """The RDF dataset of the query: protocol parameters override the query's FROM clauses."""
         if default_uris or named_uris:
             default_graphs, named_graphs = list(default_uris), list(named_uris)
-            origin = "default-graph-uri / named-graph-uri"
         elif shape.from_default or shape.from_named:
             default_graphs, named_graphs = shape.from_default, shape.from_named
-            origin = "FROM / FROM NAMED"
         else:
             return None, None  # union default graph, every named graph
-        local = {str(g) for g in self.graph_names()}
-        for iri in [*default_graphs, *named_graphs]:
-            if iri not in local:
-                raise ForbiddenQuery(f"{origin} <{iri}> names no graph of this dataset; the service never "
-                                     "fetches graphs from the web", term=iri,
-                                     hint="local graphs: " + ", ".join(sorted(local)))
+        # a graph the dataset does not hold is an empty graph (SPARQL 1.1 Protocol; Oxigraph does the
+        # same): nothing is ever fetched from the web to fill it
         return default_graphs, named_graphs
 
     def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
@@ -606,7 +680,9 @@ class OxigraphStore(_BaseStore):
                                   format=ox.RdfFormat.N_QUADS)
         self._terms: dict = {}
         self._write_lock = threading.Lock()
-        self._pool = sandbox.WorkerPool(self._evaluate_request, QUERY_WORKERS)
+        self._pool = sandbox.WorkerPool(
+            self._evaluate_request, settings.query_workers, memory_bytes=settings.query_memory_mb * 2**20,
+            admission_wait=settings.admission_wait)
 
     def __len__(self) -> int:
         return len(self._store)
@@ -671,8 +747,31 @@ class OxigraphStore(_BaseStore):
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         return options
 
-    def _check_syntax(self, text: str, base: str | None) -> None:
-        check_syntax(text, base)
+    def _check_syntax(self, text: str, base: str | None, deadline: float) -> None:
+        if self._isolated:
+            self._in_worker(("syntax", text, base), deadline, self.settings.query_timeout)
+        else:
+            _parse_with_oxigraph(text, base)
+
+    @property
+    def _isolated(self) -> bool:
+        return self.settings.query_isolation and sandbox.CAN_FORK
+
+    def _in_worker(self, request: tuple, deadline: float, timeout: float):
+        try:
+            return self._pool.run(request, deadline)
+        except sandbox.Late:
+            raise QueryTimeout(f"the query did not finish within {timeout:g} s",
+                               hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
+        except sandbox.Busy:
+            raise ServerBusy(f"all {self._pool.size} query workers are busy; try again in a moment",
+                             hint="the server runs at most query_workers queries at once") from None
+        except sandbox.OutOfMemory:
+            raise QueryTooLarge(f"the query needed more than {self.settings.query_memory_mb} MiB of memory and "
+                                "was stopped", hint="narrow it (LIMIT, fewer joins or string operations)") from None
+        except sandbox.ChildFailed as error:
+            raise StoreError(f"the query could not be evaluated: {error}",
+                             hint="the query may need more memory than the server has; narrow it") from None
 
     def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
         """Evaluate in a pooled worker process that is killed at the deadline (`kg.sandbox`).
@@ -682,20 +781,16 @@ class OxigraphStore(_BaseStore):
         forked with the store in memory (shared copy-on-write) and replaced after a timeout or an
         update. With ``settings.query_isolation`` off, queries run in a worker thread instead.
         """
-        if not (self.settings.query_isolation and sandbox.CAN_FORK):
+        if not self._isolated:
             return super()._run(text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout)
-        try:
-            return self._pool.run((text, form, default_graphs, named_graphs, base, row_limit), deadline)
-        except sandbox.Late:
-            raise QueryTimeout(f"the query did not finish within {timeout:g} s",
-                               hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
-        except sandbox.ChildFailed as error:
-            raise StoreError(f"the query could not be evaluated: {error}",
-                             hint="the query may need more memory than the server has; narrow it") from None
+        return self._in_worker(("query", text, form, default_graphs, named_graphs, base, row_limit), deadline,
+                               timeout)
 
-    def _evaluate_request(self, request) -> QueryResult:
-        """What a pooled worker runs: the request tuple that `_run` sends."""
-        text, form, default_graphs, named_graphs, base, row_limit = request
+    def _evaluate_request(self, request) -> QueryResult | None:
+        """What a pooled worker runs: the request tuple that `_run` or `_check_syntax` sends."""
+        if request[0] == "syntax":
+            return _parse_with_oxigraph(*request[1:])
+        _kind, text, form, default_graphs, named_graphs, base, row_limit = request
         return self._evaluate(text, form, default_graphs=default_graphs, named_graphs=named_graphs,
                               base=base, row_limit=row_limit, cancelled=threading.Event())
 
@@ -833,10 +928,13 @@ class RdflibStore(_BaseStore):
 
         try:
             return translateQuery(parseQuery(text), base=base, initNs=PREFIXES)
+        except RecursionError:
+            raise QuerySyntaxError("the query nests too deeply for the rdflib backend to parse",
+                                   hint="flatten it, or use the oxigraph store") from None
         except Exception as exc:  # pyparsing's ParseException, or rdflib's plain Exception for an unknown prefix
             raise syntax_error(exc) from None
 
-    def _check_syntax(self, text: str, base: str | None) -> None:
+    def _check_syntax(self, text: str, base: str | None, deadline: float) -> None:
         self._parse(text, base)
 
     def _view(self, default_graphs: list[str], named_graphs: list[str]) -> Dataset:
@@ -929,5 +1027,6 @@ def open_store(settings: Settings, dataset=None) -> Store:
 
 
 __all__ = ["QueryResult", "Store", "open_store", "OxigraphStore", "RdflibStore", "ServiceClient",
-           "QuerySyntaxError", "ForbiddenQuery", "QueryTimeout", "ServiceFailure", "ServiceTimeout",
+           "QuerySyntaxError", "ForbiddenQuery", "QueryTimeout", "ServerBusy", "QueryTooLarge", "ServiceFailure",
+           "ServiceTimeout", "check_syntax",
            "analyse", "unescape_codepoints", "UnsupportedTerm", "oxigraph_quad", "oxigraph_term", "rdflib_term"]

@@ -17,8 +17,8 @@ from kg.build import DUMPS
 from kg.errors import EcoKGError, QueryError, StoreError
 from kg.namespaces import METADATA_GRAPH, PREFIXES, SD
 from kg.settings import Settings
-from kg.store import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, ServiceFailure, ServiceTimeout, Store,
-                      analyse, unescape_codepoints)
+from kg.store import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy, ServiceFailure,
+                      ServiceTimeout, Store, analyse, unescape_codepoints)
 
 from . import formats
 
@@ -66,6 +66,8 @@ ERROR_STATUS: list[tuple[type, int]] = [
     (QuerySyntaxError, 400),
     (ForbiddenQuery, 400),
     (QueryTimeout, 503),
+    (ServerBusy, 503),
+    (QueryTooLarge, 503),
     (ServiceTimeout, 504),
     (ServiceFailure, 502),
     (QueryError, 400),
@@ -89,7 +91,8 @@ def install_error_handlers(target: Blueprint, internal_message: str) -> None:
     @target.errorhandler(EcoKGError)
     def _library_error(error: EcoKGError):
         status = status_for(error)
-        return text_response(status, str(error), {"Retry-After": "5"} if status == 503 else {})
+        retry = "1" if isinstance(error, ServerBusy) else "5"
+        return text_response(status, str(error), {"Retry-After": retry} if status == 503 else {})
 
     @target.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
@@ -203,11 +206,18 @@ def sparql():
         if request.method == "POST":
             raise ProtocolError(400, "no query: send it as the query form field or as an "
                                      f"{QUERY_TYPE} body")
+        stray = sorted(name for name in params if name != "format")
+        if stray:
+            raise ProtocolError(400, f"no query: the request has {', '.join(stray)} but no query parameter; "
+                                     "send the query as ?query=… (GET /sparql alone returns the service description)")
         return no_query()
     text = queries[0]
     if not text.strip():
         raise ProtocolError(400, "the query is empty")
-    shape = analyse(unescape_codepoints(text), prefixes=PREFIXES)
+    if len(text) > settings().max_query_length:
+        raise ProtocolError(400, f"the query is {len(text):,} characters long; at most "
+                                 f"{settings().max_query_length:,} are accepted (setting max_query_length)")
+    shape = analyse(unescape_codepoints(text), prefixes=PREFIXES, max_depth=settings().max_query_depth)
     form = shape.form if shape.form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else "SELECT"
     chosen = _negotiate(form, params.get("format", []))
     if chosen is None:

@@ -125,8 +125,12 @@ def test_failing_service_answers_502_over_http(settings, built):
     "LOAD <{url}/data.ttl>",
 ])
 def test_refused_targets_are_never_contacted(federating, bystander, template):
-    with pytest.raises(ForbiddenQuery):
-        federating.query(template.format(url=bystander.url))
+    query = template.format(url=bystander.url)
+    if query.startswith("SELECT * FROM"):  # a graph the dataset does not hold is empty, not fetched
+        assert federating.query(query).rows == []
+    else:
+        with pytest.raises(ForbiddenQuery):
+            federating.query(query)
     assert bystander.recorder.requests == []
 
 

@@ -132,10 +132,11 @@ def test_dataset_parameters_choose_local_graphs(client):
     assert {row["g"] for row in table(named)[1]} == {GRAPH + "entities", GRAPH + "ontology"}
 
 
-def test_dataset_parameter_naming_no_local_graph_is_refused(client):
-    response = client.get("/sparql", query_string={"query": "ASK {}", "default-graph-uri": "http://example.org/remote.ttl"})
-    assert response.status_code == 400
-    assert "names no graph of this dataset" in response.get_data(as_text=True)
+def test_dataset_parameter_naming_no_local_graph_is_an_empty_graph(client):
+    response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }",
+                                                   "default-graph-uri": "http://example.org/remote.ttl"})
+    assert response.status_code == 200
+    assert response.get_json()["boolean"] is False
 
 
 @pytest.mark.parametrize("request_kwargs,status,words", [
@@ -153,8 +154,9 @@ def test_dataset_parameter_naming_no_local_graph_is_refused(client):
     (dict(method="GET", query_string={"query": "INSERT DATA { <a:s> <a:p> <a:o> }"}), 400, "SPARQL Update"),
     (dict(method="GET", query_string={"query": "LOAD <http://example.org/data.ttl>"}), 400, "SPARQL Update"),
     (dict(method="POST", data="DROP ALL", content_type="application/sparql-update"), 400, "read-only"),
-    (dict(method="GET", query_string={"query": "SELECT * FROM <http://example.org/data.ttl> { ?s ?p ?o }"}), 400,
-     "never fetches"),
+    (dict(method="GET", query_string={"default-graph-uri": "https://w3id.org/eco-kg/graph/entities"}), 400,
+     "no query"),
+    (dict(method="GET", query_string={"querry": "ASK {}"}), 400, "no query"),
 ])
 def test_bad_requests_get_a_status_and_a_readable_message(client, request_kwargs, status, words):
     response = client.open("/sparql", **request_kwargs)
