@@ -23,7 +23,7 @@ from .report import Problem
 STAGE = "evidence"
 
 _CLAIM_KEYS = (RDF.type, ECO.quote, ECO.quotePrefix, PROV.wasDerivedFrom, PROV.wasAttributedTo,
-               ECO.factSubject, ECO.factPredicate, ECO.factObject, ECO.negatedFact)
+               ECO.assertsFact, ECO.negatedFact)
 
 
 @dataclass
@@ -84,6 +84,9 @@ def resolve_change(change: Change, base: Base) -> Resolution:
         for key in _CLAIM_KEYS:
             for value in change.graph.objects(claim, key):
                 scratch.add((claim, key, value))
+        for fact in change.graph.objects(claim, ECO.assertsFact):
+            for key, value in change.graph.predicate_objects(fact):
+                scratch.add((fact, key, value))
         for key in (ECO.speaker, ECO.interviewer):
             for graph in (record, base.graph):
                 for value in graph.objects(doc, key):
