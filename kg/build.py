@@ -12,6 +12,7 @@ Named graphs:
   graph/wikidata-links  seeds/links/*.ttl (the Wikidata linkset)
   graph/wikidata-enrichment  seeds/enrichment/*.ttl (reviewed snapshots of Wikidata labels and facts)
   graph/source/<slug>   seeds/<slug>.ttl (+ seeds/<slug>.txt): everything taken from one source
+  graph/inferred        generated: the OWL 2 RL consequences of the ontology over all the above (`kg.entailment`)
   graph/metadata        the dataset description, generated
 """
 from __future__ import annotations
@@ -22,13 +23,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, VOID, XSD
 
 from . import evidence
 from .errors import BuildError, EvidenceError
 from .namespaces import (
-    BACKGROUND_GRAPH, BASE, DATASET_IRI, ECO, ENTITIES_GRAPH, EVIDENCE, GRAPH, METADATA_GRAPH,
+    BACKGROUND_GRAPH, BASE, DATASET_IRI, ECO, ENTITIES_GRAPH, EVIDENCE, FACT, GRAPH, ID, INFERRED_GRAPH, METADATA_GRAPH,
     OA, ONTOLOGY_GRAPH, ONTOLOGY_IRI, WIKIDATA_ENRICHMENT_GRAPH, WIKIDATA_LINKS_GRAPH, source_graph,
 )
 from .rdfio import bind_prefixes, parse_file
@@ -209,27 +210,71 @@ def add_mentions(graph: Graph, source: SourceText, forms_graph: Graph) -> int:
     for entity, form in forms_graph.subject_objects(ECO.surfaceForm):
         forms.setdefault(str(entity), []).append(str(form))
     mentions = evidence.find_mentions(source.text, forms)
-    for entity, span in mentions:
-        add_evidence(graph, URIRef(entity), span, source, OA.identifying, "m")
+    annotations = [(add_evidence(graph, URIRef(entity), span, source, OA.identifying, "m"), span)
+                   for entity, span in mentions]
+    for inner, inner_span in annotations:
+        enclosing = [(outer, span) for outer, span in annotations
+                     if span.start <= inner_span.start and inner_span.end <= span.end
+                     and (span.end - span.start) > (inner_span.end - inner_span.start)]
+        if enclosing:
+            # the shortest enclosing mention: 'Persian Gulf' inside 'Persian Gulf Arab states'
+            outer, _span = min(enclosing, key=lambda pair: (pair[1].end - pair[1].start, str(pair[0])))
+            graph.add((inner, ECO.nestedIn, outer))
     return len(mentions)
 
 
+def fact_iri(subject, predicate, obj, negated: bool) -> URIRef:
+    """A readable IRI for a stated fact, the same on every build: id/fact/[not-]Subject-predicate-Object."""
+    def name(term) -> str:
+        text = str(term)
+        return text.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return FACT[("not-" if negated else "") + "-".join(name(t) for t in (subject, predicate, obj))]
+
+
 def assert_facts(graph: Graph) -> None:
-    """Assert the plain triple (or the negative property assertion) of every factual statement."""
+    """Name every fact a factual statement supports and assert its plain triple.
+
+    A seed gives each fact as a blank node (``eco:assertsFact [ eco:factSubject …; eco:factPredicate …;
+    eco:factObject … ]``); the build gives it a stable IRI, types it eco:Fact and asserts the triple (an
+    owl:NegativePropertyAssertion instead when the claim is eco:negatedFact).
+    """
     for claim in sorted(set(graph.subjects(RDF.type, ECO.FactualStatement))):
-        subject = graph.value(claim, ECO.factSubject)
-        predicate = graph.value(claim, ECO.factPredicate)
-        obj = graph.value(claim, ECO.factObject)
-        if subject is None or predicate is None or obj is None:
-            continue
-        if graph.value(claim, ECO.negatedFact) == Literal(True):
-            npa = URIRef(str(claim) + "/negation")
-            graph.add((npa, RDF.type, OWL.NegativePropertyAssertion))
-            graph.add((npa, OWL.sourceIndividual, subject))
-            graph.add((npa, OWL.assertionProperty, predicate))
-            graph.add((npa, OWL.targetIndividual, obj))
-        else:
-            graph.add((subject, predicate, obj))
+        negated = graph.value(claim, ECO.negatedFact) == Literal(True)
+        for fact in sorted(set(graph.objects(claim, ECO.assertsFact)), key=str):
+            subject = graph.value(fact, ECO.factSubject)
+            predicate = graph.value(fact, ECO.factPredicate)
+            obj = graph.value(fact, ECO.factObject)
+            if subject is None or predicate is None or obj is None:
+                continue
+            named = fact_iri(subject, predicate, obj, negated)
+            if isinstance(fact, BNode):
+                for p, o in list(graph.predicate_objects(fact)):
+                    graph.remove((fact, p, o))
+                    graph.add((named, p, o))
+                graph.remove((claim, ECO.assertsFact, fact))
+                graph.add((claim, ECO.assertsFact, named))
+            graph.add((named, RDF.type, ECO.Fact))
+            if negated:
+                npa = URIRef(str(named) + "/negation")
+                graph.add((npa, RDF.type, OWL.NegativePropertyAssertion))
+                graph.add((npa, OWL.sourceIndividual, subject))
+                graph.add((npa, OWL.assertionProperty, predicate))
+                graph.add((npa, OWL.targetIndividual, obj))
+            else:
+                graph.add((subject, predicate, obj))
+
+
+def add_entailments(dataset: Dataset) -> Graph:
+    """Materialise what the ontology entails over the data into graph/inferred (only what is new)."""
+    from .entailment import entail
+
+    stated = [(s, p, o) for s, p, o, g in dataset.quads((None, None, None, None))
+              if g not in (METADATA_GRAPH, INFERRED_GRAPH)]
+    known = {(s, p, o) for s, p, o, _g in dataset.quads((None, None, None, None))}
+    inferred = dataset.graph(INFERRED_GRAPH)
+    for triple in entail(dataset.graph(ONTOLOGY_GRAPH), stated, known):
+        inferred.add(triple)
+    return inferred
 
 
 def describe_dataset(dataset: Dataset, sources: list[SourceText]) -> Graph:
@@ -244,7 +289,8 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText]) -> Graph:
         "interview with a Pakistani official on Iran–Pakistan security cooperation within the Economic "
         "Cooperation Organization, every claim tied to the exact words it came from.", lang="en")))
     meta.add((ds, DCTERMS.license, LICENCE))
-    meta.add((ds, DCTERMS.publisher, Literal("ECO-KG project")))
+    meta.add((ds, DCTERMS.publisher, ID.ECOKGProject))
+    meta.add((ds, DCTERMS.creator, ID.ECOKGContributors))
     meta.add((ds, VOID.uriSpace, Literal(BASE + "id/")))
     meta.add((ds, VOID.sparqlEndpoint, URIRef(BASE + "sparql")))
     meta.add((ds, VOID.rootResource, URIRef(ONTOLOGY_IRI)))
@@ -282,6 +328,15 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText]) -> Graph:
             meta.add((graph.identifier, VOID.classPartition, partition))
             meta.add((partition, VOID["class"], cls))
             meta.add((partition, VOID.entities, Literal(classes[cls], datatype=XSD.integer)))
+    if (ds, VOID.subset, INFERRED_GRAPH) in meta:
+        meta.add((INFERRED_GRAPH, DCTERMS.description, Literal(
+            "What the ontology entails over the other graphs under OWL 2 RL: types by superclass, super-properties "
+            "(eco:about), inverses, symmetric and transitive properties, skos:broaderTransitive. Part of the "
+            "default graph; name the other graphs (FROM, default-graph-uri) to leave it out.", lang="en")))
+        for graph_iri in sorted(meta.objects(ds, VOID.subset)):
+            if graph_iri not in (INFERRED_GRAPH, ONTOLOGY_GRAPH):
+                meta.add((INFERRED_GRAPH, PROV.wasDerivedFrom, graph_iri))
+        meta.add((INFERRED_GRAPH, PROV.wasDerivedFrom, ONTOLOGY_GRAPH))
     meta.add((ds, VOID.triples, Literal(total, datatype=XSD.integer)))
     return meta
 
@@ -342,6 +397,7 @@ def build_dataset(settings: Settings | None = None) -> BuildResult:
         assert_facts(graph)
 
     assert_facts(background)
+    add_entailments(dataset)
     describe_dataset(dataset, sources)
     return BuildResult(dataset, time.perf_counter() - started, files)
 

@@ -17,6 +17,8 @@ ID = Namespace(BASE + "id/")  # named entities: states, organisations, places, c
 CLAIM = Namespace(BASE + "id/claim/")
 DOMAIN = Namespace(BASE + "id/domain/")  # SKOS scheme of cooperation domains
 MODALITY = Namespace(BASE + "id/modality/")  # SKOS scheme of modalities and statuses
+QUALIFIER = Namespace(BASE + "id/qualifier/")  # SKOS scheme of qualifiers the text gives (low cost, first step …)
+FACT = Namespace(BASE + "id/fact/")  # reified plain triples that factual statements support
 SOURCE = Namespace(BASE + "id/source/")
 EVIDENCE = Namespace(BASE + "id/evidence/")
 GRAPH = Namespace(BASE + "graph/")
@@ -39,6 +41,7 @@ BACKGROUND_GRAPH = GRAPH["background"]
 METADATA_GRAPH = GRAPH["metadata"]
 WIKIDATA_LINKS_GRAPH = GRAPH["wikidata-links"]
 WIKIDATA_ENRICHMENT_GRAPH = GRAPH["wikidata-enrichment"]
+INFERRED_GRAPH = GRAPH["inferred"]  # what the ontology entails over everything else, generated
 
 
 def source_graph(slug: str):
@@ -52,6 +55,8 @@ PREFIXES: dict[str, str] = {
     "claim": str(CLAIM),
     "domain": str(DOMAIN),
     "modality": str(MODALITY),
+    "qualifier": str(QUALIFIER),
+    "fact": str(FACT),
     "source": str(SOURCE),
     "evidence": str(EVIDENCE),
     "graph": str(GRAPH),
