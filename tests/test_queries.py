@@ -25,8 +25,8 @@ def column(rows, index=0) -> list:
     return [row[index] for row in rows]
 
 
-def test_there_are_at_least_twelve_documented_queries():
-    assert len(LOCAL_QUERIES) >= 12
+def test_there_are_at_least_fifteen_documented_queries():
+    assert len(LOCAL_QUERIES) >= 15
     for query in named_queries():
         assert query.title and query.question.endswith("?"), query.name
 
@@ -112,8 +112,11 @@ def test_pakistan_offers(store, settings):
 
 def test_principles_by_actor(store, settings):
     rows = answer(store, settings, "principles-by-actor")
+    # the interviewer's premise and Pakistan's assessment both say Iran seeks eastern strategic depth
     assert ("Iran", "eastern strategic depth", "2") in rows
     assert ("Pakistan", "avoiding involvement in intra-Muslim disputes", "1") in rows
+    assert ("Pakistan", "geo-economic outlook", "1") in rows
+    assert {actor for actor, _p, _n in rows} == {"Iran", "Pakistan"}
 
 
 def test_stated_facts_include_the_negative_one(store, settings):
@@ -122,6 +125,11 @@ def test_stated_facts_include_the_negative_one(store, settings):
             "true", "Persian Gulf Arab states are not members of ECO") in rows
     assert ("Economic Cooperation Organization", "https://w3id.org/eco-kg/ontology/createdAs", "economic development",
             "false", "ECO was originally created as an economic and development organisation.") in rows
+    undertaken = {(s, o) for s, p, o, _n, _e in rows if p.endswith("undertakenBy")}
+    assert undertaken == {(measure, state) for state in ("Pakistan", "Iran") for measure in (
+        "Iran–Pakistan border markets", "improvement of Iran–Pakistan road links",
+        "joint Iran–Pakistan steps on logistics bottlenecks and border trade")}
+    assert len(rows) == 11
 
 
 def test_first_steps_versus_working_groups(store, settings):
@@ -144,10 +152,75 @@ def test_persian_gulf_states(store, settings):
 
 
 def test_corridors(store, settings):
-    rows = {row[0]: row for row in answer(store, settings, "corridors")}
-    cpec = rows["China–Pakistan Economic Corridor"]
-    assert cpec[1] == "economic corridor"
-    assert set(cpec[3].split(", ")) == {"Pakistan", "China"}
+    # GROUP_CONCAT order is undefined: statuses compared as sets
+    rows = {row[0]: (row[1], set(row[2].split(", "))) for row in answer(store, settings, "corridors")}
+    assert rows["China–Pakistan Economic Corridor"] == ("economic corridor", {"offered", "expected"})
+    assert rows["Iran–Pakistan gas pipeline options"] == ("pipeline", {"under discussion"})
+    assert rows["Iran–Pakistan cross-border electricity"] == ("electricity interconnection", {"existing"})
+    assert len(rows) == 8
+
+
+def test_who_proposes_what(store, settings):
+    rows = answer(store, settings, "who-proposes-what")
+    assert len(rows) == 10 and {holder for holder, *_ in rows} == {"Pakistan"}
+    assert sorted({(status, forum) for _h, _p, status, forum, _e in rows}, key=str) == sorted(
+        {("proposed", "ECO"), ("offered", "ECO"), ("offered", None)}, key=str)
+    receptive = [row for row in rows if row[1].startswith("Pakistan would be receptive")][0]
+    assert receptive[2:4] == ("proposed", "ECO")
+
+
+def test_claims_by_status_existing_proposed_discussed(store, settings):
+    counts = {status: int(n) for status, n in answer(store, settings, "claims-by-status")}
+    assert counts == {"observed": 12, "constraining": 8, "offered": 8, "existing": 7, "expected": 7,
+                      "favoured": 3, "proposed": 3, "not the case": 1, "required": 1, "under discussion": 1}
+    assert sum(counts.values()) == 51
+
+
+def test_links_and_ties_say_who_links_what_through_whom(store, settings):
+    rows = answer(store, settings, "links-and-ties")
+    europe = {(frm, via) for claim, actor, frm, to, via in rows if to == "Europe"}
+    assert europe == {("Arabian Sea", "Turkey"), ("approaches to the Persian Gulf", "Turkey")}
+    # "tie Iranian ports and special economic zones to CPEC routes and to Central Asian Road and rail networks"
+    tie = {(actor, frm, to) for claim, actor, frm, to, _via in rows if claim.endswith("pk-tie-iranian-ports-to-cpec")}
+    assert tie == {("Pakistan", frm, to) for frm in ("ports of Iran", "special economic zones of Iran")
+                   for to in ("China–Pakistan Economic Corridor", "Central Asian road and rail networks")}
+    assert ("Economic Cooperation Organization", "Persian Gulf", "Eurasia") in {
+        (actor, frm, to) for _c, actor, frm, to, _v in rows}
+    assert len(rows) == 14
+
+
+def test_qualified_claims(store, settings):
+    rows = answer(store, settings, "qualified-claims")
+    by_quality = {}
+    for quality, claim, _label in rows:
+        by_quality.setdefault(quality, set()).add(claim.rsplit("/", 1)[-1])
+    assert by_quality["low cost"] == {"pk-low-cost-measures-boost-trade"}
+    assert by_quality["first step"] == {"pk-first-step-non-controversial-areas"}
+    assert by_quality["shareable experience"] == {"pk-share-customs-tir-ppp-experience"}
+    assert by_quality["long-standing"] == {"gas-pipeline-under-discussion"}
+    assert by_quality["recent"] == {"fact-joint-steps-logistics-border-trade", "pk-joint-steps-encouraging"}
+    assert len(rows) == 16
+
+
+def test_low_cost_measures(store, settings):
+    # "regulatory harmonisation, modern transit agreements, digital customs, e-commerce facilitation and mutual
+    #  recognition of standards, which are relatively low-cost measures"
+    assert column(answer(store, settings, "low-cost-measures")) == [
+        "digital customs", "e-commerce facilitation", "modern transit agreements", "mutual recognition of standards",
+        "regulatory harmonisation within ECO"]
+
+
+def test_mentions_per_entity_count_nested_names_once(store, settings):
+    rows = answer(store, settings, "mentions-per-entity")
+    assert rows[:3] == [("Pakistan", "24"), ("Economic Cooperation Organization", "21"), ("Iran", "13")]
+
+
+def test_what_a_claim_is_about_through_the_super_property(store, settings):
+    labels = set(column(answer(store, settings, "what-claims-are-about"), 1))
+    assert labels == {"Central Asian road and rail networks", "China–Pakistan Economic Corridor", "Iran",
+                      "Iranian ports and special economic zones tied to CPEC routes and Central Asian road and rail networks",
+                      "infrastructure", "ports of Iran", "rail transport", "road transport",
+                      "special economic zones of Iran", "transport"}
 
 
 def test_eco_members_not_mentioned(store, settings):
