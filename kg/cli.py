@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "link": ("kg.link", "Wikidata links: gap report, reconcile candidates, accept reviewed links"),
     "enrich": ("kg.enrich", "fetch multilingual labels and facts for linked entities into a snapshot"),
     "load": ("kg.remote_store", "bulk-load the built dataset into a running Virtuoso (the bigger-store path)"),
+    "journal": ("kg.journal", "list the updates the server accepted, or fold their additions into seeds/"),
 }
 
 EXIT_CODES_HELP = """exit codes:
@@ -68,8 +69,9 @@ def settings_for(args: argparse.Namespace) -> Settings:
         root = args.root.resolve()
         overrides.update(root=root, seeds_dir=root / "seeds", ontology_dir=root / "ontology",
                          queries_dir=root / "queries", build_dir=root / "build")
-    for name in ("host", "port", "store", "query_timeout", "row_limit", "update_token", "remote_endpoint",
-                 "service_timeout"):
+    for name in ("host", "port", "store", "query_timeout", "row_limit", "remote_endpoint", "service_timeout",
+                 "update_journal", "query_workers", "query_memory_mb", "max_query_length", "max_query_depth",
+                 "update_timeout"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value

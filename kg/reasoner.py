@@ -25,6 +25,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from .errors import EcoKGError, EXIT_INTERNAL
 from .namespaces import PREFIXES
+from .sandbox import program_memory
 
 #: HermiT runs in one JVM per check; its heap (MB). Plenty for graphs of this size.
 JAVA_MEMORY_MB = 1000
@@ -112,8 +113,9 @@ def _run_hermit(graph: Graph) -> tuple[bool, list[str]]:
             with contextlib.redirect_stderr(sink), contextlib.redirect_stdout(sink):
                 ontology = world.get_ontology(path.as_uri()).load(format="ntriples")
                 try:
-                    sync_reasoner_hermit(ontology, infer_property_values=False, debug=0,
-                                         ignore_unsupported_datatypes=True)
+                    with program_memory():  # the JVM's heap is capped by JAVA_MEMORY_MB instead
+                        sync_reasoner_hermit(ontology, infer_property_values=False, debug=0,
+                                             ignore_unsupported_datatypes=True)
                 except OwlReadyInconsistentOntologyError:
                     return False, []
             unsatisfiable = sorted(str(c.iri) for c in world.inconsistent_classes()

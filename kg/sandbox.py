@@ -21,7 +21,8 @@ import socket
 import struct
 import threading
 import time
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 CAN_FORK = hasattr(os, "fork")
 
@@ -112,14 +113,43 @@ def _address_space() -> int:
 
 
 def limit_memory(extra_bytes: int | None) -> None:
-    """Cap this process's address space at what it maps now plus ``extra_bytes`` (None: no cap)."""
+    """Cap this process's address space at what it maps now plus ``extra_bytes`` (None: no cap).
+
+    The soft limit is set: the process's own code may lift it around a program that caps its memory
+    by other means (`program_memory`), such as a Java reasoner run with -Xmx.
+    """
     if not extra_bytes:
         return
     limit = _address_space() + int(extra_bytes)
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except (ValueError, OSError):
         pass
+
+
+@contextmanager
+def program_memory() -> Iterator[None]:
+    """Lift this process's address-space cap while it starts a program that caps its own memory.
+
+    A Java virtual machine reserves far more address space than it uses (heap, class space, code
+    cache), so a cap meant for Python would stop it from starting; its heap is capped by -Xmx instead.
+    """
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    except (ValueError, OSError):
+        yield
+        return
+    if soft == hard:
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def _confine(memory_bytes: int | None, network: bool) -> None:

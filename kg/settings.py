@@ -56,6 +56,9 @@ class Settings:
     update_timeout: float = 60.0
     #: memory the validation of one update may use beyond the server's own, in MiB
     update_memory_mb: int = 2048
+    #: file of accepted updates, replayed on start (default: build/accepted-updates.jsonl; "" turns it off,
+    #: and then an accepted update lives only in memory, which its 200 answer says)
+    update_journal: str | None = None
     #: SERVICE targets the endpoint may forward to (exact IRIs)
     service_allowlist: tuple[str, ...] = (WIKIDATA_SPARQL,)
     #: where an allow-listed SERVICE IRI is actually called, as "IRI=URL" entries (split at the

@@ -8,6 +8,7 @@ opening the store once, and the `ecokg serve` command. It calls `kg`; `kg` never
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from flask import Flask
 
@@ -23,6 +24,9 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
         from kg.store import open_store
         store = open_store(settings)
     app.extensions["ecokg_store"] = store
+    if settings.update_enabled and hasattr(store, "apply_change"):
+        from kg import journal
+        app.extensions["ecokg_replayed"] = journal.replay(store, journal.journal_path(settings))
     from . import pages, protocol, update
     app.register_blueprint(protocol.blueprint)
     app.register_blueprint(pages.blueprint)
@@ -45,8 +49,24 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
                         help="seconds a SERVICE call may take (default 20)")
     parser.add_argument("--service-endpoint-map", nargs="*", dest="service_endpoint_map", metavar="IRI=URL",
                         help="call an allow-listed SERVICE IRI at another URL, e.g. a Wikidata mirror")
-    parser.add_argument("--enable-update", action="store_true", help="accept SPARQL Update with a token")
-    parser.add_argument("--update-token", dest="update_token", help="bearer token for SPARQL Update")
+    parser.add_argument("--enable-update", action="store_true",
+                        help="accept SPARQL Update, guarded by the token in ECOKG_UPDATE_TOKEN or --update-token-file")
+    parser.add_argument("--update-token-file", dest="update_token_file", type=Path,
+                        help="file holding the bearer token for SPARQL Update (at least 32 characters)")
+    parser.add_argument("--update-token", dest="update_token_on_command_line", help=argparse.SUPPRESS)
+    parser.add_argument("--update-journal", dest="update_journal",
+                        help="file of accepted updates, replayed on start (default build/accepted-updates.jsonl; "
+                             "empty: off)")
+    parser.add_argument("--query-workers", type=int, dest="query_workers",
+                        help="queries evaluated at once; more get 503 with Retry-After (default 16)")
+    parser.add_argument("--query-memory-mb", type=int, dest="query_memory_mb",
+                        help="MiB one query may use (default 512)")
+    parser.add_argument("--max-query-length", type=int, dest="max_query_length",
+                        help="longest query text in characters (default 200000)")
+    parser.add_argument("--max-query-depth", type=int, dest="max_query_depth",
+                        help="deepest nesting of groups and expressions (default 64)")
+    parser.add_argument("--update-timeout", type=float, dest="update_timeout",
+                        help="seconds an update and its validation may take (default 60)")
 
 
 def run_server(settings: Settings) -> None:
@@ -56,10 +76,25 @@ def run_server(settings: Settings) -> None:
     app = create_app(settings)
     bracketed = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"ECO-KG serving on http://{bracketed}:{settings.port}/  (SPARQL: /sparql)", flush=True)
-    # waitress: a production WSGI server (Flask's own is for development); one thread per query worker
-    serve(app, host=settings.host, port=settings.port, threads=8, ident="ECO-KG")
+    # waitress: a production WSGI server (Flask's own is for development); more threads than query workers,
+    # so that when every worker is busy the server still answers "busy" (503) at once instead of stalling
+    threads = settings.server_threads or settings.query_workers + 8
+    serve(app, host=settings.host, port=settings.port, threads=threads, ident="ECO-KG",
+          max_request_body_size=2 * 1024 * 1024, channel_timeout=60)
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.errors import EcoKGError
+
+    if getattr(args, "update_token_on_command_line", None) is not None:
+        raise EcoKGError("the update token is not taken from the command line, where `ps` shows it to every user",
+                         term="--update-token",
+                         hint="set ECOKG_UPDATE_TOKEN in the environment or give --update-token-file FILE")
+    if getattr(args, "update_token_file", None) is not None:
+        try:
+            token = args.update_token_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise EcoKGError(f"the update token file cannot be read: {error}", file=args.update_token_file) from None
+        settings = settings.with_(update_token=token)
     run_server(settings)
     return 0

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request
 from rdflib import Dataset, Graph
@@ -19,8 +21,11 @@ from kg.errors import EcoKGError
 from kg.gate.report import format_json, format_text
 from kg.namespaces import ECO, ONTOLOGY_GRAPH, PREFIXES
 from kg.settings import Settings
-from kg.store import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QUERY_FORMS, UnsupportedTerm, analyse,
-                      oxigraph_quad, rdflib_term, syntax_error, tokenize, unescape_codepoints)
+from kg import journal, sandbox
+from kg.errors import StoreError
+from kg.store import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, QUERY_FORMS, UnsupportedTerm,
+                      analyse, oxigraph_quad, rdflib_term, refuse_engine_service, syntax_error, tokenize,
+                      unescape_codepoints)
 from kg.validate import validate_graph_change
 
 from .protocol import ProtocolError, install_error_handlers, read_operation, text_response
@@ -28,7 +33,11 @@ from .protocol import ProtocolError, install_error_handlers, read_operation, tex
 blueprint = Blueprint("update", __name__)
 
 UPDATE_TYPE = "application/sparql-update"
-ENABLE_HINT = "ecokg serve --enable-update --update-token TOKEN"
+#: an IRI with a scheme: anything else in an update would be resolved against a base the writer never saw
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+#: shortest update token accepted (a guessable token guards nothing)
+MIN_TOKEN_LENGTH = 32
+ENABLE_HINT = "ECOKG_UPDATE_TOKEN=… ecokg serve --enable-update"
 #: app.config key: run the OWL stage of the gate on updates (default: on unless ECOKG_NO_OWL=1)
 OWL_CONFIG = "ECOKG_UPDATE_OWL"
 
@@ -63,11 +72,17 @@ class UpdateRejected(Exception):
 
 def check_settings(settings: Settings) -> None:
     """Refuse to start with updates enabled but no token (exit code 2 from `ecokg serve`)."""
-    if settings.update_enabled and not (settings.update_token or "").strip():
+    if not settings.update_enabled:
+        return
+    token = (settings.update_token or "").strip()
+    if not token:
         raise UpdateConfigError("SPARQL Update is enabled but no update token is set, so anyone could change "
                                 "the graph", term="--enable-update",
-                                hint="give the token with --update-token TOKEN or ECOKG_UPDATE_TOKEN, "
-                                     "or leave updates off")
+                                hint="set ECOKG_UPDATE_TOKEN or give --update-token-file FILE, or leave updates off")
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise UpdateConfigError(f"the update token has {len(token)} characters; at least {MIN_TOKEN_LENGTH} are "
+                                "needed", term="ECOKG_UPDATE_TOKEN",
+                                hint="make one with `openssl rand -hex 24` (48 characters)")
 
 
 @blueprint.record_once
@@ -119,6 +134,9 @@ def update():
         raise ProtocolError(405, f"{request.method} is not allowed on /update; send updates with POST",
                             {"Allow": "POST"})
     _authorize(settings)
+    if request.args.get("update") is not None:
+        raise ProtocolError(400, "the update is in the URL; send it in the request body, as an "
+                                 f"{UPDATE_TYPE} body or the update form field (SPARQL 1.1 Protocol §2.2)")
     updates, params = read_operation("update", UPDATE_TYPE)
     for name in ("using-graph-uri", "using-named-graph-uri"):
         if params.get(name):
@@ -137,24 +155,60 @@ def update():
     if not hasattr(store, "apply_change"):
         raise ProtocolError(501, f"the {store.name} store cannot be changed through /update; "
                                  "update it directly, or serve the embedded store")
-    _refuse(text)
+    _refuse(text, settings)
     owl = current_app.config.get(OWL_CONFIG,
                                  os.environ.get("ECOKG_NO_OWL", "").strip().lower() not in {"1", "true", "yes", "on"})
     started = time.perf_counter()
     with current_app.extensions["ecokg_update_lock"]:  # one update at a time: each sees the last one's result
-        before = store.quads()
-        added, removed = preview(before, text, settings)
-        if not added and not removed:
-            return _summary([], [], time.perf_counter() - started, None)
-        _check_graphs(added, removed, store)
-        report = validate_graph_change(*gate_graphs(added, removed, before), settings, base_dataset(before),
-                                       owl=owl)
-        if not report.ok:
-            raise UpdateRejected(report)
-        added = added + derived_quads(report.derived, added, before)
-        store.apply_change(added, removed)
+        try:
+            # parsing, evaluation and the gate (HermiT included) run in a child without network access,
+            # stopped for real at the time limit: a crash, a runaway or a memory blow-up costs that child
+            outcome = sandbox.run_isolated(work_out_change, store, text, settings, owl,
+                                           timeout=settings.update_timeout,
+                                           memory_bytes=settings.update_memory_mb * 2**20)
+        except sandbox.Late:
+            raise QueryTimeout(f"the update was stopped after {settings.update_timeout:g} s (setting "
+                               "update_timeout); nothing was changed") from None
+        except sandbox.OutOfMemory:
+            raise QueryTooLarge(f"the update needed more than {settings.update_memory_mb} MiB to check and was "
+                                "stopped; nothing was changed", hint="send smaller updates") from None
+        except sandbox.ChildFailed as error:
+            raise StoreError(f"the update could not be checked ({error}); nothing was changed") from None
+        if outcome.report is not None and not outcome.report.ok:
+            raise UpdateRejected(outcome.report)
+        if not outcome.added and not outcome.removed:
+            return _summary([], [], time.perf_counter() - started, None, None)
+        path = journal.journal_path(settings)
+        if path is not None:
+            journal.append(path, text, outcome.added, outcome.removed)  # durable before it is acknowledged
+        store.apply_change(outcome.added, outcome.removed)
         current_app.extensions.pop("ecokg_graph_sizes", None)  # the service description's counts
-    return _summary(added, removed, time.perf_counter() - started, report)
+    return _summary(outcome.added, outcome.removed, time.perf_counter() - started, outcome.report, path)
+
+
+@dataclass
+class Outcome:
+    """What an update would do, worked out away from the served store: the quads and the gate's report."""
+
+    added: list[tuple]
+    removed: list[tuple]
+    report: object | None
+
+
+def work_out_change(store, text: str, settings: Settings, owl: bool) -> Outcome:
+    """(In a sandboxed child.) Run ``text`` on a scratch copy of ``store`` and the gate on the change."""
+    before = store.quads()
+    added, removed = preview(before, text, settings)
+    if not added and not removed:
+        return Outcome([], [], None)
+    _check_graphs(added, removed, store)
+    report = validate_graph_change(*gate_graphs(added, removed, before), settings, base_dataset(before), owl=owl)
+    if not report.ok:
+        report.derived = None
+        return Outcome([], [], report)
+    added = added + derived_quads(report.derived, added, before)
+    report.derived = None
+    return Outcome(added, removed, report)
 
 
 def _authorize(settings: Settings) -> None:
@@ -169,9 +223,12 @@ def _authorize(settings: Settings) -> None:
         raise UpdateUnauthorized("the update token is not valid")
 
 
-def _refuse(text: str) -> None:
+def _refuse(text: str, settings: Settings) -> None:
     """Refuse, before running anything, what an update may not do here."""
-    shape = analyse(text, prefixes=PREFIXES)
+    if len(text) > settings.max_query_length:
+        raise UpdateRefused(f"the update is {len(text):,} characters long; at most {settings.max_query_length:,} "
+                            "are accepted (setting max_query_length)")
+    shape = analyse(text, prefixes=PREFIXES, max_depth=settings.max_query_depth)
     if shape.form in QUERY_FORMS:
         raise UpdateRefused(f"this is a {shape.form} query, not an update; send queries to /sparql")
     for token in tokenize(text):
@@ -181,6 +238,12 @@ def _refuse(text: str) -> None:
     if shape.services:
         raise UpdateRefused("SERVICE is refused in an update: an update may only read this dataset",
                             term=shape.services[0].term)
+    refuse_engine_service(text)  # also when escapes or comments would hide SERVICE or LOAD from the scan above
+    if shape.base is None:
+        for token in tokenize(text):
+            if token.kind == "iri" and not _ABSOLUTE.match(token.text[1:-1]):
+                raise UpdateRefused(f"the update uses the relative IRI {token.text}; write absolute IRIs, a "
+                                    "prefixed name, or declare BASE <…> first", term=token.text)
 
 
 # --------------------------------------------------------------------------------------- the change
@@ -207,11 +270,7 @@ def preview(before: list[tuple], text: str, settings: Settings) -> tuple[list[tu
         except Exception as exc:  # pyoxigraph reports evaluation errors with several types
             outcome["error"] = UpdateRefused(f"the update could not be run: {type(exc).__name__}: {exc}")
 
-    worker = threading.Thread(target=run, name="ecokg-update-preview", daemon=True)
-    worker.start()
-    worker.join(settings.query_timeout)
-    if worker.is_alive():  # it works on a private copy, so leaving it to finish changes nothing
-        raise QueryTimeout(f"the update did not finish within {settings.query_timeout:g} s; nothing was changed")
+    run()  # in the sandboxed child that `work_out_change` runs in: its time limit stops it
     if "error" in outcome:
         raise outcome["error"]
     after = set(scratch)
@@ -281,7 +340,7 @@ def derived_quads(derived, added: list[tuple], before: list[tuple]) -> list[tupl
     return [(s, p, o, graph) for s, p, o in derived if (s, p, o, graph) not in present]
 
 
-def _summary(added: list[tuple], removed: list[tuple], seconds: float, report) -> Response:
+def _summary(added: list[tuple], removed: list[tuple], seconds: float, report, journal_file) -> Response:
     per_graph: dict[str, list[int]] = {}
     for index, quads in ((0, added), (1, removed)):
         for *_triple, g in quads:
@@ -290,12 +349,16 @@ def _summary(added: list[tuple], removed: list[tuple], seconds: float, report) -
         import json
 
         body = {"ok": True, "added": len(added), "removed": len(removed), "seconds": round(seconds, 3),
+                "persisted": journal_file is not None if (added or removed) else None,
                 "graphs": {g: {"added": a, "removed": r} for g, (a, r) in sorted(per_graph.items())},
                 "stages": [{"name": s.name, "status": s.status} for s in report.stages] if report else []}
         return Response(json.dumps(body, indent=2) + "\n", status=200, content_type="application/json")
     if not added and not removed:
         return text_response(200, "ok: the update changed nothing")
     lines = [f"ok: {len(added)} triple(s) added, {len(removed)} removed in {seconds:.2f} s"]
+    lines.append(f"  persisted: journalled in {journal_file.name}; `ecokg journal fold` writes it into seeds/"
+                 if journal_file is not None else
+                 "  NOT persisted: the journal is off (setting update_journal), so this change is lost on restart")
     lines += [f"  <{g}>: +{a} -{r}" for g, (a, r) in sorted(per_graph.items())]
     if report is not None:
         lines.append("  gate: " + ", ".join(f"{s.name} {s.status}" for s in report.stages

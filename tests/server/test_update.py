@@ -15,7 +15,7 @@ from liveserver import LiveServer
 from server.app import create_app
 from server.update import OWL_CONFIG, UpdateConfigError
 
-TOKEN = "test-update-token-3f9a"
+TOKEN = "test-update-token-3f9a-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 UPDATE = "application/sparql-update"
 SOURCE_GRAPH = GRAPH + "source/iran-pakistan-eco-security-interview"
@@ -47,8 +47,8 @@ def ask(client, query: str) -> bool:
 
 
 @pytest.fixture()
-def update_settings(settings):
-    return settings.with_(update_enabled=True, update_token=TOKEN)
+def update_settings(settings, tmp_path):
+    return settings.with_(update_enabled=True, update_token=TOKEN, update_journal=str(tmp_path / "journal.jsonl"))
 
 
 @pytest.fixture()
@@ -81,7 +81,7 @@ def test_update_is_off_by_default_and_says_how_to_turn_it_on(client, method):
     response = client.open("/update", method=method, data=ADD_GERMAN_LABEL, headers={"Content-Type": UPDATE, **AUTH})
     assert response.status_code == 403
     assert response.mimetype == "text/plain"
-    assert "ecokg serve --enable-update --update-token TOKEN" in response.get_data(as_text=True)
+    assert "ECOKG_UPDATE_TOKEN=… ecokg serve --enable-update" in response.get_data(as_text=True)
 
 
 def test_enabling_update_without_a_token_is_refused_at_start_up(settings, fresh_store):
@@ -96,7 +96,7 @@ def test_ecokg_serve_exits_2_when_update_is_enabled_without_a_token(settings, bu
     monkeypatch.delenv("ECOKG_UPDATE_TOKEN", raising=False)
     assert main(["serve", "--enable-update", "--port", "0"]) == 2
     error = capsys.readouterr().err
-    assert "no update token is set" in error and "--update-token" in error
+    assert "no update token is set" in error and "--update-token-file" in error
 
 
 @pytest.mark.parametrize("headers, why", [
