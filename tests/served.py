@@ -1,0 +1,67 @@
+"""`ecokg serve` as a real process on 127.0.0.1, for tests that must see the deployed server: crashes,
+restarts, `kill -9`, limits of the HTTP layer."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Served:
+    """Start ``ecokg serve ARGS`` with ``env`` added to the environment; ``url`` is its base URL."""
+
+    def __init__(self, build_dir, *args: str, env: dict | None = None, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ, ECOKG_BUILD_DIR=str(build_dir), ECOKG_PORT=str(self.port), **(env or {}))
+        self.args = list(args)
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 120) -> "Served":
+        self.process = subprocess.Popen([sys.executable, "-m", "kg", "serve", *self.args], env=self.env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"ecokg serve exited {self.process.returncode}: {self.process.stdout.read()}")
+            try:
+                if requests.get(f"{self.url}/sparql", params={"query": "ASK {}"}, timeout=2).ok:
+                    return self
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("ecokg serve did not answer in time")
+            time.sleep(0.2)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill_hard(self) -> None:
+        """SIGKILL: no shutdown code runs, as when the machine or the OOM killer stops it."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill_hard()
+
+    def __enter__(self) -> "Served":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
