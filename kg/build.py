@@ -234,9 +234,10 @@ def fact_iri(subject, predicate, obj, negated: bool) -> URIRef:
 def assert_facts(graph: Graph) -> None:
     """Name every fact a factual statement supports and assert its plain triple.
 
-    A seed gives each fact as a blank node (``eco:assertsFact [ eco:factSubject …; eco:factPredicate …;
-    eco:factObject … ]``); the build gives it a stable IRI, types it eco:Fact and asserts the triple (an
-    owl:NegativePropertyAssertion instead when the claim is eco:negatedFact).
+    A seed names each fact (``eco:assertsFact fact:S-p-O`` with its eco:factSubject, eco:factPredicate,
+    eco:factObject) or gives it as a blank node, which the build names fact:[not-]S-p-O; the build types it
+    eco:Fact and asserts the triple (an owl:NegativePropertyAssertion instead when the claim is
+    eco:negatedFact).
     """
     for claim in sorted(set(graph.subjects(RDF.type, ECO.FactualStatement))):
         negated = graph.value(claim, ECO.negatedFact) == Literal(True)
@@ -246,7 +247,7 @@ def assert_facts(graph: Graph) -> None:
             obj = graph.value(fact, ECO.factObject)
             if subject is None or predicate is None or obj is None:
                 continue
-            named = fact_iri(subject, predicate, obj, negated)
+            named = fact_iri(subject, predicate, obj, negated) if isinstance(fact, BNode) else fact
             if isinstance(fact, BNode):
                 for p, o in list(graph.predicate_objects(fact)):
                     graph.remove((fact, p, o))
