@@ -26,7 +26,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from kg.errors import EcoKGError, StoreError
-from kg.namespaces import DATASET_IRI, ECO, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, sparql_prologue
+from kg.namespaces import DATASET_IRI, ECO, INFERRED_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, sparql_prologue
 from kg.query import named_queries, term_text
 from kg.rdfio import bind_prefixes
 from kg.settings import Settings
@@ -1006,7 +1006,9 @@ def picture_data() -> tuple[dict[URIRef, PictureNode], list[PictureEdge]]:
         types[row["x"]].add(row["t"])
     category = {x: c for x, c in ((x, _category_of(ts, closure)) for x, ts in types.items()) if c}
     claims = {x: ts for x, ts in types.items() if ts & claim_set}
+    # stated triples only: the entailments (graph/inferred) would draw every inverse and closure twice
     links = select(f"""SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
+        FILTER(?g != <{INFERRED_GRAPH}>)
         FILTER(isIRI(?o) && STRSTARTS(STR(?s), "{base_id}") && STRSTARTS(STR(?o), "{base_id}")) }}""")
     about_props = set(ABOUT_PROPERTIES) | {r["p"] for r in select(
         "SELECT DISTINCT ?p WHERE { GRAPH ?g { ?p rdfs:subPropertyOf+ eco:about } }")}

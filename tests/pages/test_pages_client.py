@@ -295,7 +295,7 @@ def test_graph_svg_shows_typed_nodes_linked_to_their_pages(client):
     assert all(a.get("href").startswith("/") for a in anchors)
     titles = [t.text for t in root.iter(f"{svg}title") if t.text]
     assert any(t.startswith("Pakistan — ") and "proposes" in t and "→ border management" in t for t in titles)
-    assert any("passes through" in t for t in titles)
+    assert any(t.startswith("Pakistan — has defence relationship with → Iran") for t in titles)  # a stated fact
     assert any("member of" in t for t in titles)
     legend = root.find(f".//{svg}g[@class='legend']")
     assert legend is not None and "state" in "".join(legend.itertext())
