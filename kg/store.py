@@ -133,7 +133,15 @@ def unescape_codepoints(text: str) -> str:
     """Apply SPARQL's \\u and \\U escapes, which the grammar processes before parsing (SPARQL 1.1 §19.2)."""
     if "\\u" not in text and "\\U" not in text:
         return text
-    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+    def decode(match: re.Match) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise QuerySyntaxError(f"the escape {match.group()} names no Unicode character", term=match.group(),
+                                   **_where(text, match.start()))
+        return chr(code)
+
+    return _CODEPOINT.sub(decode, text)
 
 
 @dataclass(frozen=True)
@@ -188,7 +196,10 @@ class QueryShape:
 def _expand(token: Token, prefixes: dict[str, str], base: str | None) -> str | None:
     if token.kind == "iri":
         iri = token.text[1:-1]
-        return urljoin(base, iri) if base else iri
+        try:
+            return urljoin(base, iri) if base else iri
+        except ValueError:  # e.g. a "]" where an IPv6 host would end
+            raise QuerySyntaxError(f"the IRI {token.text[:80]} is malformed", term=token.text[:80]) from None
     if token.kind == "pname":
         prefix, _, local = token.text.partition(":")
         namespace = prefixes.get(prefix)
@@ -605,6 +616,10 @@ class _BaseStore:
             default_graphs, named_graphs = shape.from_default, shape.from_named
         else:
             return None, None  # union default graph, every named graph
+        for iri in [*default_graphs, *named_graphs]:
+            if not _GRAPH_IRI.match(iri):
+                raise ForbiddenQuery(f"the graph name {iri!r} is not an absolute IRI", term=iri,
+                                     hint="name graphs by absolute IRIs, e.g. https://w3id.org/eco-kg/graph/entities")
         # a graph the dataset does not hold is an empty graph (SPARQL 1.1 Protocol; Oxigraph does the
         # same): nothing is ever fetched from the web to fill it
         return default_graphs, named_graphs
@@ -638,6 +653,9 @@ class _BaseStore:
                                                                ctypes.py_object(_Cancelled))
             raise QueryTimeout(f"the query did not finish within {timeout:g} s",
                                hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
+
+
+_GRAPH_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|^`\\]*$")
 
 
 def _neutralise_services(text: str, shape: QueryShape) -> str:
@@ -829,6 +847,8 @@ class OxigraphStore(_BaseStore):
                                truncated=truncated, row_limit=row_limit)
         except SyntaxError as exc:
             raise syntax_error(exc) from None
+        except ValueError as exc:  # pyoxigraph: a term it cannot make (an IRI, a literal)
+            raise QueryError(f"the query could not be evaluated: {exc}") from None
         except OSError as exc:
             raise StoreError(f"the query could not be evaluated: {exc}") from None
 
