@@ -20,9 +20,9 @@ def format_location(file: str | None, line: int | None = None, column: int | Non
     if not file:
         return ""
     where = str(file)
-    if line is not None:
+    if line is not None and line >= 1:
         where += f":{line}"
-        if column is not None:
+        if column is not None and column >= 1:  # a column a parser got wrong is left out, never printed as 0 or less
             where += f":{column}"
     return where
 
@@ -45,6 +45,10 @@ class EcoKGError(Exception):
     def location(self) -> str:
         return format_location(self.file, self.line, self.column)
 
+    def __reduce__(self):
+        # an error raised in a sandboxed child reaches the parent with its file, line and hint intact
+        return (_rebuild, (type(self), self.args, self.__dict__.copy()))
+
     def __str__(self) -> str:
         parts = []
         loc = self.location()
@@ -54,6 +58,13 @@ class EcoKGError(Exception):
         if self.hint:
             parts.append(f"  fix: {self.hint}")
         return "\n".join(parts)
+
+
+def _rebuild(cls, args, state):
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class SeedParseError(EcoKGError):

@@ -52,12 +52,12 @@ def parse_error(path: Path | str, exc: Exception, text: str | None = None) -> Se
         line = int(match.group(1))
     position = getattr(exc, "_i", None)
     argstr = getattr(exc, "_str", None)
-    if isinstance(position, int) and isinstance(argstr, (bytes, str)):
-        head = argstr[:position]
-        if isinstance(head, bytes):
-            head = head.decode("utf-8", "replace")
-        line = head.count("\n") + 1
-        column = position - (head.rfind("\n") + 1) + 1
+    if isinstance(argstr, bytes):
+        # rdflib keeps the text as UTF-8 bytes but the position as a character index
+        argstr = argstr.decode("utf-8", "replace")
+    if isinstance(position, int) and isinstance(argstr, str) and 0 <= position <= len(argstr):
+        line = argstr.count("\n", 0, position) + 1
+        column = position - (argstr.rfind("\n", 0, position) + 1) + 1
     why = getattr(exc, "_why", None) or message.splitlines()[0] if message else type(exc).__name__
     why = re.sub(r"^at line \d+ of <[^>]*>:\s*", "", str(why)).strip()
     return SeedParseError(f"syntax error: {why}", file=path, line=line, column=column,

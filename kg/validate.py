@@ -12,51 +12,85 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
+from . import sandbox
 from .build import seed_files
-from .errors import EXIT_INPUT, EcoKGError
-from .gate.bytes import DEFAULT_MAX_BYTES, read_checked
-from .gate.context import Base, Change, base_from_dataset, load_base, load_shapes
+from .errors import EcoKGError
+from .gate.bytes import read_checked
+from .gate.context import Base, Change, base_from_dataset, cached_base, load_base, load_shapes
 from .gate.evidence import check_evidence, resolve_change
 from .gate.graph import check_graph
+from .gate.limits import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
+                          DEFAULT_STAGE_SECONDS, GateLimits, Progress, StageLimitHit, stage_deadline)
 from .gate.locate import SourceFile
 from .gate.owl import check_owl
-from .gate.report import FORMATS, STAGE_TITLES, GateRejected, Problem, Report, StageRun, render
+from .gate.report import FORMATS, STAGE_TITLES, STAGES, GateRejected, Problem, Report, StageRun, cap_problems, render
 from .gate.shacl import check_shapes
 from .gate.syntax import parse_checked
 from .gate.vocabulary import check_vocabulary
 from .namespaces import BASE, ECO, ONTOLOGY_GRAPH, PREFIXES
 from .rdfio import FORMAT_BY_SUFFIX, parse_file
+from .seedwrite import replace_atomically, seeds_locked
 from .settings import Settings
 
-__all__ = ["validate_files", "validate_graph_change", "add_file", "GateRejected", "Report", "Problem"]
+__all__ = ["validate_files", "validate_graph_change", "add_file", "GateLimits", "GateRejected", "Report", "Problem"]
 
 
 class _Stages:
-    """Runs stages in order and records each one's outcome and time; stops at the first that fails."""
+    """Runs stages in order and records each one's outcome and time; stops at the first that fails.
 
-    def __init__(self, report: Report):
+    Each stage's problems are cut to the first ``limits.max_problems``. With ``deadlines`` (in the
+    gate's child process), a stage past ``limits.stage_seconds`` is stopped and becomes a
+    time-limit problem; a stage that runs out of memory becomes a memory-limit problem.
+    """
+
+    def __init__(self, report: Report, limits: GateLimits | None = None, *, files: list[str] = (),
+                 progress: Progress | None = None, deadlines: bool = False):
         self.report = report
         self.stopped = False
+        self.limits = limits or GateLimits()
+        self.files = list(files)
+        self.progress = progress
+        self.deadlines = deadlines
 
     def run(self, name: str, check, *, skip_note: str | None = None):
         if self.stopped or skip_note:
             self.report.stages.append(StageRun(name, "skipped", 0.0, skip_note or ""))
             return None
+        if self.progress is not None:
+            self.progress.enter(name)
         started = time.perf_counter()
-        outcome = check()
+        try:
+            with stage_deadline(name, self.limits.stage_seconds if self.deadlines else None):
+                outcome = check()
+        except StageLimitHit as hit:
+            outcome = [limit_problem(hit.stage, hit.kind, self.limits, self.files)]
+        except MemoryError:
+            outcome = [limit_problem(name, "memory", self.limits, self.files)]
         problems = outcome[0] if isinstance(outcome, tuple) else outcome
         seconds = time.perf_counter() - started
         self.report.stages.append(StageRun(name, "failed" if problems else "passed", seconds))
         if problems:
-            self.report.problems.extend(problems)
+            self.report.problems.extend(cap_problems(list(problems), self.limits.max_problems))
             self.stopped = True
         return outcome
+
+
+def limit_problem(stage: str, kind: str, limits: GateLimits, files: list[str]) -> Problem:
+    """The problem a stage that went past a limit becomes (exit code 2)."""
+    named = ", ".join(files) or "the change"
+    if kind == "time":
+        message = f"stage {stage} went past its time limit of {limits.stage_seconds:g} s on {named}"
+        hint = ("split the file into smaller ones, or raise the limit with --stage-seconds "
+                "(ECOKG_GATE_STAGE_SECONDS) if the file is meant to be this large")
+    else:
+        message = f"stage {stage} went past its memory limit of {limits.memory_mb:,} MiB on {named}"
+        hint = "split the file into smaller ones, or raise the limit with --memory-mb (ECOKG_GATE_MEMORY_MB)"
+    return Problem(stage, f"{kind}-limit", message, file=files[0] if files else None, hint=hint)
 
 
 #: the named graph the change is put in while the gate checks it
@@ -123,13 +157,54 @@ def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *
     return report
 
 
-def validate_files(paths: list[Path], settings: Settings, *, owl: bool = True,
-                   max_bytes: int = DEFAULT_MAX_BYTES, base: Base | None = None) -> Report:
-    """Run the gate on files of new assertions; returns the `Report` (never raises for bad input)."""
-    started = time.perf_counter()
+def validate_files(paths: list[Path], settings: Settings, *, owl: bool = True, max_bytes: int | None = None,
+                   base: Base | None = None, limits: GateLimits | None = None) -> Report:
+    """Run the gate on files of new assertions; returns the `Report` (never raises for bad input).
+
+    With ``limits.isolate`` (the default) the stages run in a forked child process that cannot open
+    network connections and whose memory is capped (`kg.sandbox.run_isolated`); each stage has
+    ``limits.stage_seconds``. A limit that is hit is a problem of the stage that hit it (exit code 2).
+    """
+    limits = (limits or GateLimits()).with_(max_bytes=max_bytes)
     paths = [Path(p) for p in paths]
+    if base is None:
+        base = cached_base(settings, paths)  # loaded by an earlier run in this process: the child inherits it
+    if not (limits.isolate and sandbox.CAN_FORK):
+        return _validate_files(paths, settings, owl, limits, base, progress=None, isolated=False)
+    progress = Progress()
+    started = time.perf_counter()
+    # the child's own per-stage deadlines come first; this one also covers loading the stored graph
+    timeout = limits.stage_seconds * (len(STAGES) + 1)
+    try:
+        report, derived = sandbox.run_isolated(_validate_files, paths, settings, owl, limits, base,
+                                               progress=progress, isolated=True, timeout=timeout,
+                                               memory_bytes=limits.memory_bytes)
+    except sandbox.Late:
+        return _limit_report(paths, progress.stage or "input", "time", limits, started)
+    except sandbox.OutOfMemory:
+        return _limit_report(paths, progress.stage or "input", "memory", limits, started)
+    report.derived = Graph()
+    for triple in derived:
+        report.derived.add(triple)
+    return report
+
+
+def _limit_report(paths: list[Path], stage: str, kind: str, limits: GateLimits, started: float) -> Report:
     report = Report(files=[str(p) for p in paths])
-    stages = _Stages(report)
+    for name in STAGES:
+        before = STAGES.index(name) < STAGES.index(stage)
+        report.stages.append(StageRun(name, "passed" if before else "failed" if name == stage else "skipped"))
+    report.problems.append(limit_problem(stage, kind, limits, report.files))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _validate_files(paths: list[Path], settings: Settings, owl: bool, limits: GateLimits, base: Base | None, *,
+                    progress: Progress | None, isolated: bool):
+    """The stages on ``paths``: the `Report` in this process; (report, derived triples) in the gate's child."""
+    started = time.perf_counter()
+    report = Report(files=[str(p) for p in paths])
+    stages = _Stages(report, limits, files=report.files, progress=progress, deadlines=isolated)
 
     def readable():
         problems = []
@@ -149,19 +224,19 @@ def validate_files(paths: list[Path], settings: Settings, *, owl: bool = True,
     def encoding():
         problems = []
         for path in paths:
-            text, found = read_checked(path, max_bytes)
+            text, found = read_checked(path, limits.max_bytes)
             problems += found
             if text is not None:
                 texts[path] = text
         return problems
 
-    change = Change()
+    change = Change(max_located=limits.max_problems)
 
     def syntax():
         problems = []
         for path in paths:
             source = SourceFile.from_text(path, texts[path])
-            graph, found = parse_checked(source)
+            graph, found = parse_checked(source, limits.max_prefixes)
             problems += found
             if graph is not None:
                 change.add_file(source, graph)
@@ -173,15 +248,20 @@ def validate_files(paths: list[Path], settings: Settings, *, owl: bool = True,
     if stages.stopped:
         for name in ("vocabulary", "shacl", "evidence", "owl", "graph"):
             stages.run(name, lambda: [])
-        report.seconds = time.perf_counter() - started
-        return report
-    if base is None:
-        base = load_base(settings, replacing=paths)
-    with base.lock:
-        _check_change(change, base, report, stages, owl=owl)
-    report.derived = change.derived
+    else:
+        if base is None:
+            base = load_base(settings, replacing=paths)
+        if isolated:  # the child has its own copy of the stored graph: nobody else reads it
+            _check_change(change, base, report, stages, owl=owl)
+        else:
+            with base.lock:
+                _check_change(change, base, report, stages, owl=owl)
     report.seconds = time.perf_counter() - started
-    return report
+    if not isolated:
+        report.derived = change.derived
+        return report
+    report.derived = None  # sent apart, as plain triples
+    return report, list(change.derived)
 
 
 def validate_graph_change(added: Graph, removed: Graph, settings: Settings, base_dataset: Dataset | Graph,
@@ -257,26 +337,39 @@ def _turtle_block(change_graph: Graph, existing_text: str, origin: str) -> str:
             f"{body}\n")
 
 
-def add_file(path: Path, settings: Settings, *, owl: bool = True,
-             max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Report, Path | None]:
+def add_file(path: Path, settings: Settings, *, owl: bool = True, max_bytes: int | None = None,
+             limits: GateLimits | None = None) -> tuple[Report, Path | None]:
     """Validate ``path``; when it passes, append its triples to the seed file they belong to.
 
     Only triples not already stored are written. Returns (report, the seed file written, or None
-    when the file was rejected or brought nothing new). A rejected file changes nothing: the seed
-    file is replaced atomically, and only after the merged text has been parsed back to exactly
-    the old triples plus the new ones.
+    when the file was rejected or brought nothing new). Nothing acknowledged is lost: the whole
+    add holds the lock on seeds/ (`kg.seedwrite.seeds_locked`), so the gate runs against the seeds
+    as they are at that moment, including what another add wrote just before; the seed file is
+    replaced atomically with its mode kept, and only after the merged text has been parsed back to
+    exactly the old triples plus the new ones. A rejected file changes nothing; an unwritable
+    folder or a full disk is an `EcoKGError` naming the path and the reason.
     """
     path = Path(path)
     if path.exists() and path.resolve().is_relative_to(settings.seeds_dir.resolve()):
         raise EcoKGError(f"{path} is already in seeds/", file=path,
                          hint="`ecokg add` takes a file from outside seeds/; validate seed files with `ecokg validate`")
-    base = load_base(settings)
-    report = validate_files([path], settings, owl=owl, max_bytes=max_bytes, base=base)
-    if not report.ok:
-        return report, None
+    limits = (limits or GateLimits()).with_(max_bytes=max_bytes)
+    with seeds_locked(settings.seeds_dir):
+        base = load_base(settings)  # the seeds as they are now, under the lock
+        report = validate_files([path], settings, owl=owl, base=base, limits=limits)
+        if not report.ok:
+            return report, None
+        target = _merge_into_seeds(path, report, base, settings, limits)
+    return report, target
+
+
+def _merge_into_seeds(path: Path, report: Report, base: Base, settings: Settings, limits: GateLimits) -> Path | None:
     text = path.read_text(encoding="utf-8")
     source = SourceFile.from_text(path, text)
-    parsed, _ = parse_checked(source)
+    parsed, problems = parse_checked(source, limits.max_prefixes)
+    if parsed is None:  # the file changed since the gate read it
+        raise EcoKGError("the file changed while it was being added; nothing was written", file=path,
+                         hint="run the command again")
     change_graph = Graph()
     for prefix, namespace in parsed.namespaces():
         change_graph.bind(prefix, namespace, override=True)
@@ -285,9 +378,12 @@ def add_file(path: Path, settings: Settings, *, owl: bool = True,
             change_graph.add(triple)
     report.triples = len(change_graph)
     if not len(change_graph):
-        return report, None
+        return None
     target = target_seed_file(change_graph, base, settings)
-    existing = target.read_text(encoding="utf-8") if target.exists() else ""
+    try:
+        existing = target.read_text(encoding="utf-8") if target.exists() else ""
+    except OSError as error:
+        raise EcoKGError(f"cannot read the seed file: {error.strerror}; nothing was changed", file=target) from None
     merged = existing.rstrip("\n") + _turtle_block(change_graph, existing, path.name)
     expected = Graph()
     if existing:
@@ -298,16 +394,8 @@ def add_file(path: Path, settings: Settings, *, owl: bool = True,
     if set(check) != set(expected):
         raise EcoKGError("merging would change the seed file's meaning; nothing was written", file=target,
                          hint="add the triples by hand, or report this as a bug")
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(merged)
-        os.replace(tmp_name, target)
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-        raise
-    return report, target
+    replace_atomically(target, merged)
+    return target
 
 
 # ------------------------------------------------------------------------------------------------
@@ -321,20 +409,36 @@ exit codes:
   0  the files pass every stage
   1  violations found (stages vocabulary, shacl, evidence, owl, graph)
   2  unreadable input or usage error (missing file, unknown extension, not UTF-8, control
-     characters, over the size limit, syntax errors, wrong serialisation for the extension)
+     characters, over the size limit, syntax errors, wrong serialisation for the extension,
+     a context or entity the file would make the gate read, a stage past its time or memory
+     limit; for add: seeds/ not writable, disk full)
   3  internal error (including: the OWL reasoner cannot run, e.g. no Java)
 
+limits (flag, environment variable, default):
+  --max-bytes      ECOKG_MAX_FILE_BYTES      {DEFAULT_MAX_BYTES} bytes (5 MiB) per file
+  --stage-seconds  ECOKG_GATE_STAGE_SECONDS  {DEFAULT_STAGE_SECONDS:g} s per stage
+  --memory-mb      ECOKG_GATE_MEMORY_MB      {DEFAULT_MEMORY_MB} MiB for the gate's process
+  --max-prefixes   ECOKG_GATE_MAX_PREFIXES   {DEFAULT_MAX_PREFIXES} prefix declarations per file
+  --max-problems   ECOKG_GATE_MAX_PROBLEMS   {DEFAULT_MAX_PROBLEMS} problems listed per stage ("and N more")
+  The stages run in a child process that cannot open network connections; nothing a file
+  points to (JSON-LD contexts, XML entities or DTDs) is read.
+
 environment:
-  ECOKG_MAX_FILE_BYTES  default for --max-bytes ({DEFAULT_MAX_BYTES} bytes = 5 MiB)
   ECOKG_NO_OWL=1        same as --no-owl"""
 
 
-def _env_max_bytes() -> int:
-    raw = os.environ.get("ECOKG_MAX_FILE_BYTES")
+def _limits_from(args: argparse.Namespace) -> GateLimits:
+    """Defaults, then the environment, then the flags."""
     try:
-        return int(raw) if raw else DEFAULT_MAX_BYTES
-    except ValueError:
-        return DEFAULT_MAX_BYTES
+        limits = GateLimits.from_env()
+    except ValueError as error:
+        raise EcoKGError(f"bad limit in the environment: {error}", hint="give a positive number") from None
+    limits = limits.with_(max_bytes=args.max_bytes, stage_seconds=args.stage_seconds, memory_mb=args.memory_mb,
+                          max_prefixes=args.max_prefixes, max_problems=args.max_problems)
+    for name in ("max_bytes", "stage_seconds", "memory_mb", "max_prefixes", "max_problems"):
+        if getattr(limits, name) <= 0:
+            raise EcoKGError(f"--{name.replace('_', '-')} must be positive", hint="give a positive number")
+    return limits
 
 
 def _report_target(text: str) -> tuple[str, Path]:
@@ -364,6 +468,14 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
                         help="skip the OWL consistency stage (HermiT, needs Java; on by default)")
     parser.add_argument("--max-bytes", type=int, default=None, metavar="N",
                         help=f"largest file accepted, in bytes (default {DEFAULT_MAX_BYTES}, i.e. 5 MiB)")
+    parser.add_argument("--stage-seconds", type=float, default=None, metavar="S",
+                        help=f"time limit of each stage, in seconds (default {DEFAULT_STAGE_SECONDS:g})")
+    parser.add_argument("--memory-mb", type=int, default=None, metavar="MB",
+                        help=f"memory the gate may use beyond what it starts with, in MiB (default {DEFAULT_MEMORY_MB})")
+    parser.add_argument("--max-prefixes", type=int, default=None, metavar="N",
+                        help=f"most prefix declarations in one file (default {DEFAULT_MAX_PREFIXES})")
+    parser.add_argument("--max-problems", type=int, default=None, metavar="N",
+                        help=f"most problems listed per stage (default {DEFAULT_MAX_PROBLEMS})")
 
 
 def default_files(settings: Settings) -> list[Path]:
@@ -375,16 +487,13 @@ def default_files(settings: Settings) -> list[Path]:
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
     owl = not (args.no_owl or os.environ.get("ECOKG_NO_OWL", "").strip().lower() in {"1", "true", "yes", "on"})
-    max_bytes = args.max_bytes if args.max_bytes is not None else _env_max_bytes()
-    if max_bytes <= 0:
-        print(f"ecokg {args.command}: error: --max-bytes must be positive", file=sys.stderr)
-        return EXIT_INPUT
+    limits = _limits_from(args)
     written = None
     if args.command == "add":
-        report, written = add_file(args.file, settings, owl=owl, max_bytes=max_bytes)
+        report, written = add_file(args.file, settings, owl=owl, limits=limits)
     else:
         files = list(args.files) or default_files(settings)
-        report = validate_files(files, settings, owl=owl, max_bytes=max_bytes)
+        report = validate_files(files, settings, owl=owl, limits=limits)
     sys.stdout.write(render(report, args.format, settings.root))
     for fmt, path in args.report:
         path.parent.mkdir(parents=True, exist_ok=True)

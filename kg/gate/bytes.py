@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .limits import DEFAULT_MAX_BYTES
 from .report import Problem
 
-#: default largest file the gate reads: 5 MiB (``--max-bytes``, or ECOKG_MAX_FILE_BYTES)
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+__all__ = ["DEFAULT_MAX_BYTES", "read_checked", "control_name"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
 
@@ -43,9 +43,17 @@ def read_checked(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | 
                               file=name, value=f"{size} bytes",
                               hint="split the change into smaller files, or raise the limit with --max-bytes")]
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)  # a file that grew since stat() is not read past the limit
     except OSError as exc:
         return None, [Problem("input", "unreadable-file", f"cannot read file: {exc.strerror}", file=name)]
+    if len(raw) > max_bytes:
+        return None, [Problem("bytes", "file-too-large", f"file is more than the limit of {max_bytes:,} bytes",
+                              file=name, hint="split the change into smaller files, or raise the limit with --max-bytes")]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return None, [Problem("bytes", "byte-order-mark", "the file starts with a byte order mark (bytes EF BB BF)",
+                              file=name, line=1, column=1, value="U+FEFF",
+                              hint="save the file as UTF-8 without BOM (the build's parsers read the mark as text)")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -57,14 +65,11 @@ def read_checked(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | 
                               file=name, line=line, column=column, value=f"0x{raw[exc.start]:02X}",
                               hint="save the file as UTF-8 (it looks like Latin-1 or Windows-1252 if the byte "
                                    "is an accented letter)")]
-    if text.startswith("\ufeff"):
-        text = text[1:]
     problems = []
     for match in _CONTROL.finditer(text):
-        head = text[:match.start()]
-        line = head.count("\n") + 1
-        column = match.start() - (head.rfind("\n") + 1) + 1
-        offset = len(head.encode("utf-8"))
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        offset = len(text[:match.start()].encode("utf-8"))
         problems.append(Problem("bytes", "control-character",
                                 f"control character {control_name(match.group())} at byte offset {offset}",
                                 file=name, line=line, column=column, value=control_name(match.group()),

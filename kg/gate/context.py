@@ -107,6 +107,14 @@ def _seed_files(settings: Settings) -> set[Path]:
     return {p.resolve() for p in seeds.rglob("*") if p.is_file()}
 
 
+def cached_base(settings: Settings, replacing: list[Path] = ()) -> Base | None:
+    """The stored graph `load_base` would return, when it is already loaded in this process (else None)."""
+    replacing = [Path(p) for p in replacing]
+    if any(p.resolve() in _seed_files(settings) for p in replacing):
+        return None
+    return _BASES.get(_cache_key(settings))
+
+
 def load_base(settings: Settings, replacing: list[Path] = ()) -> Base:
     """The stored graph, without the seed files in ``replacing`` (they are what is being validated).
 
@@ -142,17 +150,36 @@ class Change:
 
     graph: Graph = field(default_factory=Graph)
     removed: Graph = field(default_factory=Graph)
-    origin: dict = field(default_factory=dict)  # triple -> SourceFile
     files: list[SourceFile] = field(default_factory=list)
+    file_graphs: list[Graph] = field(default_factory=list)  # what each file says, in the order of ``files``
     derived: Graph = field(default_factory=Graph)
+    #: problems located in their file so far, and the most that are (locating one reads the file)
+    located: int = 0
+    max_located: int = 100
+
+    @property
+    def problems_full(self) -> bool:
+        """Whether enough problems were located: a stage may skip costly extras (suggestions) for the rest."""
+        return self.located >= self.max_located
 
     def add_file(self, source: SourceFile, graph: Graph) -> None:
         self.files.append(source)
+        self.file_graphs.append(graph)
+        if not len(self.graph):  # the first file's graph becomes the change: no copy of a large file
+            for prefix, namespace in self.graph.namespaces():
+                graph.bind(prefix, namespace, override=False)
+            self.graph = graph
+            return
         for prefix, namespace in graph.namespaces():
             self.graph.bind(prefix, namespace, override=False)
         for triple in graph:
             self.graph.add(triple)
-            self.origin.setdefault(triple, source)
+
+    def _origin(self, triple) -> SourceFile | None:
+        for source, graph in zip(self.files, self.file_graphs):
+            if triple in graph:
+                return source
+        return None
 
     def file_of(self, node=None, prop=None, value=None) -> SourceFile | None:
         """The file where a triple about ``node`` was written (first match)."""
@@ -161,10 +188,10 @@ class Change:
         if len(self.files) == 1:
             return self.files[0]
         for triple in self.graph.triples((node if node is not None else None, prop, value)):
-            return self.origin.get(triple)
+            return self._origin(triple)
         if node is not None:
             for triple in self.graph.triples((None, None, node)):
-                return self.origin.get(triple)
+                return self._origin(triple)
         return None
 
     def subjects(self) -> set:
@@ -188,6 +215,9 @@ class Change:
         """A problem about a node (and property, value) of the change, located in its file."""
         source = file or self.file_of(node, prop, value)
         line = column = None
+        if self.problems_full:  # counted, not listed: neither found in the file nor described
+            return Problem(stage, rule, message, file=source.name if source else None, hint=hint)
+        self.located += 1
         if node is not None and (node, None, None) not in self.graph and len(self.derived):
             anchor = self.anchor(node)
             if anchor is not None:

@@ -2,21 +2,26 @@
 
 Owns the rules that need the whole graph: object IRIs in the project namespace that nothing
 describes (dangling, also after a removal), a new entity with the same rdfs:label and type as
-another, and two entities linked to the same Wikidata item. The form of Wikidata IRIs is checked
+another (labels compared as a reader sees them: case, Unicode compatibility forms, invisible
+characters and runs of spaces do not tell two labels apart), two entities linked to the same
+Wikidata item, and identity links (owl:sameAs, skos:exactMatch) that would make two of the graph's
+entities one, directly or through an outside IRI. The form of Wikidata IRIs is checked
 earlier, in `kg.gate.vocabulary`.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from ..namespaces import BASE, ECO
+from ..namespaces import BASE, ECO, ID
 from ..reasoner import short
 from .context import Change
 from .report import Problem
-from .vocabulary import WIKIDATA_ENTITY
+from .vocabulary import _INVISIBLE, WIKIDATA_ENTITY
 
 STAGE = "graph"
 
@@ -24,6 +29,12 @@ STAGE = "graph"
 _IDENTITY_LINKS = (OWL.sameAs, SKOS.exactMatch)
 #: predicates whose objects are terms or documents, not project entities that need describing
 _NOT_ENTITY_LINKS = {RDF.type}
+
+
+def label_key(label: Literal) -> str:
+    """A label as a reader sees it: NFKC, no invisible characters, single spaces, case folded."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(label)))
+    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 def _described(node, *graphs: Graph) -> bool:
@@ -64,13 +75,13 @@ def check_graph(change: Change, base: Graph, derived: Graph) -> list[Problem]:
     for entity, label in base.subject_objects(RDFS.label):
         if isinstance(entity, URIRef) and isinstance(label, Literal):
             for cls in base.objects(entity, RDF.type):
-                by_key[(str(label).casefold().strip(), label.language, cls)].add(entity)
+                by_key[(label_key(label), label.language, cls)].add(entity)
     new_keys = defaultdict(set)
     for entity, label in graph.subject_objects(RDFS.label):
         if not isinstance(entity, URIRef) or not isinstance(label, Literal):
             continue
         for cls in set(graph.objects(entity, RDF.type)) | set(base.objects(entity, RDF.type)):
-            key = (str(label).casefold().strip(), label.language, cls)
+            key = (label_key(label), label.language, cls)
             others = (by_key.get(key, set()) | new_keys[key]) - {entity}
             new_keys[key].add(entity)
             if others:
@@ -79,6 +90,7 @@ def check_graph(change: Change, base: Graph, derived: Graph) -> list[Problem]:
                     STAGE, "duplicate-label", f"{short(entity)} has the label {str(label)!r} and the type "
                     f"{short(cls)}, like the existing {short(other)}", node=entity, prop=RDFS.label, value=label,
                     hint=f"if it is the same thing, use {short(other)}; otherwise make the labels tell them apart"))
+    problems += _merged_entities(change, base)
     # one entity per Wikidata item
     owners = defaultdict(set)
     for prop in _IDENTITY_LINKS:
@@ -98,4 +110,68 @@ def check_graph(change: Change, base: Graph, derived: Graph) -> list[Problem]:
                     f"Wikidata item {str(target).rsplit('/', 1)[-1]}", node=entity, prop=prop, value=target,
                     hint=f"one entity per Wikidata item: if they are the same, use {short(other)}; otherwise "
                          "correct the Q-number"))
+    return problems
+
+
+def _is_entity(node) -> bool:
+    return isinstance(node, URIRef) and str(node).startswith(str(ID)) and str(node) != str(ID)
+
+
+class _Identities:
+    """Which IRIs identity links make one individual, and the graph's entities among each (union by size)."""
+
+    def __init__(self):
+        self.root: dict = {}
+        self.entities: dict = {}  # root -> the graph's entities in its individual
+
+    def find(self, node):
+        path = []
+        while self.root.get(node, node) != node:
+            path.append(node)
+            node = self.root[node]
+        for step in path:
+            self.root[step] = node
+        return node
+
+    def entities_of(self, node) -> set:
+        root = self.find(node)
+        return self.entities.get(root, {node} if _is_entity(node) else set())
+
+    def join(self, a, b) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        ea, eb = self.entities_of(ra), self.entities_of(rb)
+        if len(ea) < len(eb):
+            ra, rb, ea, eb = rb, ra, eb, ea
+        self.root[rb] = ra
+        self.entities[ra] = ea | eb
+        self.entities.pop(rb, None)
+
+
+def _merged_entities(change: Change, base: Graph) -> list[Problem]:
+    """Identity links of the change that make two distinct entities of the graph the same individual."""
+    identities = _Identities()
+    for prop in _IDENTITY_LINKS:  # what is stored already: owl:sameAs and skos:exactMatch are transitive
+        for s, o in base.subject_objects(prop):
+            # the base holds the change while the gate checks it: its links are judged below, one by one
+            if isinstance(s, URIRef) and isinstance(o, URIRef) and (s, prop, o) not in change.graph:
+                identities.join(s, o)
+    problems = []
+    for prop in _IDENTITY_LINKS:
+        for s, o in sorted(change.graph.subject_objects(prop), key=lambda pair: tuple(map(str, pair))):
+            if not (isinstance(s, URIRef) and isinstance(o, URIRef)) or s == o:
+                continue
+            left, right = identities.entities_of(s), identities.entities_of(o)
+            if identities.find(s) != identities.find(o) and left and right:
+                first, second = min(left, key=str), min(right, key=str)
+                via = "" if {s, o} == {first, second} else f" (through {short(o if s in left else s)})"
+                problems.append(change.problem(
+                    STAGE, "entities-made-same", f"{short(s)} {short(prop)} {short(o)} would make {short(first)} and "
+                    f"{short(second)}, two distinct entities of the graph, the same individual{via}",
+                    node=s, prop=prop, value=o,
+                    hint=f"link an entity with {short(prop)} only to the same thing outside the graph (its Wikidata "
+                         f"item); if {short(first)} and {short(second)} really are one, merge them by hand in "
+                         "seeds/entities.ttl"))
+            identities.join(s, o)
     return problems

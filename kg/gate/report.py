@@ -26,11 +26,15 @@ STAGE_TITLES = {
     "shacl": "SHACL shapes (ontology/shapes.ttl and the ontology's domains and ranges) on the new nodes",
     "evidence": "every quote is verbatim in its source; selector offsets slice to the quoted words",
     "owl": "the ontology, the graph and the change are consistent under OWL 2 (HermiT)",
-    "graph": "no dangling IRIs, no duplicate labels, one entity per Wikidata item",
+    "graph": "no dangling IRIs, no duplicate labels, one entity per Wikidata item, no two entities made one",
 }
 
 #: problems of these stages mean the input could not be read as RDF: exit code 2, not 1
 UNREADABLE_STAGES = frozenset({"input", "bytes", "syntax"})
+#: a stage that went past a limit could not judge the input: exit code 2 whichever stage it was
+LIMIT_RULES = frozenset({"time-limit", "memory-limit"})
+#: the rule of the last problem of a stage whose list was cut ("… and N more")
+MORE_RULE = "more-problems"
 
 
 @dataclass
@@ -47,6 +51,12 @@ class Problem:
     property: str | None = None
     value: str | None = None
     hint: str | None = None
+
+    def __post_init__(self):
+        if self.line is not None and self.line < 1:
+            self.line = None
+        if self.column is not None and (self.column < 1 or self.line is None):
+            self.column = None
 
     def location(self) -> str:
         return format_location(self.file, self.line, self.column) or "(change)"
@@ -97,7 +107,7 @@ class Report:
     def exit_code(self) -> int:
         if not self.problems:
             return EXIT_OK
-        if any(p.stage in UNREADABLE_STAGES for p in self.problems):
+        if any(p.stage in UNREADABLE_STAGES or p.rule in LIMIT_RULES for p in self.problems):
             return EXIT_INPUT
         return EXIT_VIOLATIONS
 
@@ -118,8 +128,22 @@ class Report:
             ran = ", ".join(s.name for s in self.stages if s.status == "passed")
             return (f"ok: {len(self.files) or 'the'} file(s), {self.triples} triples passed {ran} "
                     f"in {self.seconds:.2f} s")
-        return (f"rejected at stage {self.failed_stage}: {len(self.problems)} problem(s) "
-                f"({STAGE_TITLES.get(self.failed_stage or '', '')})")
+        listed = [p for p in self.problems if p.rule != MORE_RULE]
+        unlisted = sum(int(p.value or 0) for p in self.problems if p.rule == MORE_RULE)
+        count = f"{len(listed) + unlisted} problem(s)" + (f", the first {len(listed)} listed" if unlisted else "")
+        return f"rejected at stage {self.failed_stage}: {count} ({STAGE_TITLES.get(self.failed_stage or '', '')})"
+
+
+def cap_problems(problems: list[Problem], limit: int) -> list[Problem]:
+    """The first ``limit`` problems, then one that says how many more there are."""
+    if len(problems) <= limit:
+        return problems
+    more = len(problems) - limit
+    first = problems[0]
+    return problems[:limit] + [Problem(first.stage, MORE_RULE, f"… and {more:,} more problem(s) of this stage, "
+                                       f"not listed (at most {limit} are)", file=first.file, value=str(more),
+                                       hint="fix the ones listed and run again, or raise the number listed with "
+                                            "--max-problems (ECOKG_GATE_MAX_PROBLEMS)")]
 
 
 class GateRejected(ValidationFailure):

@@ -2,9 +2,10 @@
 
 Owns parsing a file against a sentinel base IRI (so that relative IRIs stay detectable instead of
 being resolved against the file's location), recognising a file written in another serialisation
-than its extension says (TriG in a .ttl, Turtle in a .nt, RDF/XML or JSON-LD under a Turtle name).
-Parser errors become problems with
-line and column through `kg.rdfio.parse_error`. It does not judge what the triples say.
+than its extension says (TriG in a .ttl, Turtle in a .nt, RDF/XML or JSON-LD under a Turtle name;
+JSON is recognised without an RDF parser, so recognising it fetches nothing). Every parse runs after
+the checks of `kg.gate.untrusted` and under its `no_dereferencing` guard. Parser errors become
+problems with line and column through `kg.rdfio.parse_error`. It does not judge what the triples say.
 """
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ import rdflib
 from rdflib import Dataset, Graph
 
 from ..rdfio import FORMAT_BY_SUFFIX, parse_error
+from .limits import DEFAULT_MAX_PREFIXES
 from .locate import SourceFile
 from .report import Problem
+from .untrusted import CHECKS, Refused, looks_like_json, no_dereferencing
 
 #: relative IRIs resolve against this; anything starting with it was relative in the file
 SENTINEL_BASE = "http://relative-iri.ecokg.invalid/"
@@ -45,7 +48,7 @@ def _lexical_forms_as_written():
 
 def _parse(text: str, fmt: str) -> Graph:
     """All triples of ``text`` (named graphs merged), with the file's prefix bindings."""
-    with _lexical_forms_as_written():
+    with _lexical_forms_as_written(), no_dereferencing():
         return _parse_as_written(text, fmt)
 
 
@@ -69,12 +72,8 @@ def _looks_like(text: str, declared: str) -> str | None:
     head = text.lstrip()[:200]
     if declared != "xml" and (head.startswith("<?xml") or head.startswith("<rdf:RDF")):
         return "xml"
-    if declared != "json-ld" and head[:1] in "{[" and not re.match(r"\[\s*\]|\[\s*[a-z]+:", head):
-        try:
-            _parse(text, "json-ld")
-            return "json-ld"
-        except Exception:
-            pass
+    if declared != "json-ld" and looks_like_json(text):
+        return "json-ld"
     candidates = {"turtle": ["trig"], "nt": ["turtle", "trig"], "nquads": ["trig"], "trig": [],
                   "xml": ["turtle", "trig"], "json-ld": ["turtle", "trig"]}.get(declared, [])
     for other in candidates:
@@ -86,16 +85,29 @@ def _looks_like(text: str, declared: str) -> str | None:
     return None
 
 
-def parse_checked(source: SourceFile) -> tuple[Graph | None, list[Problem]]:
-    """(graph, problems). The graph is None when the file does not parse."""
+def parse_checked(source: SourceFile, max_prefixes: int = DEFAULT_MAX_PREFIXES) -> tuple[Graph | None, list[Problem]]:
+    """(graph, problems). The graph is None when the file does not parse or may not be parsed."""
     name = source.name
     fmt = FORMAT_BY_SUFFIX.get(source.path.suffix.lower())
     if fmt is None:
         return None, [Problem("input", "unknown-extension", f"unknown RDF file extension {source.path.suffix!r}",
                               file=name, value=source.path.suffix,
                               hint="name the file .ttl (Turtle) or .trig (TriG); .nt, .nq, .jsonld and .rdf are also read")]
+    refusals = CHECKS[fmt](source.text, name, max_prefixes)
+    if not refusals:  # what the content really is decides too: a .ttl may hold JSON-LD or RDF/XML
+        head = source.text.lstrip()[:200]
+        if fmt != "json-ld" and looks_like_json(source.text):
+            refusals = CHECKS["json-ld"](source.text, name, max_prefixes)
+        elif fmt != "xml" and (head.startswith("<?xml") or head.startswith("<rdf:RDF") or "<!DOCTYPE" in head):
+            refusals = CHECKS["xml"](source.text, name, max_prefixes)
+    if refusals:
+        return None, refusals
     try:
         graph = _parse(source.text, fmt)
+    except Refused as exc:
+        return None, [Problem("syntax", "refused", f"refused: {exc}", file=name,
+                              hint="write everything the file needs into the file itself (inline contexts, no "
+                                   "entities)")]
     except Exception as exc:  # parsers raise many types; all mean "bad input" here
         error = parse_error(name, exc, source.text)
         really = _looks_like(source.text, fmt)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import (DCAT, DCTERMS, FOAF, GEO, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, VOID, XSD)
 
-from ..namespaces import BASE, ECO, OA, VANN
+from ..namespaces import BASE, ECO, ID, OA, VANN
 from .bytes import _CONTROL, control_name
 from .context import Base, Change
 from .report import Problem
@@ -86,7 +86,9 @@ _WIKIDATA_ANY = re.compile(r"^[a-z]+://(?:[\w-]+\.)*wikidata\.org(?:/|$)", re.IG
 # ------------------------------------------------------------------------------------------------
 # BCP 47 (RFC 5646) well-formedness
 # ------------------------------------------------------------------------------------------------
-_LANGUAGE = r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})"
+# the primary language is an ISO 639 code (2 or 3 letters): the 4- and 5-8-letter forms RFC 5646's grammar
+# allows are reserved and unregistered, so "@english-united-kingdom" is a name written where a code belongs
+_LANGUAGE = r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3})"
 _LANGTAG = (rf"{_LANGUAGE}(?:-[a-z]{{4}})?(?:-(?:[a-z]{{2}}|\d{{3}}))?(?:-(?:[a-z\d]{{5,8}}|\d[a-z\d]{{3}}))*"
             r"(?:-[0-9a-wy-z](?:-[a-z\d]{2,8})+)*(?:-x(?:-[a-z\d]{1,8})+)?")
 _BCP47 = re.compile(rf"^(?:{_LANGTAG}|x(?:-[a-z\d]{{1,8}})+|i-[a-z]{{3,8}}|en-gb-oed|sgn-[a-z]{{2}}-[a-z]{{2,3}})$",
@@ -95,6 +97,43 @@ _BCP47 = re.compile(rf"^(?:{_LANGTAG}|x(?:-[a-z\d]{{1,8}})+|i-[a-z]{{3,8}}|en-gb
 
 def well_formed_language_tag(tag: str) -> bool:
     return bool(_BCP47.match(tag))
+
+
+def language_tag_problem(tag: str) -> str | None:
+    """Why ``tag`` is not a usable BCP 47 language tag (None when it is)."""
+    if well_formed_language_tag(tag):
+        return None
+    primary = tag.split("-", 1)[0]
+    if primary.isalpha() and len(primary) > 3 and primary.lower() not in ("x", "i"):
+        return (f"language tag @{tag} is not well-formed: its language {primary!r} is not a 2- or 3-letter "
+                "ISO 639 code")
+    return f"language tag @{tag} is not well-formed (BCP 47)"
+
+
+# ------------------------------------------------------------------------------------------------
+# Invisible characters
+# ------------------------------------------------------------------------------------------------
+#: format (Cf) characters that render as nothing: a label with one looks like another but differs.
+#: ZWNJ and ZWJ (U+200C, U+200D) are allowed in literals: Persian and Urdu spelling needs them.
+_INVISIBLE_ALLOWED_IN_TEXT = {"\u200c", "\u200d"}
+
+
+#: Unicode's format characters (category Cf) and the Hangul fillers, as a character class
+_INVISIBLE = re.compile("[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u180e"
+                        "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+                        "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+                        "\U000e0001\U000e0020-\U000e007f]")
+
+
+def invisible_characters(text: str, *, allowed=frozenset()) -> list[str]:
+    """The invisible format characters in ``text`` (U+200B ZERO WIDTH SPACE, U+FEFF, bidi controls …)."""
+    return [c for c in _INVISIBLE.findall(text) if c not in allowed]
+
+
+def describe_character(char: str) -> str:
+    import unicodedata
+
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'unnamed character')})"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -272,9 +311,15 @@ def iri_problem(iri: str) -> tuple[str, str, str] | None:
                 f"write the full IRI, e.g. <{BASE}id/{written.lstrip('#/')}> or use a prefix such as ecoid:")
     match = _BAD_IRI_CHARS.search(iri)
     if match:
-        what = "a space" if match.group() == " " else f"the character {match.group()!r}"
-        return ("iri-malformed", f"IRI contains {what}: <{iri}>",
-                "IRIs may not contain spaces, quotes, angle brackets or braces; use - or _ or percent-encode (%20)")
+        char = match.group()
+        what = "a space" if char == " " else f"the character {char!r} {describe_character(char)}"
+        return ("iri-malformed", f"IRI contains {what} at character {match.start() + 1}: <{iri}>",
+                "IRIs may not contain spaces, control characters or any of < > \" { } | \\ ^ `; "
+                "use - or _ or percent-encode it (a space is %20, | is %7C)")
+    hidden = invisible_characters(iri)
+    if hidden:
+        return ("iri-malformed", f"IRI contains the invisible character {describe_character(hidden[0])} at character "
+                f"{iri.index(hidden[0]) + 1}: <{iri}>", "remove it: an IRI with it looks like another but is not")
     scheme = iri.split(":", 1)[0].lower() if ":" in iri else ""
     if scheme not in ("http", "https"):
         return ("iri-scheme", f"IRI scheme {scheme + ':' if scheme else '(none)'} is not allowed: <{iri}>",
@@ -285,6 +330,10 @@ def iri_problem(iri: str) -> tuple[str, str, str] | None:
     if re.search(r"%(?![0-9A-Fa-f]{2})", iri):
         return ("iri-malformed", f"IRI has a malformed percent-escape: <{iri}>", "a % must be followed by two hex digits")
     return None
+
+
+def _local_name(iri: str) -> str:
+    return re.split(r"[/#]", iri.rstrip("/#"))[-1] or "Name"
 
 
 def wikidata_suggestion(iri: str) -> str | None:
@@ -314,12 +363,15 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
 
     # IRIs first: a broken IRI makes every other message about it noise
     broken: set = set()
+    judged: dict = {}  # IRI -> iri_problem(IRI): a large file uses few distinct IRIs many times
     triples = sorted(graph, key=lambda t: (isinstance(t[0], BNode), str(t[0]), str(t[1]), str(t[2])))
     for s, p, o in triples:
         for position, term in (("subject", s), ("property", p), ("object", o)):
             iri = term.datatype if isinstance(term, Literal) else term
             if isinstance(iri, URIRef):
-                found = iri_problem(str(iri))
+                if iri not in judged:
+                    judged[iri] = iri_problem(str(iri))
+                found = judged[iri]
                 if found:
                     broken.add(iri)
                     rule, message, hint = found
@@ -361,6 +413,11 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
                        node=s, hint=f"name it under {BASE}id/ (prefix ecoid:), and link the outside IRI with "
                                     "owl:sameAs or skos:exactMatch")
             continue
+        if isinstance(s, URIRef) and (not str(s).startswith(str(ID)) or str(s) == str(ID)):
+            report("subject-outside-namespace", f"new subject <{s}> is not under {ID}, where the graph names "
+                   "what it describes", node=s,
+                   hint=f"name it {ID}Name (prefix ecoid:), e.g. <{ID}{_local_name(str(s))}>")
+            continue
         # properties
         if p not in vocab.properties:
             if p in vocab.classes:
@@ -368,7 +425,7 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
                        hint="use it as the object of rdf:type (a), or use a property")
             else:
                 where = vocab.namespace_of(str(p))
-                guess = vocab.suggest(p, "property")
+                guess = None if change.problems_full else vocab.suggest(p, "property")
                 what = (f"unknown property {_short(p)}: the {where[0]}: vocabulary has no such term" if where
                         else f"unknown property <{p}> from a vocabulary the project does not use")
                 report("unknown-property", what + (f"; did you mean {guess}?" if guess else ""), node=s, prop=p,
@@ -381,7 +438,7 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
                     report("property-as-class", f"{_short(o)} is a property, not a class", node=s, prop=p, value=o,
                            hint="use a class after rdf:type (a)")
                 else:
-                    guess = vocab.suggest(o, "class")
+                    guess = None if change.problems_full else vocab.suggest(o, "class")
                     report("unknown-class", f"unknown class {_short(o)}" + (f"; did you mean {guess}?" if guess else ""),
                            node=s, prop=p, value=o,
                            hint=f"use {guess}" if guess else "use a class of the ECO ontology (ontology/eco.ttl)")
@@ -402,11 +459,18 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
                 report("control-character", f"literal contains the control character {control_name(control.group())}"
                        " (written as an escape)", node=s, prop=p, value=Literal(repr(str(o))[1:-1][:80]),
                        hint="remove it; only tab, newline and carriage return may appear in literals")
-            if o.language and not well_formed_language_tag(o.language):
-                report("language-tag", f"language tag @{o.language} is not well-formed (BCP 47)", node=s, prop=p,
+            hidden = invisible_characters(str(o), allowed=_INVISIBLE_ALLOWED_IN_TEXT)
+            if hidden:
+                report("invisible-character", f"literal contains the invisible character {describe_character(hidden[0])}",
+                       node=s, prop=p, value=o, hint="remove it: text with it looks like other text but does not "
+                       "match it (duplicate labels, searches)")
+            why_tag = language_tag_problem(o.language) if o.language else None
+            if why_tag:
+                report("language-tag", why_tag, node=s, prop=p,
                        value=o, hint="use a tag such as @en, @fa, @ur, @en-GB or @zh-Hans")
             if o.datatype is not None and o.datatype not in vocab.datatypes:
-                guess = difflib.get_close_matches(str(o.datatype), [str(d) for d in vocab.datatypes], n=1, cutoff=0.8)
+                guess = [] if change.problems_full else difflib.get_close_matches(
+                    str(o.datatype), [str(d) for d in vocab.datatypes], n=1, cutoff=0.8)
                 report("unknown-datatype", f"unknown datatype {_short(o.datatype)}"
                        + (f"; did you mean {_short(URIRef(guess[0]))}?" if guess else ""), node=s, prop=p, value=o,
                        hint="use an XSD datatype (xsd:string, xsd:integer, xsd:date, xsd:gYear …)")

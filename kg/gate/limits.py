@@ -1,0 +1,126 @@
+"""How much the gate may spend on one run, and stopping a stage that goes past it.
+
+Owns `GateLimits` (file size, seconds and memory per stage, prefix declarations, problems listed),
+their defaults and environment variables, `StageLimitHit` (the problem a stage that hit a limit
+becomes: exit code 2, naming the file and the limit) and `stage_deadline`, which interrupts a stage
+that runs past its time in the process that runs it. Isolating the stages in a child process is
+`kg.validate`'s, with `kg.sandbox`.
+"""
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+import signal
+import threading
+from dataclasses import dataclass, replace
+
+#: default largest file the gate reads: 5 MiB
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+#: default seconds one stage may take (HermiT on the whole graph needs about 10 s on a busy machine)
+DEFAULT_STAGE_SECONDS = 60.0
+#: default memory the gate's child process may map beyond what the command had when it started
+DEFAULT_MEMORY_MB = 1024
+#: default most prefix (namespace) declarations in one file: rdflib binds each one at a cost that
+#: grows with the number already bound, so 90,000 of them took minutes
+DEFAULT_MAX_PREFIXES = 1000
+#: default most problems a stage lists; the rest are counted ("… and N more")
+DEFAULT_MAX_PROBLEMS = 100
+
+#: environment variable -> field; flags of `ecokg validate` / `ecokg add` override them
+ENVIRONMENT = {
+    "ECOKG_MAX_FILE_BYTES": "max_bytes",
+    "ECOKG_GATE_STAGE_SECONDS": "stage_seconds",
+    "ECOKG_GATE_MEMORY_MB": "memory_mb",
+    "ECOKG_GATE_MAX_PREFIXES": "max_prefixes",
+    "ECOKG_GATE_MAX_PROBLEMS": "max_problems",
+}
+
+
+@dataclass(frozen=True)
+class GateLimits:
+    """What one gate run may spend. ``isolate``: run the stages in a child process without network access."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    stage_seconds: float = DEFAULT_STAGE_SECONDS
+    memory_mb: int = DEFAULT_MEMORY_MB
+    max_prefixes: int = DEFAULT_MAX_PREFIXES
+    max_problems: int = DEFAULT_MAX_PROBLEMS
+    isolate: bool = True
+
+    @property
+    def memory_bytes(self) -> int:
+        return int(self.memory_mb) * 2**20
+
+    def with_(self, **changes) -> "GateLimits":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, environ=None) -> "GateLimits":
+        """Defaults overridden by ``ECOKG_*`` variables; a malformed or non-positive value is a `ValueError`."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for variable, name in ENVIRONMENT.items():
+            raw = environ.get(variable, "").strip()
+            if not raw:
+                continue
+            kind = float if name == "stage_seconds" else int
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise ValueError(f"{variable}={raw!r} is not a number") from None
+            if value <= 0:
+                raise ValueError(f"{variable}={raw!r} must be positive")
+            values[name] = value
+        return cls(**values)
+
+
+class StageLimitHit(Exception):
+    """A stage went past its time or memory limit."""
+
+    def __init__(self, stage: str, kind: str, limit: str):
+        super().__init__(f"{stage}: {kind} limit of {limit}")
+        self.stage, self.kind, self.limit = stage, kind, limit
+
+
+class Progress:
+    """Which stage is running, readable by the parent after its child was killed (shared memory)."""
+
+    _SIZE = 64
+
+    def __init__(self):
+        self._map = mmap.mmap(-1, self._SIZE)
+
+    def enter(self, stage: str) -> None:
+        encoded = stage.encode("ascii", "replace")[: self._SIZE - 1]
+        self._map.seek(0)
+        self._map.write(encoded + b"\0" * (self._SIZE - len(encoded)))
+
+    @property
+    def stage(self) -> str | None:
+        raw = self._map[:].split(b"\0", 1)[0]
+        return raw.decode("ascii") or None
+
+
+@contextlib.contextmanager
+def stage_deadline(stage: str, seconds: float | None):
+    """Raise `StageLimitHit` in the running code when ``stage`` takes longer than ``seconds``.
+
+    Uses SIGALRM, so it works in the main thread only (elsewhere the stage runs unbounded here,
+    and the parent's deadline on the whole child still holds). Code inside a C extension is
+    interrupted when it returns to Python.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def late(_signum, _frame):
+        raise StageLimitHit(stage, "time", f"{seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, late)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
