@@ -288,14 +288,37 @@ def _describe(status: int | None) -> str:
 
 # --------------------------------------------------------------------------------------- the pool
 
+#: tries of one request on successive fresh workers when a worker dies under it (not of memory)
+ATTEMPTS = 3
+
+
 class _Worker:
     """One forked process that answers requests with the handler it inherited."""
 
     def __init__(self, pid: int, requests: int, answers: int, generation: int):
         self.pid, self.requests, self.answers, self.generation = pid, requests, answers, generation
         self.deprioritised = False
+        self.status: int | None = None  # the exit status, once reaped
+
+    def alive(self) -> bool:
+        """False once the process has ended (it is then reaped here)."""
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        if pid == 0:
+            return True
+        self.status = status
+        return False
 
     def stop(self) -> int | None:
+        if self.status is not None:
+            for fd in (self.requests, self.answers):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            return self.status
         for fd in (self.requests, self.answers):
             try:
                 os.close(fd)
@@ -405,7 +428,7 @@ class WorkerPool:
                     worker = self._idle.get(timeout=wait)
                 except self._empty:
                     raise self._refusal(deadline) from None
-            if worker.generation == self._generation:
+            if worker.generation == self._generation and worker.alive():
                 return worker
             self._retire(worker)
 
@@ -435,11 +458,12 @@ class WorkerPool:
 
         `Late` (the worker is killed) when the deadline passes first; `Busy` when no worker came free
         in time; `OutOfMemory` when the worker hit its memory cap. A worker that dies for any other
-        reason (killed from outside) is replaced and the request tried once more on a fresh one.
+        reason (killed from outside) is replaced and the request tried again on a fresh one (up to
+        ``ATTEMPTS`` times in all, within the deadline).
         """
         if not CAN_FORK:
             return self._handler(request)
-        for attempt in (1, 2):
+        for attempt in range(1, ATTEMPTS + 1):
             worker = self._checkout(deadline)
             try:
                 payload = self._call(worker, request, deadline)
@@ -447,7 +471,7 @@ class WorkerPool:
                 status = self._retire(worker)
                 if _died_of_memory(status, self._memory_bytes):
                     raise OutOfMemory(f"stopped at its memory cap of {self._memory_bytes // 2**20} MiB") from None
-                if attempt == 2 or time.monotonic() >= deadline:
+                if attempt == ATTEMPTS or time.monotonic() >= deadline:
                     raise ChildFailed(f"the worker process died ({_describe(status)})") from None
                 continue
             except BaseException:

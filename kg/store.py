@@ -788,8 +788,8 @@ class OxigraphStore(_BaseStore):
             raise QueryTooLarge(f"the query needed more than {self.settings.query_memory_mb} MiB of memory and "
                                 "was stopped", hint="narrow it (LIMIT, fewer joins or string operations)") from None
         except sandbox.ChildFailed as error:
-            raise StoreError(f"the query could not be evaluated: {error}",
-                             hint="the query may need more memory than the server has; narrow it") from None
+            raise ServerBusy(f"the query could not be evaluated: {error}; try again",
+                             hint="workers were stopped from outside the server (memory pressure?)") from None
 
     def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
         """Evaluate in a pooled worker process that is killed at the deadline (`kg.sandbox`).

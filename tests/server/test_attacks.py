@@ -274,3 +274,41 @@ def test_a_token_file_turns_updates_on(settings, built, tmp_path):
         response = requests.post(f"{running.url}/update", data=label.encode(), timeout=60,
                                  headers={"Content-Type": UPDATE, **AUTH})
         assert response.status_code == 200, response.text
+
+
+def test_workers_killed_under_load_cost_no_client_a_5xx(server):
+    """Query workers killed from outside (an OOM killer, an operator) are replaced; their requests retried."""
+    import signal
+
+    statuses, bodies = [], []
+    stop = time.monotonic() + 4
+
+    def client():
+        session = requests.Session()
+        while time.monotonic() < stop:
+            response = session.get(f"{server.url}/sparql", timeout=30,
+                                   params={"query": "SELECT ?s WHERE { ?s a eco:State } LIMIT 3"})
+            statuses.append(response.status_code)
+            if response.status_code != 200:
+                bodies.append(response.text[:300])
+
+    runners = [threading.Thread(target=client) for _ in range(3)]
+    for runner in runners:
+        runner.start()
+    killed = 0
+    while time.monotonic() < stop:
+        listing = subprocess.run(["ps", "--ppid", str(server.process.pid), "-o", "pid="], capture_output=True,
+                                 text=True).stdout.split()
+        for pid in listing:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+        time.sleep(0.3)
+    for runner in runners:
+        runner.join()
+    print(f"workers killed: {killed}, requests: {len(statuses)}, statuses: {sorted(set(statuses))}")
+    assert killed > 0
+    assert statuses and all(status == 200 for status in statuses), bodies[:3]
+    assert server.alive()
