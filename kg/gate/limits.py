@@ -75,8 +75,8 @@ class GateLimits:
         return cls(**values)
 
 
-class StageLimitHit(Exception):
-    """A stage went past its time or memory limit."""
+class StageLimitHit(BaseException):
+    """A stage went past its time or memory limit (a BaseException: no `except Exception` in a parser hides it)."""
 
     def __init__(self, stage: str, kind: str, limit: str):
         super().__init__(f"{stage}: {kind} limit of {limit}")

@@ -104,6 +104,8 @@ def parse_checked(source: SourceFile, max_prefixes: int = DEFAULT_MAX_PREFIXES) 
         return None, refusals
     try:
         graph = _parse(source.text, fmt)
+    except MemoryError:
+        raise  # a limit, not a syntax error: the stage runner reports it
     except Refused as exc:
         return None, [Problem("syntax", "refused", f"refused: {exc}", file=name,
                               hint="write everything the file needs into the file itself (inline contexts, no "

@@ -125,7 +125,8 @@ def xml_problems(text: str, name: str, max_prefixes: int) -> list[Problem]:
         line, column = _position(text, external.start())
         problems.append(Problem(
             STAGE, "xml-external-dtd", "the file's DOCTYPE names an external DTD; the gate reads nothing but the "
-            "file itself", file=name, line=line, column=column, value=external.group(0),
+            "file itself", file=name, line=line, column=column,
+            value=text[external.start():text.find(">", external.start()) + 1][:200].split("\n")[0],
             hint="remove the DOCTYPE declaration"))
     declarations = len(re.findall(r"\bxmlns(?::[\w.-]+)?\s*=", text))
     if not problems and declarations > max_prefixes:

@@ -332,6 +332,20 @@ def iri_problem(iri: str) -> tuple[str, str, str] | None:
     return None
 
 
+def _point_at_character(problem: Problem, change: Change, iri: URIRef) -> None:
+    """Put the problem's column on the offending character itself, when the IRI is written out in full."""
+    text = str(iri)
+    bad = _BAD_IRI_CHARS.search(text) or _INVISIBLE.search(text)
+    source = change.file_of(None) if problem.file is None else next(
+        (f for f in change.files if f.name == problem.file), None)
+    if bad is None or source is None or problem.line is None:
+        return
+    problem.value = f"<{text}>"  # a prefixed form of a broken IRI would not be valid Turtle either
+    column = source.column_of(problem.line, f"<{text}>")
+    if column is not None:
+        problem.column = column + 1 + bad.start()
+
+
 def _local_name(iri: str) -> str:
     return re.split(r"[/#]", iri.rstrip("/#"))[-1] or "Name"
 
@@ -375,8 +389,11 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
                 if found:
                     broken.add(iri)
                     rule, message, hint = found
+                    before = len(problems)
                     report(rule, message, node=s, prop=p if position != "property" else None,
                            value=o if position == "object" else None, hint=hint)
+                    if len(problems) > before:
+                        _point_at_character(problems[-1], change, iri)
     if problems:
         return problems
 

@@ -1,6 +1,7 @@
 """`ecokg add FILE`: an accepted file joins the seeds and the build picks it up; a rejected one changes nothing."""
 from __future__ import annotations
 
+import pytest
 from rdflib import URIRef
 
 from kg.build import build_dataset
@@ -63,3 +64,82 @@ def test_adding_the_same_file_twice_writes_it_once(run_cli, project_copy):
 def test_a_seed_file_cannot_be_added_to_itself(run_cli, project_copy):
     code, _out, err = run_cli("--root", project_copy, "add", project_copy / "seeds" / "entities.ttl")
     assert code == 2 and "already in seeds/" in err
+
+
+# ------------------------------------------------------------------------------------------------
+# Nothing acknowledged is lost
+# ------------------------------------------------------------------------------------------------
+
+def _entity_file(directory, slug: str, label: str):
+    path = directory / f"{slug}.ttl"
+    path.write_text("@prefix eco: <https://w3id.org/eco-kg/ontology/> .\n"
+                    "@prefix ecoid: <https://w3id.org/eco-kg/id/> .\n"
+                    "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\n"
+                    f'ecoid:{slug} a eco:Region ;\n    rdfs:label "{label}"@en .\n', encoding="utf-8")
+    return path
+
+
+def _spawn_adds(project, files):
+    import os
+    import subprocess
+
+    from gate_fixtures import ECOKG
+
+    env = dict(os.environ, ECOKG_BUILD_DIR=str(project / "build"))
+    running = [subprocess.Popen([str(ECOKG), "--root", str(project), "add", "--no-owl", str(f)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for f in files]
+    return [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in running]
+
+
+@pytest.mark.slow
+def test_four_concurrent_adds_all_land(project_copy, tmp_path):
+    files = [_entity_file(tmp_path, slug, label) for slug, label in
+             (("Bandar", "Bandar"), ("Chitral", "Chitral"), ("Zahedan", "Zahedan"), ("Turbat", "Turbat"))]
+    outcomes = _spawn_adds(project_copy, files)
+    assert [code for code, _out, _err in outcomes] == [0, 0, 0, 0], outcomes
+    register = (project_copy / "seeds" / "entities.ttl").read_text(encoding="utf-8")
+    for slug in ("Bandar", "Chitral", "Zahedan", "Turbat"):
+        assert f'"{slug}"@en' in register, slug
+    dataset = build_dataset(_settings(project_copy)).dataset
+    assert all((URIRef(ID[slug]), None, None) in dataset for slug in ("Bandar", "Chitral", "Zahedan", "Turbat"))
+
+
+@pytest.mark.slow
+def test_two_conflicting_adds_the_second_fails(project_copy, tmp_path):
+    first, second = (tmp_path / "a", tmp_path / "b")
+    first.mkdir()
+    second.mkdir()
+    outcomes = _spawn_adds(project_copy, [_entity_file(first, "Oman", "Oman"), _entity_file(second, "OmanState", "Oman")])
+    codes = sorted(code for code, _out, _err in outcomes)
+    assert codes == [0, 1], outcomes
+    rejected = next(out for code, out, _err in outcomes if code == 1)
+    assert "[graph/duplicate-label]" in rejected and "'Oman'" in rejected
+    assert (project_copy / "seeds" / "entities.ttl").read_text(encoding="utf-8").count('"Oman"@en') == 1
+
+
+def test_add_keeps_the_seed_file_mode(run_cli, project_copy):
+    register = project_copy / "seeds" / "entities.ttl"
+    register.chmod(0o640)
+    code, _out, err = run_cli("--root", project_copy, "add", "--no-owl", GOOD / "unicode-labels.ttl")
+    assert code == 0, err
+    assert register.stat().st_mode & 0o777 == 0o640
+    assert not list((project_copy / "seeds").glob(".*.tmp")), "no temporary file is left behind"
+
+
+@pytest.mark.parametrize("errno_name, reason", [("ENOSPC", "No space left on device"),
+                                                ("EROFS", "Read-only file system")])
+def test_an_unwritable_seed_folder_is_a_clear_input_error(run_cli, project_copy, monkeypatch, errno_name, reason):
+    import errno
+    import os
+
+    before = tree_digest(project_copy / "seeds")
+
+    def failing_fsync(fd):
+        raise OSError(getattr(errno, errno_name), os.strerror(getattr(errno, errno_name)))
+
+    monkeypatch.setattr("kg.seedwrite.os.fsync", failing_fsync)
+    code, _out, err = run_cli("--root", project_copy, "add", "--no-owl", GOOD / "unicode-labels.ttl")
+    assert code == 2, err
+    assert f"{project_copy / 'seeds' / 'entities.ttl'}: cannot write the seed file: {reason}; nothing was changed" in err
+    assert "bug in ecokg" not in err
+    assert tree_digest(project_copy / "seeds") == before

@@ -45,6 +45,23 @@ BAD_CASES = {
     "dangling-iri.ttl": ("graph", 1, "ecoid:Atlantis is not described anywhere", False),
     "duplicate-label.ttl": ("graph", 1, "like the existing ecoid:Pakistan", False),
     "duplicate-wikidata-id.ttl": ("graph", 1, "both linked to Wikidata item Q842", False),
+    # nothing a file points to is read, nothing it defines is expanded
+    "remote-context.jsonld": ("syntax", 2, "JSON-LD context 'http://127.0.0.1:9/context.jsonld' would be read "
+                                           "from elsewhere", False),
+    "file-context-import.jsonld": ("syntax", 2, "JSON-LD @import of 'file:///dev/zero' would be read", False),
+    "json-ld-in-ttl.ttl": ("syntax", 2, "JSON-LD context 'http://127.0.0.1:9/context.jsonld'", False),
+    "billion-laughs.rdf": ("syntax", 2, "declares an XML entity (<!ENTITY …>); the gate expands no entities", False),
+    # gaps found by review
+    "byte-order-mark.ttl": ("bytes", 2, "starts with a byte order mark", False),
+    "same-as-known-entities.ttl": ("graph", 1, "would make ecoid:Pakistan and ecoid:Iran, two distinct entities "
+                                               "of the graph, the same individual", False),
+    "subject-hash-iri.ttl": ("vocabulary", 1, "new subject <https://w3id.org/eco-kg/id#x> is not under "
+                                              "https://w3id.org/eco-kg/id/", False),
+    "language-name-tag.ttl": ("vocabulary", 1, "its language 'english' is not a 2- or 3-letter ISO 639 code", False),
+    "zero-width-space-label.ttl": ("vocabulary", 1, "invisible character U+200B (ZERO WIDTH SPACE)", False),
+    "zero-width-non-joiner-duplicate-label.ttl": ("graph", 1, "like the existing ecoid:Pakistan", False),
+    "iri-with-pipe.ttl": ("vocabulary", 1, "IRI contains the character '|' U+007C (VERTICAL LINE) at character 29",
+                          False),
 }
 
 GOOD_CASES = ["new-position.ttl", "new-position.trig", "new-link.ttl", "new-link.nt", "subclass-instance.ttl",
