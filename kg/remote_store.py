@@ -139,6 +139,11 @@ class RemoteStore(_BaseStore):
                                limit=timeout)
                 self.union_default = "store" if self.virtuoso else "listed"
             default_graphs, named_graphs = (None, None) if self.union_default == "store" else (ours, ours)
+        if default_graphs is not None:
+            # only the dataset's own graphs are passed on: another graph of the server is an empty graph here
+            ours = {str(g) for g in self.graph_names()}
+            default_graphs = [g for g in default_graphs if g in ours]
+            named_graphs = [g for g in (named_graphs or ()) if g in ours]
         params = {} if default_graphs is None else {
             "default-graph-uri": list(default_graphs) or [NO_GRAPH],
             "named-graph-uri": list(named_graphs or ()) or [NO_GRAPH]}
