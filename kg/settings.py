@@ -9,7 +9,34 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: a checkout: the folder holding ontology/, seeds/, queries/ beside kg/
+CHECKOUT_ROOT = Path(__file__).resolve().parent.parent
+#: an installed wheel: the same folders carried as package data of `kg` (kg/data/ontology, …)
+PACKAGE_DATA_ROOT = Path(__file__).resolve().parent / "data"
+
+
+def _data_root() -> Path:
+    """Where the ontology, seeds and queries are: the checkout when there is one, else the package data."""
+    if (CHECKOUT_ROOT / "ontology" / "eco.ttl").is_file() or not (PACKAGE_DATA_ROOT / "ontology").is_dir():
+        return CHECKOUT_ROOT
+    return PACKAGE_DATA_ROOT
+
+
+def _default_build_dir(root: Path) -> Path:
+    """build/ of a checkout; for the packaged data (read-only in site-packages) a per-user cache folder,
+    one per installed version, so an upgrade never reads an older build."""
+    if root != PACKAGE_DATA_ROOT:
+        return root / "build"
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        release = version("eco-kg")
+    except PackageNotFoundError:
+        release = "unknown"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "eco-kg" / release / "build"
+
+
+PROJECT_ROOT = _data_root()
 
 #: Wikidata's public SPARQL endpoint: the one SERVICE target allowed by default.
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
@@ -27,7 +54,7 @@ class Settings:
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     ontology_dir: Path = PROJECT_ROOT / "ontology"
     queries_dir: Path = PROJECT_ROOT / "queries"
-    build_dir: Path = PROJECT_ROOT / "build"
+    build_dir: Path = _default_build_dir(PROJECT_ROOT)
     host: str = "127.0.0.1"
     port: int = 8000
     #: store backend: "oxigraph" (fast embedded default), "rdflib", or "remote" (a SPARQL endpoint such as Virtuoso)
