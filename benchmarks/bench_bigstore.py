@@ -21,9 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 from kg.errors import EcoKGError  # noqa: E402
 from kg.query import named_queries  # noqa: E402
-from kg.remote_store import LocalVirtuoso, RemoteStore, load_dataset_into  # noqa: E402
+from kg.stores.remote import RemoteStore  # noqa: E402
+from kg.stores.virtuoso import LocalVirtuoso, load_dataset_into  # noqa: E402
 from kg.settings import Settings  # noqa: E402
-from kg.store import OxigraphStore, open_store  # noqa: E402
+from kg.stores import OxigraphStore, open_store  # noqa: E402
 
 
 def p50(store, text: str, runs: int) -> float:

@@ -29,7 +29,7 @@ from kg.build import build  # noqa: E402
 from kg.query import named_queries  # noqa: E402
 from kg.settings import Settings  # noqa: E402
 from kg.errors import StoreError  # noqa: E402
-from kg.store import QueryTimeout, open_store  # noqa: E402
+from kg.stores import QueryTimeout, open_store  # noqa: E402
 from liveserver import LiveServer  # noqa: E402
 from server.app import create_app  # noqa: E402
 

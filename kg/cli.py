@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "add": ("kg.validate", "merge a file of new assertions into seeds/ if it passes the gate"),
     "link": ("kg.link", "Wikidata links: gap report, reconcile candidates, accept reviewed links"),
     "enrich": ("kg.enrich", "fetch multilingual labels and facts for linked entities into a snapshot"),
-    "load": ("kg.remote_store", "bulk-load the built dataset into a running Virtuoso (the bigger-store path)"),
+    "load": ("kg.stores.virtuoso", "bulk-load the built dataset into a running Virtuoso (the bigger-store path)"),
     "journal": ("kg.journal", "list the updates the server accepted, or fold their additions into seeds/"),
 }
 
@@ -69,6 +69,11 @@ def settings_for(args: argparse.Namespace) -> Settings:
         root = args.root.resolve()
         overrides.update(root=root, seeds_dir=root / "seeds", ontology_dir=root / "ontology",
                          queries_dir=root / "queries", build_dir=root / "build")
+        # a researcher's own data folder may hold only seeds: the installed ontology and queries serve then
+        defaults = Settings()
+        for name, folder in (("ontology_dir", "ontology"), ("queries_dir", "queries")):
+            if not (root / folder).is_dir():
+                overrides[name] = getattr(defaults, name)
     for name in ("host", "port", "store", "query_timeout", "row_limit", "remote_endpoint", "service_timeout",
                  "update_journal", "query_workers", "query_memory_mb", "max_query_length", "max_query_depth",
                  "update_timeout"):

@@ -53,7 +53,7 @@ def journal_path(settings: Settings) -> Path | None:
 def _nquads(quads: Iterable[tuple]) -> str:
     import pyoxigraph as ox
 
-    from .store import oxigraph_quad
+    from .stores import oxigraph_quad
 
     return ox.serialize([oxigraph_quad(q) for q in quads], format=ox.RdfFormat.N_QUADS).decode("utf-8")
 
@@ -61,7 +61,7 @@ def _nquads(quads: Iterable[tuple]) -> str:
 def _quads(text: str) -> list[tuple]:
     import pyoxigraph as ox
 
-    from .store import rdflib_term
+    from .stores import rdflib_term
 
     return [(rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object), rdflib_term(q.graph_name))
             for q in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)]

@@ -3,7 +3,7 @@
 Owns seeds/links/ (the verified ID table, the mapping of our entities to Wikidata items, the list
 of entities left unlinked on purpose, the generated linkset wikidata.ttl), the `ecokg link`
 command and the small Wikidata HTTP client that `kg.enrich` shares. It does not build the dataset
-(`kg.build`), judge data beyond link syntax (`kg.validate`) or answer federated queries (`kg.store`).
+(`kg.build`), judge data beyond link syntax (`kg.validate`) or answer federated queries (`kg.stores`).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Owns finding a query by name in `queries/` (or by file path), reading its header comment (title,
 the question in words), running it in process, and printing results as a table, CSV or JSON.
-It does not serve HTTP (`server`) and does not choose a store backend for the server (`kg.store`).
+It does not serve HTTP (`server`) and does not choose a store backend for the server (`kg.stores`).
 """
 from __future__ import annotations
 
@@ -79,9 +79,9 @@ def find_query(name_or_file: str, settings: Settings | None = None) -> NamedQuer
 def run_query(text: str, settings: Settings | None = None, *, store=None, source: str = "<query>"):
     """Run a SPARQL query over the union of the dataset through the store (pyoxigraph by default).
 
-    Returns a `kg.store.QueryResult`. Syntax errors raise `QueryError` with line and column.
+    Returns a `kg.stores.QueryResult`. Syntax errors raise `QueryError` with line and column.
     """
-    from .store import open_store
+    from .stores import open_store
 
     settings = settings or Settings()
     store = store if store is not None else open_store(settings)

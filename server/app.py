@@ -16,12 +16,12 @@ from kg.settings import Settings
 
 
 def create_app(settings: Settings | None = None, store=None) -> Flask:
-    """Build the app. ``store`` (a `kg.store.Store`) is opened from the built dataset when not given."""
+    """Build the app. ``store`` (a `kg.stores.Store`) is opened from the built dataset when not given."""
     settings = settings or Settings()
     app = Flask(__name__)
     app.config["ECOKG_SETTINGS"] = settings
     if store is None:
-        from kg.store import open_store
+        from kg.stores import open_store
         store = open_store(settings)
     app.extensions["ecokg_store"] = store
     if settings.update_enabled and hasattr(store, "apply_change"):

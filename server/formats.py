@@ -2,7 +2,7 @@
 
 Owns which media types answer which query form (SPARQL JSON/XML/CSV/TSV results for SELECT and ASK;
 Turtle, N-Triples, JSON-LD, RDF/XML, TriG, N-Quads for graphs), choosing one from the Accept header
-(q-values) or a ``format`` parameter, and writing a `kg.store.QueryResult` in it. It does not read
+(q-values) or a ``format`` parameter, and writing a `kg.stores.QueryResult` in it. It does not read
 requests or run queries (`server.protocol`).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from kg.store import QueryResult
+from kg.stores import QueryResult
 
 SPARQL_JSON = "application/sparql-results+json"
 SPARQL_XML = "application/sparql-results+xml"

@@ -4,7 +4,7 @@ Owns the `pages` blueprint: `/` (and `query_page`, which `/sparql` calls for a b
 query), every IRI under the public base dereferenced with content negotiation (HTML with links both
 ways and evidence highlighted in the source text; Turtle, JSON-LD, N-Triples, RDF/XML), the
 ontology's documentation at `/ontology`, and `/graph` with `/graph.svg`. It reads data only through
-the store's `query` (`kg.store`); the SPARQL protocol itself lives in `server.protocol`.
+the store's `query` (`kg.stores`); the SPARQL protocol itself lives in `server.protocol`.
 
 Dereferencing follows the 200-with-Content-Location practice: the IRI answers 200 with the
 negotiated representation, `Vary: Accept`, a `Content-Location` naming that representation's own

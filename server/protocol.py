@@ -2,7 +2,7 @@
 
 Owns reading query requests, dataset parameters, content negotiation, text/plain errors with the right
 status, and CORS. SPARQL Update is refused here; an update service belongs on its own route (`POST
-/update`) and can reuse `read_operation` and `text_response`. No HTML (`server.pages`), no evaluation (`kg.store`).
+/update`) and can reuse `read_operation` and `text_response`. No HTML (`server.pages`), no evaluation (`kg.stores`).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from kg.build import DUMPS
 from kg.errors import EcoKGError, QueryError, StoreError
 from kg.namespaces import METADATA_GRAPH, PREFIXES, SD
 from kg.settings import Settings
-from kg.store import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy, ServiceFailure,
+from kg.stores import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy, ServiceFailure,
                       ServiceTimeout, Store, analyse, unescape_codepoints)
 
 from . import formats

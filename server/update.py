@@ -23,7 +23,7 @@ from kg.namespaces import ECO, ONTOLOGY_GRAPH, PREFIXES
 from kg.settings import Settings
 from kg import journal, sandbox
 from kg.errors import StoreError
-from kg.store import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, QUERY_FORMS, UnsupportedTerm,
+from kg.stores import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, QUERY_FORMS, UnsupportedTerm,
                       analyse, oxigraph_quad, rdflib_term, refuse_engine_service, syntax_error, tokenize,
                       unescape_codepoints)
 from kg.validate import validate_graph_change

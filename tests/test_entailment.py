@@ -13,7 +13,7 @@ from kg.build import build_report
 from kg.checks import owl_check, shacl_check
 from kg.namespaces import CLAIM, DATASET_IRI, DOMAIN, ECO, ID, INFERRED_GRAPH, ORG, SOURCE
 from kg.query import run_query
-from kg.store import open_store
+from kg.stores import open_store
 
 from liveserver import LiveServer
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from kg.query import find_query, named_queries, run_query
-from kg.store import open_store
+from kg.stores import open_store
 
 LOCAL_QUERIES = [q for q in named_queries() if not q.name.startswith("wikidata-")]
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from kg.errors import StoreError
-from kg.remote_store import LocalVirtuoso, RemoteStore, load_dataset_into
-from kg.store import open_store
+from kg.stores.remote import RemoteStore
+from kg.stores.virtuoso import LocalVirtuoso, load_dataset_into
+from kg.stores import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 

@@ -15,8 +15,9 @@ from rdflib.compare import isomorphic
 
 from kg.errors import StoreError
 from kg.query import named_queries
-from kg.remote_store import RemoteStore, VirtuosoIsql, _free_port, load_dataset_into
-from kg.store import ForbiddenQuery, QuerySyntaxError, QueryTimeout
+from kg.stores.remote import RemoteStore
+from kg.stores.virtuoso import VirtuosoIsql, _free_port, load_dataset_into
+from kg.stores import ForbiddenQuery, QuerySyntaxError, QueryTimeout
 from liveserver import LiveServer
 from server.app import create_app
 

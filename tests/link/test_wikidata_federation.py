@@ -12,7 +12,7 @@ import pytest
 from kg.namespaces import ID, WD
 from kg.query import find_query, named_queries, parse_header
 from kg.settings import WIKIDATA_SPARQL
-from kg.store import ForbiddenQuery, open_store
+from kg.stores import ForbiddenQuery, open_store
 from liveserver import LiveServer
 
 FEDERATED = ["wikidata-capitals-populations", "wikidata-eco-members-not-mentioned",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.store import open_store
+from kg.stores import open_store
 from server.app import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

@@ -9,7 +9,7 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import FOAF, RDF
 
-from kg.store import open_store
+from kg.stores import open_store
 from server.app import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

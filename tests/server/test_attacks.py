@@ -112,7 +112,7 @@ def test_no_query_or_update_reaches_a_host_outside_the_allow_list(server, canary
 
 def test_the_query_engine_itself_cannot_reach_the_network(settings, built, canary):
     """Whatever text reaches the engine, it has no network: SERVICE is the server's job, not the engine's."""
-    from kg.store import open_store
+    from kg.stores import open_store
 
     store = open_store(settings)
     with pytest.raises(Exception):

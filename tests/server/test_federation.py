@@ -9,7 +9,7 @@ from rdflib import Dataset, Literal, URIRef
 
 from kg.namespaces import ID
 from liveserver import LiveServer
-from kg.store import ForbiddenQuery, ServiceFailure, open_store
+from kg.stores import ForbiddenQuery, ServiceFailure, open_store
 from server.app import create_app
 from sparql_results import table
 

@@ -86,7 +86,7 @@ def canary():
 
 @pytest.fixture(scope="module")
 def fuzz_app(settings, built):
-    from kg.store import open_store
+    from kg.stores import open_store
     from server.app import create_app
 
     fuzz_settings = settings.with_(query_timeout=3.0, service_timeout=1.0, query_workers=4)

@@ -10,7 +10,7 @@ import rdflib.plugins.sparql
 from rdflib import URIRef
 
 from kg.namespaces import ECO, GRAPH, ID
-from kg.store import ForbiddenQuery, QuerySyntaxError, QueryTimeout, analyse
+from kg.stores import ForbiddenQuery, QuerySyntaxError, QueryTimeout, analyse
 
 
 def labels(result, column=1) -> set[str]:

@@ -10,7 +10,7 @@ from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
 
 from kg.namespaces import GRAPH, ID
 from kg.cli import main
-from kg.store import open_store
+from kg.stores import open_store
 from liveserver import LiveServer
 from server.app import create_app
 from server.update import OWL_CONFIG, UpdateConfigError

@@ -1,0 +1,191 @@
+"""The query gate every backend shares (`_BaseStore`): updates refused, dataset clauses, SERVICE, limits.
+
+Owns the order in which a query is checked and run: length and depth limits, the dataset (graphs it
+does not hold are empty), SERVICE through `ServiceClient`, the syntax check in a sandboxed process,
+then the backend's `_run`. Backends subclass it and evaluate.
+"""
+from __future__ import annotations
+
+import ctypes
+import concurrent.futures
+import re
+import threading
+import time
+from typing import Sequence
+
+import rdflib.plugins.sparql
+from rdflib import Graph, URIRef
+
+from .. import sandbox
+from ..namespaces import PREFIXES
+from ..settings import Settings
+from .interface import ForbiddenQuery, QueryResult, QuerySyntaxError, QueryTimeout
+from .query_text import QueryShape, _blank, _where, analyse, syntax_error, unescape_codepoints
+from .service import ServiceClient
+
+# rdflib may otherwise dereference FROM / FROM NAMED IRIs over the network.
+rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+
+# --------------------------------------------------------------------------------------- backends
+
+def check_syntax(text: str, base: str | None, *, timeout: float = 10.0) -> None:
+    """Raise `QuerySyntaxError` (line, column) if pyoxigraph's parser rejects ``text``; evaluates nothing.
+
+    The parser runs in a throwaway child process without network access (`kg.sandbox`): untrusted
+    text that crashes it costs that child, never the caller.
+    """
+    try:
+        sandbox.run_isolated(_parse_with_oxigraph, text, base, timeout=timeout, memory_bytes=256 * 2**20)
+    except sandbox.Late:
+        raise QueryTimeout(f"the query could not be parsed within {timeout:g} s") from None
+    except sandbox.ChildFailed:
+        raise QuerySyntaxError("the query could not be parsed: the parser gave up on it (too large or too "
+                               "deeply nested)", hint="simplify the query") from None
+
+
+def _parse_with_oxigraph(text: str, base: str | None) -> None:
+    import pyoxigraph as ox
+
+    try:
+        result = ox.Store().query(text, base_iri=base, prefixes=PREFIXES)  # an empty store: parsing only
+        if not isinstance(result, bool):
+            for _ in result:
+                break
+    except SyntaxError as exc:
+        raise syntax_error(exc) from None
+    except OSError:
+        pass
+
+
+class _Cancelled(BaseException):
+    """Raised inside a worker to stop an rdflib evaluation that ran past its time limit."""
+
+
+class _BaseStore:
+    """The query gate and time limit shared by both backends; subclasses evaluate."""
+
+    name = "base"
+    interruptible = False
+
+    def __init__(self, settings: Settings, *, service_client: ServiceClient | None = None):
+        self.settings = settings
+        self.default_base = settings.public_base
+        self.service_client = service_client or ServiceClient(settings.service_allowlist, settings.service_timeout,
+                                                              endpoint_map=settings.service_endpoint_map)
+        # evaluating threads cannot open network sockets: an engine never calls SERVICE on its own
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max(1, settings.query_workers), thread_name_prefix=f"{self.name}-query", initializer=sandbox.deny_network)
+
+    # subclasses
+    def _evaluate(self, text: str, form: str, *, default_graphs: list[str] | None, named_graphs: list[str] | None,
+                  base: str | None, row_limit: int, cancelled: threading.Event) -> QueryResult:
+        raise NotImplementedError
+
+    def _check_syntax(self, text: str, base: str | None, deadline: float) -> None:
+        """Raise `QuerySyntaxError` if ``text`` does not parse (used before SERVICE endpoints are called)."""
+
+    def graph_names(self) -> list[URIRef]:
+        raise NotImplementedError
+
+    def query(self, sparql: str, *, default_graph_uris: Sequence[str] = (),
+              named_graph_uris: Sequence[str] = (), base_iri: str | None = None,
+              timeout: float | None = None, row_limit: int | None = None) -> QueryResult:
+        timeout = self.settings.query_timeout if timeout is None else timeout
+        row_limit = self.settings.row_limit if row_limit is None else row_limit
+        deadline = time.monotonic() + timeout
+        base = base_iri or self.default_base
+        limit = self.settings.max_query_length
+        if len(sparql) > limit:
+            raise QuerySyntaxError(f"the query is {len(sparql):,} characters long; at most {limit:,} are accepted",
+                                   hint="shorten it, or raise max_query_length")
+        text = unescape_codepoints(sparql)
+        shape = analyse(text, base_iri=base, prefixes=PREFIXES, max_depth=self.settings.max_query_depth)
+        if shape.is_update:
+            raise ForbiddenQuery(f"{shape.form} is a SPARQL Update operation; the query service does not accept "
+                                 "updates", hint="send updates to the update endpoint, when it is enabled")
+        if shape.form is None:
+            self._check_syntax(text, base, deadline)  # the parser's own message says what is wrong
+            raise QuerySyntaxError("malformed query: expected SELECT, ASK, CONSTRUCT or DESCRIBE",
+                                   **_where(text, len(shape.prologue)))
+        for block in shape.services:
+            self.service_client.check(block)
+        default_graphs, named_graphs = self._dataset(shape, default_graph_uris, named_graph_uris, base)
+        text = _blank(text, shape.dataset_spans)  # the dataset is passed to the engine explicitly
+        if shape.services:
+            # a malformed query is reported before any endpoint is called
+            self._check_syntax(_neutralise_services(text, shape), base, deadline)
+            text = self.service_client.substitute(text, shape, deadline=deadline)
+        return self._run(text, shape.form, default_graphs, named_graphs, base, row_limit, deadline, timeout)
+
+    def _dataset(self, shape: QueryShape, default_uris: Sequence[str], named_uris: Sequence[str],
+                 base: str) -> tuple[list[str] | None, list[str] | None]:
+        """The RDF dataset of the query: protocol parameters override the query's FROM clauses."""
+        if default_uris or named_uris:
+            default_graphs, named_graphs = list(default_uris), list(named_uris)
+        elif shape.from_default or shape.from_named:
+            default_graphs, named_graphs = shape.from_default, shape.from_named
+        else:
+            return None, None  # union default graph, every named graph
+        for iri in [*default_graphs, *named_graphs]:
+            if not _GRAPH_IRI.match(iri):
+                raise ForbiddenQuery(f"the graph name {iri!r} is not an absolute IRI", term=iri,
+                                     hint="name graphs by absolute IRIs, e.g. https://w3id.org/eco-kg/graph/entities")
+        # a graph the dataset does not hold is an empty graph (SPARQL 1.1 Protocol; Oxigraph does the
+        # same): nothing is ever fetched from the web to fill it
+        return default_graphs, named_graphs
+
+    def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
+        cancelled = threading.Event()
+        state = {"thread": None, "done": False}
+        lock = threading.Lock()
+
+        def work():
+            with lock:
+                if cancelled.is_set():
+                    return None
+                state["thread"] = threading.get_ident()
+            try:
+                return self._evaluate(text, form, default_graphs=default_graphs, named_graphs=named_graphs,
+                                      base=base, row_limit=row_limit, cancelled=cancelled)
+            finally:
+                with lock:
+                    state["done"] = True
+
+        future = self._executor.submit(work)
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except concurrent.futures.TimeoutError:
+            with lock:
+                cancelled.set()
+                future.cancel()
+                if self.interruptible and state["thread"] is not None and not state["done"]:
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(state["thread"]),
+                                                               ctypes.py_object(_Cancelled))
+            raise QueryTimeout(f"the query did not finish within {timeout:g} s",
+                               hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
+
+
+_GRAPH_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|^`\\]*$")
+
+
+def _neutralise_services(text: str, shape: QueryShape) -> str:
+    """The query with each outermost SERVICE clause replaced by an empty group of the same length."""
+    chars = list(text)
+    for block in shape.services:
+        if block.nested:
+            continue
+        for k in range(block.start, block.end):
+            if chars[k] not in "\r\n":
+                chars[k] = " "
+        chars[block.start] = "{"
+        chars[block.start + 1] = "}"
+    return "".join(chars)
+
+
+def _result_graph() -> Graph:
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+

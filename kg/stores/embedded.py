@@ -1,0 +1,242 @@
+"""The embedded default store: pyoxigraph, in memory or on disk, queried in sandboxed worker processes.
+
+Owns `OxigraphStore` and converting terms between pyoxigraph and rdflib. It does not build the dump
+(`kg.build`) or choose the backend (`kg.stores.open_store`).
+"""
+from __future__ import annotations
+
+import threading
+from typing import Iterable
+
+from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.namespace import XSD
+
+from .. import sandbox
+from ..errors import QueryError, StoreError
+from ..namespaces import PREFIXES
+from ..settings import Settings
+from .base import _BaseStore, _parse_with_oxigraph, _result_graph
+from .interface import QuadTerms, QueryResult, QueryTimeout, QueryTooLarge, ServerBusy, UnsupportedTerm
+from .query_text import syntax_error
+from .service import ServiceClient
+
+class OxigraphStore(_BaseStore):
+    """pyoxigraph's in-memory store: named graphs kept, queries see their union as the default graph."""
+
+    name = "oxigraph"
+
+    def __init__(self, settings: Settings, *, nquads_path=None, dataset: Dataset | None = None,
+                 service_client: ServiceClient | None = None):
+        import pyoxigraph as ox
+
+        self._ox = ox
+        super().__init__(settings, service_client=service_client)
+        self._store = ox.Store()
+        if nquads_path is not None:
+            self._store.bulk_load(path=str(nquads_path), format=ox.RdfFormat.N_QUADS)
+        elif dataset is not None:
+            self._store.bulk_load(input=dataset.serialize(format="nquads").encode("utf-8"),
+                                  format=ox.RdfFormat.N_QUADS)
+        self._terms: dict = {}
+        self._write_lock = threading.Lock()
+        self._pool = sandbox.WorkerPool(
+            self._evaluate_request, settings.query_workers, memory_bytes=settings.query_memory_mb * 2**20,
+            admission_wait=settings.admission_wait)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def graph_names(self) -> list[URIRef]:
+        return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, self._ox.NamedNode))
+
+    def quads(self) -> list[QuadTerms]:
+        """Every stored quad as rdflib terms (graph None for the default graph): a consistent snapshot."""
+        term = self._term
+        return [(term(q.subject), term(q.predicate), term(q.object),
+                 None if isinstance(q.graph_name, self._ox.DefaultGraph) else term(q.graph_name))
+                for q in self._store]
+
+    def apply_change(self, added: Iterable[QuadTerms], removed: Iterable[QuadTerms]) -> None:
+        """Remove then add quads, atomically: queries see the content before or after, never between.
+
+        The change is made on a copy, which then replaces the served store; a query already running
+        finishes on the content it started with.
+        """
+        ox = self._ox
+        removing = [oxigraph_quad(q) for q in removed]
+        adding = [oxigraph_quad(q) for q in added]
+        with self._write_lock:
+            fresh = ox.Store()
+            fresh.bulk_load(input=self._store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+            for quad in removing:
+                fresh.remove(quad)
+            fresh.extend(adding)
+            self._store = fresh
+            self._pool.refresh()  # workers forked before the change still hold the old content
+
+    def _term(self, term):
+        ox = self._ox
+        if term is None:
+            return None
+        if isinstance(term, ox.NamedNode):
+            cached = self._terms.get(term.value)
+            if cached is None:
+                if len(self._terms) > 100_000:
+                    self._terms.clear()
+                cached = self._terms[term.value] = URIRef(term.value)
+            return cached
+        if isinstance(term, ox.Literal):
+            if term.language:
+                return Literal(term.value, lang=term.language)
+            datatype = term.datatype.value
+            if datatype == _XSD_STRING:
+                return Literal(term.value)
+            return Literal(term.value, datatype=URIRef(datatype), normalize=False)
+        if isinstance(term, ox.BlankNode):
+            return BNode(term.value)
+        return Literal(str(term))  # an RDF-star quoted triple, shown as text
+
+    def _options(self, default_graphs, named_graphs, base) -> dict:
+        ox = self._ox
+        options = {"base_iri": base, "prefixes": PREFIXES}
+        if default_graphs is None:
+            options["use_default_graph_as_union"] = True
+        else:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs] or [ox.DefaultGraph()]
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        return options
+
+    def _check_syntax(self, text: str, base: str | None, deadline: float) -> None:
+        if self._isolated:
+            self._in_worker(("syntax", text, base), deadline, self.settings.query_timeout)
+        else:
+            _parse_with_oxigraph(text, base)
+
+    @property
+    def _isolated(self) -> bool:
+        return self.settings.query_isolation and sandbox.CAN_FORK
+
+    def _in_worker(self, request: tuple, deadline: float, timeout: float):
+        try:
+            return self._pool.run(request, deadline)
+        except sandbox.Late:
+            raise QueryTimeout(f"the query did not finish within {timeout:g} s",
+                               hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
+        except sandbox.Busy:
+            raise ServerBusy(f"all {self._pool.size} query workers are busy; try again in a moment",
+                             hint="the server runs at most query_workers queries at once") from None
+        except sandbox.OutOfMemory:
+            raise QueryTooLarge(f"the query needed more than {self.settings.query_memory_mb} MiB of memory and "
+                                "was stopped", hint="narrow it (LIMIT, fewer joins or string operations)") from None
+        except sandbox.ChildFailed as error:
+            raise ServerBusy(f"the query could not be evaluated: {error}; try again",
+                             hint="workers were stopped from outside the server (memory pressure?)") from None
+
+    def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
+        """Evaluate in a pooled worker process that is killed at the deadline (`kg.sandbox`).
+
+        pyoxigraph cannot be interrupted: a query with ORDER BY, GROUP BY or an aggregate over a large
+        join would otherwise keep a CPU and its memory long after the caller got its 503. Workers are
+        forked with the store in memory (shared copy-on-write) and replaced after a timeout or an
+        update. With ``settings.query_isolation`` off, queries run in a worker thread instead.
+        """
+        if not self._isolated:
+            return super()._run(text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout)
+        return self._in_worker(("query", text, form, default_graphs, named_graphs, base, row_limit), deadline,
+                               timeout)
+
+    def _evaluate_request(self, request) -> QueryResult | None:
+        """What a pooled worker runs: the request tuple that `_run` or `_check_syntax` sends."""
+        if request[0] == "syntax":
+            return _parse_with_oxigraph(*request[1:])
+        _kind, text, form, default_graphs, named_graphs, base, row_limit = request
+        return self._evaluate(text, form, default_graphs=default_graphs, named_graphs=named_graphs,
+                              base=base, row_limit=row_limit, cancelled=threading.Event())
+
+    def _evaluate(self, text, form, *, default_graphs, named_graphs, base, row_limit, cancelled) -> QueryResult:
+        ox = self._ox
+        try:
+            answer = self._store.query(text, **self._options(default_graphs, named_graphs, base))
+            if isinstance(answer, ox.QueryBoolean) or isinstance(answer, bool):
+                return QueryResult("ASK", boolean=bool(answer), row_limit=row_limit)
+            if isinstance(answer, ox.QuerySolutions):
+                variables = [v.value for v in answer.variables]
+                rows = []
+                truncated = False
+                term = self._term
+                for solution in answer:
+                    if len(rows) >= row_limit:
+                        truncated = True
+                        break
+                    if cancelled.is_set():
+                        return QueryResult("SELECT", variables)
+                    rows.append(tuple(term(value) for value in solution))
+                return QueryResult("SELECT", variables, rows, truncated=truncated, row_limit=row_limit)
+            graph = _result_graph()
+            count = 0
+            truncated = False
+            term = self._term
+            for triple in answer:
+                if count >= row_limit:
+                    truncated = True
+                    break
+                if cancelled.is_set():
+                    break
+                graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
+                count += 1
+            return QueryResult(form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT", graph=graph,
+                               truncated=truncated, row_limit=row_limit)
+        except SyntaxError as exc:
+            raise syntax_error(exc) from None
+        except ValueError as exc:  # pyoxigraph: a term it cannot make (an IRI, a literal)
+            raise QueryError(f"the query could not be evaluated: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"the query could not be evaluated: {exc}") from None
+
+
+_XSD_STRING = str(XSD.string)
+
+
+def oxigraph_term(term):
+    """An rdflib term (or None for the default graph) as a pyoxigraph term."""
+    import pyoxigraph as ox
+
+    if term is None:
+        return ox.DefaultGraph()
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    raise UnsupportedTerm(f"cannot store the term {term!r}")
+
+
+def oxigraph_quad(quad: QuadTerms):
+    import pyoxigraph as ox
+
+    s, p, o, g = quad
+    return ox.Quad(oxigraph_term(s), oxigraph_term(p), oxigraph_term(o), oxigraph_term(g))
+
+
+def rdflib_term(term):
+    """A pyoxigraph term as an rdflib term (None for the default graph); RDF-star triples are refused."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.DefaultGraph):
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+    raise UnsupportedTerm(f"RDF-star quoted triples cannot be stored here: {term}", term=str(term))
+
+

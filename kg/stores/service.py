@@ -1,0 +1,152 @@
+"""SERVICE, performed by the server: `ServiceClient` calls allow-listed endpoints and answers as VALUES.
+
+Owns the allow-list check, the HTTP call (no redirects, time and size limits) and reading SPARQL JSON
+results. The engines never call SERVICE themselves (they run without network access, `kg.sandbox`).
+"""
+from __future__ import annotations
+
+import time
+from typing import Iterable
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+
+from .interface import ForbiddenQuery, QueryTimeout, ServiceFailure, ServiceTimeout
+from .query_text import QueryShape, ServiceBlock
+
+SERVICE_MAX_BYTES = 32 * 1024 * 1024
+SERVICE_USER_AGENT = "eco-kg/1.0 (SPARQL 1.1 federated query; https://w3id.org/eco-kg/)"
+
+# --------------------------------------------------------------------------------------- SERVICE
+
+def _sparql_term(term) -> str:
+    if isinstance(term, BNode):
+        # VALUES cannot hold blank nodes: a remote blank node becomes a fresh IRI, stable in one answer
+        return f"<urn:eco-kg:service-bnode:{term}>"
+    return term.n3()
+
+
+class ServiceClient:
+    """Answers SERVICE clauses by sending their group to an allow-listed SPARQL endpoint.
+
+    Only exact IRIs in ``allowlist`` are called; redirects are not followed (an allowed endpoint
+    must not lead the server elsewhere); answers are read as SPARQL JSON results, capped in size.
+    """
+
+    def __init__(self, allowlist: Iterable[str], timeout: float, *, session=None,
+                 endpoint_map: Iterable[str] = ()):
+        self.allowlist = tuple(allowlist)
+        self.timeout = timeout
+        self._session = session
+        #: SERVICE IRI -> URL actually called (setting service_endpoint_map, "IRI=URL" entries)
+        self.endpoint_map = dict(entry.split("=", 1) for entry in endpoint_map if "=" in entry)
+
+    def check(self, block: ServiceBlock) -> None:
+        if block.endpoint is None:
+            raise ForbiddenQuery(f"SERVICE {block.term}: a variable SERVICE endpoint is not allowed; "
+                                 "name one of the allow-listed endpoints", term=block.term,
+                                 hint=self._allowed_hint())
+        if block.endpoint not in self.allowlist:
+            raise ForbiddenQuery(f"SERVICE <{block.endpoint}> is not an allowed endpoint", term=block.endpoint,
+                                 hint=self._allowed_hint())
+
+    def _allowed_hint(self) -> str:
+        if not self.allowlist:
+            return "this server allows no SERVICE endpoints (setting service_allowlist)"
+        return "allowed: " + ", ".join(self.allowlist) + " (setting service_allowlist)"
+
+    def select(self, endpoint: str, query: str, *, timeout: float) -> tuple[list[str], list[dict]]:
+        """Run ``query`` at ``endpoint``; (variables, bindings as {var: rdflib term})."""
+        import requests
+
+        session = self._session or requests
+        try:
+            response = session.post(
+                endpoint, data={"query": query}, timeout=max(0.1, timeout), allow_redirects=False, stream=True,
+                headers={"Accept": "application/sparql-results+json", "User-Agent": SERVICE_USER_AGENT})
+        except requests.Timeout:
+            raise ServiceTimeout(f"SERVICE <{endpoint}> did not answer within {timeout:.1f} s") from None
+        except requests.RequestException as exc:
+            raise ServiceFailure(f"SERVICE <{endpoint}> could not be reached: {type(exc).__name__}") from None
+        with response:
+            if response.status_code != 200:
+                detail = response.text[:300].strip()
+                raise ServiceFailure(f"SERVICE <{endpoint}> answered HTTP {response.status_code}"
+                                     + (f": {detail}" if detail else ""))
+            body = bytearray()
+            try:
+                for chunk in response.iter_content(65536):
+                    body += chunk
+                    if len(body) > SERVICE_MAX_BYTES:
+                        raise ServiceFailure(f"SERVICE <{endpoint}> answered more than {SERVICE_MAX_BYTES} bytes")
+            except requests.Timeout:
+                raise ServiceTimeout(f"SERVICE <{endpoint}> did not answer within {timeout:.1f} s") from None
+            except requests.RequestException as exc:
+                raise ServiceFailure(f"SERVICE <{endpoint}> broke off: {type(exc).__name__}") from None
+        return parse_json_results(bytes(body), source=f"SERVICE <{endpoint}>")
+
+    def substitute(self, text: str, shape: QueryShape, *, deadline: float) -> str:
+        """The query with every outermost SERVICE clause replaced by the endpoint's answer as VALUES."""
+        pieces = []
+        last = 0
+        for block in shape.services:
+            if block.nested:
+                continue  # sent along inside its enclosing SERVICE; the remote endpoint answers it
+            inner = f"{shape.prologue}\nSELECT * WHERE {block.group}"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise QueryTimeout("the query ran out of time while calling SERVICE endpoints")
+            try:
+                url = self.endpoint_map.get(block.endpoint, block.endpoint)
+                variables, bindings = self.select(url, inner, timeout=min(self.timeout, remaining))
+                replacement = values_block(variables, bindings)
+            except ServiceFailure:
+                if not block.silent:
+                    raise
+                replacement = "{}"  # SERVICE SILENT: one empty solution, as if the call had succeeded
+            pieces.append(text[last:block.start])
+            pieces.append(replacement)
+            last = block.end
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+
+def values_block(variables: list[str], bindings: list[dict]) -> str:
+    """Solutions as a SPARQL group ``{ VALUES (...) {...} }``, on one line so later positions keep their line."""
+    if not variables:
+        return "{}" if bindings else "{ FILTER(false) }"
+    head = " ".join("?" + v for v in variables)
+    rows = " ".join("(" + " ".join(_sparql_term(b[v]) if v in b else "UNDEF" for v in variables) + ")"
+                    for b in bindings)
+    return f"{{ VALUES ({head}) {{ {rows} }} }}"
+
+
+def json_term(value: dict):
+    kind = value.get("type")
+    text = value.get("value", "")
+    if kind == "uri":
+        return URIRef(text)
+    if kind == "bnode":
+        return BNode(text)
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in value:
+            return Literal(text, lang=value["xml:lang"])
+        datatype = value.get("datatype")
+        if datatype and datatype != str(XSD.string):
+            return Literal(text, datatype=URIRef(datatype), normalize=False)
+        return Literal(text)
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+def parse_json_results(body: bytes, *, source: str) -> tuple[list[str], list[dict]]:
+    import json
+
+    try:
+        data = json.loads(body)
+        variables = list(data["head"].get("vars", []))
+        bindings = [{k: json_term(v) for k, v in row.items()} for row in data["results"]["bindings"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ServiceFailure(f"{source} answered something that is not SPARQL JSON results ({exc})") from None
+    return variables, bindings
+
+
