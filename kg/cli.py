@@ -74,11 +74,6 @@ def settings_for(args: argparse.Namespace) -> Settings:
         for name, folder in (("ontology_dir", "ontology"), ("queries_dir", "queries")):
             if not (root / folder).is_dir():
                 overrides[name] = getattr(defaults, name)
-        # a researcher's own data folder may hold only seeds: the installed ontology and queries serve then
-        defaults = Settings()
-        for name, folder in (("ontology_dir", "ontology"), ("queries_dir", "queries")):
-            if not (root / folder).is_dir():
-                overrides[name] = getattr(defaults, name)
     for name in ("host", "port", "store", "query_timeout", "row_limit", "remote_endpoint", "service_timeout",
                  "update_journal", "query_workers", "query_memory_mb", "max_query_length", "max_query_depth",
                  "update_timeout"):
