@@ -51,6 +51,9 @@ def make_parser(selected: str | None = None) -> argparse.ArgumentParser:
         command_parser = sub.add_parser(name, help=help_text, description=help_text, epilog=EXIT_CODES_HELP,
                                         formatter_class=argparse.RawDescriptionHelpFormatter)
         command_parser.set_defaults(module_name=module_name)
+        # --root after the command too, so a hook can append it to `ecokg validate` (pre-commit `args:`)
+        command_parser.add_argument("--root", type=Path, default=argparse.SUPPRESS,
+                                    help="project directory (default: this checkout, or the installed data)")
         if name != selected:
             continue
         try:
