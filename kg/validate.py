@@ -21,7 +21,8 @@ from . import sandbox
 from .build import seed_files
 from .errors import EcoKGError
 from .gate.bytes import read_checked
-from .gate.context import Base, Change, base_from_dataset, cached_base, load_base, load_shapes
+from .gate.context import Base, Change, base_from_dataset, base_from_view, cached_base, load_base
+from .gate.view import StoredGraph
 from .gate.evidence import check_evidence, resolve_change
 from .gate.graph import check_graph
 from .gate.limits import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
@@ -32,8 +33,8 @@ from .gate.report import FORMATS, STAGE_TITLES, STAGES, GateRejected, Problem, R
 from .gate.shacl import check_shapes
 from .gate.syntax import parse_checked
 from .gate.vocabulary import check_vocabulary
-from .namespaces import BASE, ECO, ONTOLOGY_GRAPH, PREFIXES
-from .rdfio import FORMAT_BY_SUFFIX, parse_file
+from .namespaces import BASE, ECO, PREFIXES
+from .rdfio import FORMAT_BY_SUFFIX
 from .seedwrite import replace_atomically, seeds_locked
 from .settings import Settings
 
@@ -120,20 +121,35 @@ def _restore(base: Base, removed_quads: list[tuple]) -> None:
         base.graph.add(quad)
 
 
-def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *, owl: bool) -> Report:
+def owl_engine(owl) -> str | None:
+    """The OWL stage's engine for an ``owl`` argument: True or "rl" (OWL 2 RL), "hermit", or None (off)."""
+    if owl is True:
+        return "rl"
+    if owl in (False, None, ""):
+        return None
+    if owl not in ("rl", "hermit"):
+        raise ValueError(f"unknown OWL engine {owl!r}: use rl or hermit")
+    return owl
+
+
+def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *, owl) -> Report:
     """Stages 3-7 on a parsed change against ``base``."""
+    engine = owl_engine(owl)
     report.triples = len(change.graph)
     stages.run("vocabulary", lambda: check_vocabulary(change, base))
     resolution = None
     data = None
+    scoped = base
     merged: list[tuple] = []
 
     def shapes():
-        nonlocal resolution, data
-        resolution = resolve_change(change, base)
+        nonlocal resolution, data, scoped
+        scoped = base.scoped(change)  # the stored graph around the change (a private copy with a view)
+        resolution = resolve_change(change, scoped)
         change.derived = resolution.derived
-        merged.extend(_merge(base, change, resolution.derived))
-        data = base.graph
+        scoped.include(set(resolution.derived.objects()) - set(change.graph.subjects()))
+        merged.extend(_merge(scoped, change, resolution.derived))
+        data = scoped.graph
         focus = set(change.graph.subjects()) | set(resolution.derived.subjects())
         focus |= {o for o in change.graph.objects() if isinstance(o, URIRef) and str(o).startswith(BASE)
                   and not str(o).startswith(str(ECO))}
@@ -144,20 +160,21 @@ def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *
             for path in (ECO.hasEvidence, URIRef("http://www.w3.org/ns/prov#wasAttributedTo"),
                          URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")):
                 skip.add((claim, path))
-        return check_shapes(change, base, data, focus, skip)
+        return check_shapes(change, scoped, data, focus, skip)
 
     try:
         stages.run("shacl", shapes)
-        stages.run("evidence", lambda: check_evidence(change, base, resolution))
-        stages.run("owl", lambda: check_owl(change, data), skip_note=None if owl else "turned off (--no-owl)")
-        stages.run("graph", lambda: check_graph(change, base.graph, resolution.derived if resolution else Graph()))
+        stages.run("evidence", lambda: check_evidence(change, scoped, resolution))
+        stages.run("owl", lambda: check_owl(change, data, scoped, engine),
+                   skip_note=None if engine else "turned off (--no-owl)")
+        stages.run("graph", lambda: check_graph(change, scoped.graph, resolution.derived if resolution else Graph()))
     finally:
-        if data is not None:
+        if data is not None and scoped is base:
             _restore(base, merged)
     return report
 
 
-def validate_files(paths: list[Path], settings: Settings, *, owl: bool = True, max_bytes: int | None = None,
+def validate_files(paths: list[Path], settings: Settings, *, owl: bool | str = True, max_bytes: int | None = None,
                    base: Base | None = None, limits: GateLimits | None = None) -> Report:
     """Run the gate on files of new assertions; returns the `Report` (never raises for bad input).
 
@@ -264,24 +281,24 @@ def _validate_files(paths: list[Path], settings: Settings, owl: bool, limits: Ga
     return report, list(change.derived)
 
 
-def validate_graph_change(added: Graph, removed: Graph, settings: Settings, base_dataset: Dataset | Graph,
-                          *, owl: bool = True) -> Report:
+def validate_graph_change(added: Graph, removed: Graph, settings: Settings, base_dataset,
+                          *, owl: bool | str = True) -> Report:
     """The gate for a change to the stored graph (e.g. a SPARQL Update): ``added`` and ``removed`` triples.
 
-    ``base_dataset`` is the stored graph before the change; it is not modified. A caller applies
+    ``base_dataset`` is the stored graph before the change: a `Base` (`load_base`, `base_from_view`),
+    a pyoxigraph store or the embedded backend (read through a view: only the neighbourhood of the
+    change is copied out), or an rdflib `Dataset` or `Graph`. It is not modified. A caller applies
     the change only when ``report.ok``; ``report.to_error()`` gives the exception to raise otherwise.
     """
     started = time.perf_counter()
-    if isinstance(base_dataset, Dataset):
-        base = base_from_dataset(base_dataset, settings, copy=True)
+    if isinstance(base_dataset, Base):
+        base = base_dataset
+    elif isinstance(base_dataset, Dataset):
+        base = base_from_dataset(base_dataset, settings)
+    elif isinstance(base_dataset, Graph):
+        base = base_from_view(StoredGraph.of(base_dataset), settings)
     else:
-        dataset = Dataset(default_union=True)
-        ontology = dataset.graph(ONTOLOGY_GRAPH)
-        for path in seed_files(settings)["ontology"]:
-            parse_file(path, ontology)
-        for triple in base_dataset:
-            dataset.add(triple)
-        base = Base(dataset, ontology, load_shapes(settings), settings)
+        base = base_from_view(StoredGraph.of(base_dataset), settings)
     change = Change(graph=added, removed=removed)
     report = Report(files=[])
     stages = _Stages(report)
@@ -307,7 +324,7 @@ def target_seed_file(change_graph: Graph, base: Base, settings: Settings) -> Pat
         docs = base.source_documents(change_graph)
         doc = next((d for d in docs if d in named), docs[0] if len(docs) == 1 else None)
         if doc is not None:
-            text_file = base.graph.value(doc, ECO.textFile) or change_graph.value(doc, ECO.textFile)
+            text_file = base.value(doc, ECO.textFile) or change_graph.value(doc, ECO.textFile)
             if text_file is not None:
                 return settings.seeds_dir / (Path(str(text_file)).stem + ".ttl")
     return settings.seeds_dir / "entities.ttl"
@@ -337,7 +354,7 @@ def _turtle_block(change_graph: Graph, existing_text: str, origin: str) -> str:
             f"{body}\n")
 
 
-def add_file(path: Path, settings: Settings, *, owl: bool = True, max_bytes: int | None = None,
+def add_file(path: Path, settings: Settings, *, owl: bool | str = True, max_bytes: int | None = None,
              limits: GateLimits | None = None) -> tuple[Report, Path | None]:
     """Validate ``path``; when it passes, append its triples to the seed file they belong to.
 
@@ -374,7 +391,7 @@ def _merge_into_seeds(path: Path, report: Report, base: Base, settings: Settings
     for prefix, namespace in parsed.namespaces():
         change_graph.bind(prefix, namespace, override=True)
     for triple in parsed:
-        if triple not in base.graph:
+        if not base.holds(triple):
             change_graph.add(triple)
     report.triples = len(change_graph)
     if not len(change_graph):
@@ -412,7 +429,7 @@ exit codes:
      characters, over the size limit, syntax errors, wrong serialisation for the extension,
      a context or entity the file would make the gate read, a stage past its time or memory
      limit; for add: seeds/ not writable, disk full)
-  3  internal error (including: the OWL reasoner cannot run, e.g. no Java)
+  3  internal error (including: HermiT cannot run with --owl hermit, e.g. no Java)
 
 limits (flag, environment variable, default):
   --max-bytes      ECOKG_MAX_FILE_BYTES      {DEFAULT_MAX_BYTES} bytes (5 MiB) per file
@@ -464,8 +481,10 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
                         help="output format on stdout (default: text)")
     parser.add_argument("--report", action="append", type=_report_target, default=[], metavar="FORMAT=PATH",
                         help="also write the report in FORMAT to PATH (repeatable), e.g. sarif=ecokg.sarif")
-    parser.add_argument("--no-owl", action="store_true",
-                        help="skip the OWL consistency stage (HermiT, needs Java; on by default)")
+    parser.add_argument("--owl", choices=["rl", "hermit"], default="rl",
+                        help="the OWL consistency stage's reasoner: rl, the OWL 2 RL rules that derive false, on the "
+                             "change's neighbourhood (default, fast), or hermit (complete OWL 2 DL, needs Java)")
+    parser.add_argument("--no-owl", action="store_true", help="skip the OWL consistency stage")
     parser.add_argument("--max-bytes", type=int, default=None, metavar="N",
                         help=f"largest file accepted, in bytes (default {DEFAULT_MAX_BYTES}, i.e. 5 MiB)")
     parser.add_argument("--stage-seconds", type=float, default=None, metavar="S",
@@ -486,7 +505,8 @@ def default_files(settings: Settings) -> list[Path]:
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
-    owl = not (args.no_owl or os.environ.get("ECOKG_NO_OWL", "").strip().lower() in {"1", "true", "yes", "on"})
+    off = args.no_owl or os.environ.get("ECOKG_NO_OWL", "").strip().lower() in {"1", "true", "yes", "on"}
+    owl = False if off else args.owl
     limits = _limits_from(args)
     written = None
     if args.command == "add":

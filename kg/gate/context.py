@@ -9,29 +9,122 @@ It does not check anything.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
 
-from ..build import SourceText, build_dataset, inputs_fingerprint, load_dataset, load_source_text
+from ..build import SourceText, build_dataset, ensure_built, inputs_fingerprint, load_source_text
 from ..errors import BuildError
 from ..namespaces import ECO, ONTOLOGY_GRAPH
 from ..rdfio import parse_file
 from ..settings import Settings
 from .locate import SourceFile, show
 from .report import Problem
+from .view import SOURCE_CLASSES, StoredGraph, neighbourhood
 
-SOURCE_CLASSES = (ECO.Interview, ECO.SourceDocument)
+
+@dataclass
+class Schema:
+    """What the gate derives from the ontology and the shapes once, and reuses across runs (on disk) and
+    changes (in memory): the ontology, the shapes with those derived from it, the known terms."""
+
+    ontology: Graph
+    shapes: Graph
+    all_shapes: Graph
+    vocabulary: object
+    #: classes and properties: nodes the neighbourhood of a change does not expand
+    terms: frozenset
+    #: the ontology without annotations: what the OWL 2 RL check reasons with
+    axioms: list
+
+
+#: Schemas by digest of their inputs, in this process (a server warms it before it forks)
+_SCHEMAS: dict = {}
+
+
+def _schema_inputs(settings: Settings) -> list[Path]:
+    code = Path(__file__).parent
+    return (sorted(settings.ontology_dir.glob("*.ttl")) + sorted(code.glob("*.py"))
+            + [code.parent / "namespaces.py", code.parent / "reasoner.py"])
+
+
+def schema_digest(settings: Settings) -> str:
+    digest = hashlib.sha256()
+    for path in _schema_inputs(settings):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def load_schema(settings: Settings) -> Schema:
+    """The ontology, shapes and known terms: from memory, else from the build folder's cache, else parsed.
+
+    The cache file is keyed by a digest of ontology/*.ttl and of the gate's own code, so an edit to
+    either makes a new one; it is written atomically and a cache that cannot be read is ignored.
+    """
+    import pickle
+
+    key = schema_digest(settings)
+    if key in _SCHEMAS:
+        return _SCHEMAS[key]
+    cache = settings.build_dir / f"gate-schema-{key}.pickle"
+    schema = None
+    if cache.is_file():
+        try:
+            with cache.open("rb") as handle:
+                schema = pickle.load(handle)
+        except Exception:  # a cache from another version, a partial write: parse again
+            schema = None
+    if not isinstance(schema, Schema):
+        schema = _parse_schema(settings)
+        try:
+            settings.build_dir.mkdir(parents=True, exist_ok=True)
+            for stale in settings.build_dir.glob("gate-schema-*.pickle"):
+                stale.unlink(missing_ok=True)
+            scratch = cache.with_suffix(f".{os.getpid()}.tmp")
+            scratch.write_bytes(pickle.dumps(schema, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(scratch, cache)
+        except OSError:
+            pass  # a read-only build folder: parse each time
+    _SCHEMAS.clear()
+    _SCHEMAS[key] = schema
+    return schema
+
+
+def _parse_schema(settings: Settings) -> Schema:
+    from ..build import seed_files
+    from .owl_rl import logical_axioms
+    from .shacl import derived_shapes
+    from .vocabulary import _CLASS_TYPES, _PROPERTY_TYPES, Vocabulary
+
+    ontology = Graph()
+    for path in seed_files(settings)["ontology"]:
+        parse_file(path, ontology)
+    shapes = load_shapes(settings)
+    combined = Graph()
+    for triple in shapes:
+        combined.add(triple)
+    for triple in derived_shapes(ontology):
+        combined.add(triple)
+    terms = frozenset(s for s, o in ontology.subject_objects(RDF.type)
+                      if isinstance(s, URIRef) and o in (_CLASS_TYPES | _PROPERTY_TYPES))
+    return Schema(ontology, shapes, combined, Vocabulary(ontology), terms, logical_axioms(ontology))
 
 
 @dataclass
 class Base:
-    """What is already stored, as one graph (a union `Dataset`), with its ontology and shapes apart."""
+    """What is already stored, as one graph (a union `Dataset`), with its ontology and shapes apart.
+
+    With a ``view`` (`kg.gate.view.StoredGraph`) the stored graph is read through it and ``graph``
+    holds the ontology only until `scoped` copies in the neighbourhood of one change; without one,
+    ``graph`` is the whole stored graph (a small dataset handed over as it is).
+    """
 
     graph: Dataset
     ontology: Graph
@@ -40,6 +133,49 @@ class Base:
     _texts: dict = field(default_factory=dict)
     #: held while a change is merged into ``graph`` and taken out again
     lock: threading.RLock = field(default_factory=threading.RLock)
+    view: StoredGraph | None = None
+    schema: Schema | None = None
+
+    def scoped(self, change: "Change") -> "Base":
+        """The base a check of ``change`` reads: the neighbourhood of its nodes (a private copy), or self."""
+        if self.view is None:
+            return self
+        from .graph import label_key
+
+        nodes = set(change.graph.subjects()) | set(change.graph.objects())
+        nodes |= set(change.removed.subjects()) | set(change.removed.objects())
+        labels = {label_key(o) for o in change.graph.objects(None, RDFS.label) if isinstance(o, Literal)}
+        terms = self.schema.terms if self.schema is not None else frozenset()
+        dataset = neighbourhood(self.view, self.ontology, nodes, labels=labels, ontology_terms=terms)
+        return Base(dataset, self.ontology, self.shapes, self.settings, self._texts, view=self.view,
+                    schema=self.schema)
+
+    def include(self, nodes) -> None:
+        """Copy what the stored graph says about ``nodes`` into a scoped base (e.g. the paragraphs that
+        evidence derived from the change points at)."""
+        if self.view is None or self.schema is None:
+            return
+        for node in nodes:
+            if isinstance(node, (URIRef,)) and node not in self.schema.terms:
+                for s, p, o, g in self.view.quads(node, None, None):
+                    if g is not None and g != ONTOLOGY_GRAPH:
+                        self.graph.graph(g).add((s, p, o))
+
+    def schema_axioms(self) -> list:
+        from .owl_rl import logical_axioms
+
+        return self.schema.axioms if self.schema is not None else logical_axioms(self.ontology)
+
+    def holds(self, triple) -> bool:
+        """Whether the stored graph has ``triple`` (in any named graph)."""
+        if self.view is not None:
+            return self.view.contains(triple)
+        return triple in self.graph
+
+    def value(self, subject, predicate):
+        if self.view is not None:
+            return self.view.value(subject, predicate)
+        return self.graph.value(subject, predicate)
 
     def source_documents(self, extra: Graph | None = None) -> list[URIRef]:
         found = set()
@@ -48,6 +184,8 @@ class Base:
                 continue
             for cls in SOURCE_CLASSES:
                 found.update(s for s in graph.subjects(RDF.type, cls) if isinstance(s, URIRef))
+        if self.view is not None:
+            found |= self.view.source_documents()
         return sorted(found)
 
     def source_text(self, doc: URIRef, record: Graph) -> SourceText:
@@ -58,6 +196,9 @@ class Base:
                 description.add(triple)
             for triple in self.graph.triples((doc, None, None)):
                 description.add(triple)
+            if self.view is not None:
+                for s, p, o, _g in self.view.quads(doc, None, None):
+                    description.add((s, p, o))
             slug_file = self.settings.seeds_dir / "source.ttl"  # texts live next to the seeds
             self._texts[doc] = load_source_text(description, doc, slug_file)
         return self._texts[doc]
@@ -71,28 +212,24 @@ def load_shapes(settings: Settings) -> Graph:
     return shapes
 
 
+def base_from_view(view: StoredGraph, settings: Settings) -> Base:
+    """A `Base` that reads the stored graph through ``view``, with the cached ontology and shapes."""
+    schema = load_schema(settings)
+    graph = Dataset(default_union=True)
+    ontology_graph = graph.graph(ONTOLOGY_GRAPH)
+    for triple in schema.ontology:
+        ontology_graph.add(triple)
+    return Base(graph, schema.ontology, schema.shapes, settings, view=view, schema=schema)
+
+
 def base_from_dataset(dataset: Dataset, settings: Settings, *, copy: bool = False) -> Base:
     """A `Base` over ``dataset`` (its union graph, the generated metadata included: it describes the
-    dataset IRI that linksets point at).
-
-    The gate adds the change to the base while it checks it (and takes it out again afterwards),
-    so ``dataset`` must not be read by anyone else meanwhile: pass ``copy=True`` for a dataset
-    that others keep using.
-    """
-    if copy:
-        private = Dataset(default_union=True)
-        for prefix, namespace in dataset.namespaces():
-            private.bind(prefix, namespace)
-        for s, p, o, g in dataset.quads((None, None, None, None)):
-            private.add((s, p, o, getattr(g, "identifier", g)))
-        dataset = private
-    else:
-        dataset.default_union = True
-    return Base(dataset, dataset.graph(ONTOLOGY_GRAPH), load_shapes(settings), settings)
+    dataset IRI that linksets point at), read through a view like any stored graph; ``dataset`` is
+    never modified, whatever ``copy`` says."""
+    return base_from_view(StoredGraph.from_dataset(dataset), settings)
 
 
-#: the stored graph of the last `load_base`, reused while its inputs are unchanged (the gate takes
-#: each change out of it again, under `Base.lock`)
+#: the stored graph of the last `load_base`, reused while its inputs are unchanged
 _BASES: dict = {}
 
 
@@ -115,13 +252,17 @@ def cached_base(settings: Settings, replacing: list[Path] = ()) -> Base | None:
     return _BASES.get(_cache_key(settings))
 
 
-def load_base(settings: Settings, replacing: list[Path] = ()) -> Base:
+def load_base(settings: Settings, replacing: list[Path] = (), *, store=None) -> Base:
     """The stored graph, without the seed files in ``replacing`` (they are what is being validated).
 
-    Files outside seeds/ are new: the base is the current build (reused when up to date). Seed
-    files under validation are left out by building from a copy of seeds/ without them, so that
-    the base never contains the very triples being checked, even when they would not build.
+    ``store`` (a pyoxigraph store, the embedded backend or a `StoredGraph`) is read as the stored
+    graph: only the neighbourhood of each change is copied out of it. Without one, files outside
+    seeds/ are new: the base is the current build's dump (built when stale), loaded into an in-memory
+    pyoxigraph store. Seed files under validation are left out by building from a copy of seeds/
+    without them, so that the base never contains the very triples being checked.
     """
+    if store is not None:
+        return base_from_view(StoredGraph.of(store), settings)
     seeds = settings.seeds_dir.resolve()
     inside = [p.resolve() for p in replacing if p.resolve() in _seed_files(settings)]
     if not inside:
@@ -129,7 +270,7 @@ def load_base(settings: Settings, replacing: list[Path] = ()) -> Base:
         if key in _BASES:
             return _BASES[key]
         try:
-            base = base_from_dataset(load_dataset(settings), settings)
+            base = base_from_view(StoredGraph.from_nquads(ensure_built(settings)), settings)
         except BuildError as error:
             raise BuildError(f"the existing seeds do not build, so there is nothing to validate against: {error.message}",
                              file=error.file, line=error.line, hint=error.hint) from None

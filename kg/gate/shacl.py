@@ -83,6 +83,8 @@ def _property_shape(shapes: Graph, node: URIRef, prop: URIRef) -> BNode:
 
 
 def all_shapes(base: Base) -> Graph:
+    if base.schema is not None:
+        return base.schema.all_shapes
     shapes = Graph()
     for triple in base.shapes:
         shapes.add(triple)

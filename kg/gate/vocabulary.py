@@ -360,7 +360,7 @@ def wikidata_suggestion(iri: str) -> str | None:
 # ------------------------------------------------------------------------------------------------
 
 def check_vocabulary(change: Change, base: Base) -> list[Problem]:
-    vocab = Vocabulary(base.ontology)
+    vocab = base.schema.vocabulary if base.schema is not None else Vocabulary(base.ontology)
     graph = change.graph
     problems: list[Problem] = []
     seen: set = set()
