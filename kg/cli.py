@@ -83,6 +83,10 @@ def settings_for(args: argparse.Namespace) -> Settings:
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
+    if getattr(args, "store_path", None) is not None:
+        overrides["store_path"] = args.store_path
+    if getattr(args, "data_files", None):
+        overrides["data_files"] = tuple(str(path) for path in args.data_files)
     for name in ("service_allowlist", "service_endpoint_map"):
         if getattr(args, name, None) is not None:
             overrides[name] = tuple(getattr(args, name))

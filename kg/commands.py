@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from pathlib import Path
 
 from .build import build
 from .errors import EXIT_OK
@@ -16,10 +18,21 @@ from .settings import Settings
 def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
     if name == "build":
         parser.add_argument("--quiet", action="store_true", help="print only the output paths")
+        add_store_options(parser)
     elif name == "query":
         parser.add_argument("query", nargs="?", help="name of a query in queries/ or a .rq file")
         parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
         parser.add_argument("--list", action="store_true", help="list the named queries and their questions")
+
+
+def add_store_options(parser: argparse.ArgumentParser) -> None:
+    """--data and --store-path, shared by `build` and `serve`."""
+    parser.add_argument("--data", nargs="+", dest="data_files", metavar="FILE", type=Path,
+                        help="bulk RDF files (N-Triples, N-Quads, Turtle, TriG; .gz) loaded beside the seeds, "
+                             "each into its own named graph; every RDF file in data/ is loaded too")
+    parser.add_argument("--store-path", dest="store_path", type=Path, metavar="DIR",
+                        help="keep the store on disk in DIR (pyoxigraph): reopened without reloading when "
+                             "nothing changed; accepted updates stored there durably")
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
@@ -29,6 +42,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
             print(written["report.txt"].read_text(encoding="utf-8"))
         for name, path in written.items():
             print(f"wrote {path}")
+        _build_store(settings, quiet=args.quiet)
         return EXIT_OK
     if args.list or not args.query:
         for query in named_queries(settings):
@@ -40,3 +54,25 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     result = run_query(query.text, settings, source=str(query.path))
     sys.stdout.write(format_result(result, args.format))
     return EXIT_OK
+
+
+def _build_store(settings: Settings, *, quiet: bool) -> None:
+    """With bulk data or an on-disk store: load it now and say how big it is and how long it took."""
+    from .stores.bulk import data_files, load_files, open_disk_store
+
+    files = data_files(settings)
+    if settings.store_path is None and not files:
+        return
+    started = time.monotonic()
+    if settings.store_path is not None:
+        store, reloaded = open_disk_store(settings, settings.build_dir / "eco-kg.nq")
+        what = f"on-disk store {settings.store_path}" + ("" if reloaded else " (unchanged, not reloaded)")
+    else:
+        import pyoxigraph as ox
+
+        store = ox.Store()  # loaded to check the files; `ecokg serve` loads them again (use --store-path to keep it)
+        store.bulk_load(path=str(settings.build_dir / "eco-kg.nq"), format=ox.RdfFormat.N_QUADS)
+        load_files(store, files)
+        what = "bulk data checked (in memory; give --store-path DIR to keep a loaded store)"
+    if not quiet:
+        print(f"{what}: {len(store):,} quads, {len(files)} data file(s), {time.monotonic() - started:.1f} s")

@@ -61,6 +61,12 @@ class Settings:
     store: str = "oxigraph"
     #: the SPARQL query URL of the remote store (store = "remote")
     remote_endpoint: str | None = None
+    #: a folder for pyoxigraph's on-disk store (None: in memory); reopened without reloading when nothing changed
+    store_path: Path | None = None
+    #: bulk RDF files loaded beside the seeds, straight into the store (N-Triples, N-Quads, Turtle, TriG; .gz)
+    data_files: tuple[str, ...] = ()
+    #: a folder whose RDF files are all bulk data (None: data/ beside seeds/)
+    data_dir: Path | None = None
     #: seconds a query may run before the server answers 503
     query_timeout: float = 10.0
     #: most result rows a SELECT returns through the endpoint

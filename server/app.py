@@ -49,6 +49,9 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
                         help="seconds a SERVICE call may take (default 20)")
     parser.add_argument("--service-endpoint-map", nargs="*", dest="service_endpoint_map", metavar="IRI=URL",
                         help="call an allow-listed SERVICE IRI at another URL, e.g. a Wikidata mirror")
+    from kg.commands import add_store_options
+
+    add_store_options(parser)
     parser.add_argument("--enable-update", action="store_true",
                         help="accept SPARQL Update, guarded by the token in ECOKG_UPDATE_TOKEN or --update-token-file")
     parser.add_argument("--update-token-file", dest="update_token_file", type=Path,

@@ -87,8 +87,21 @@ def check_settings(settings: Settings) -> None:
 
 @blueprint.record_once
 def _on_register(state) -> None:
-    check_settings(state.app.config["ECOKG_SETTINGS"])
+    settings = state.app.config["ECOKG_SETTINGS"]
+    check_settings(settings)
     state.app.extensions.setdefault("ecokg_update_lock", threading.Lock())
+    if settings.update_enabled:
+        warm_gate(settings)
+
+
+def warm_gate(settings: Settings) -> None:
+    """Load what the gate needs before any update arrives, so that each update's child inherits it:
+    the ontology, shapes and known terms (`kg.gate.context.load_schema`), pySHACL and the OWL 2 RL engine."""
+    from kg.gate.context import load_schema
+
+    load_schema(settings)
+    import pyshacl  # noqa: F401  (imported here, not in every child)
+    import reasonable  # noqa: F401
 
 
 # --------------------------------------------------------------------------------------- error responses
@@ -183,7 +196,9 @@ def update():
             journal.append(path, text, outcome.added, outcome.removed)  # durable before it is acknowledged
         store.apply_change(outcome.added, outcome.removed)
         current_app.extensions.pop("ecokg_graph_sizes", None)  # the service description's counts
-    return _summary(outcome.added, outcome.removed, time.perf_counter() - started, outcome.report, path)
+    where = (f"journalled in {path.name}; `ecokg journal fold` writes it into seeds/" if path is not None else
+             f"in the on-disk store {settings.store_path}" if getattr(store, "on_disk", False) else None)
+    return _summary(outcome.added, outcome.removed, time.perf_counter() - started, outcome.report, where)
 
 
 @dataclass
@@ -202,7 +217,8 @@ def work_out_change(store, text: str, settings: Settings, owl: bool) -> Outcome:
     if not added and not removed:
         return Outcome([], [], None)
     _check_graphs(added, removed, store)
-    report = validate_graph_change(*gate_graphs(added, removed, before), settings, base_dataset(before), owl=owl)
+    # the gate reads the served store itself (inherited by this child), only around the change
+    report = validate_graph_change(*gate_graphs(added, removed, before), settings, _gate_view(store, before), owl=owl)
     if not report.ok:
         report.derived = None
         return Outcome([], [], report)
@@ -320,6 +336,16 @@ def gate_graphs(added: list[tuple], removed: list[tuple], before: list[tuple]) -
     return added_graph, removed_graph
 
 
+def _gate_view(store, before: list[tuple]):
+    """The stored graph as the gate reads it: the store's own pyoxigraph store when it has one, else ``before``."""
+    from kg.gate.view import StoredGraph
+
+    try:
+        return StoredGraph.of(store)
+    except TypeError:
+        return StoredGraph.from_quads(before)
+
+
 def base_dataset(quads: list[tuple]) -> Dataset:
     dataset = Dataset(default_union=True)
     for s, p, o, g in quads:
@@ -340,7 +366,7 @@ def derived_quads(derived, added: list[tuple], before: list[tuple]) -> list[tupl
     return [(s, p, o, graph) for s, p, o in derived if (s, p, o, graph) not in present]
 
 
-def _summary(added: list[tuple], removed: list[tuple], seconds: float, report, journal_file) -> Response:
+def _summary(added: list[tuple], removed: list[tuple], seconds: float, report, persisted: str | None) -> Response:
     per_graph: dict[str, list[int]] = {}
     for index, quads in ((0, added), (1, removed)):
         for *_triple, g in quads:
@@ -349,16 +375,16 @@ def _summary(added: list[tuple], removed: list[tuple], seconds: float, report, j
         import json
 
         body = {"ok": True, "added": len(added), "removed": len(removed), "seconds": round(seconds, 3),
-                "persisted": journal_file is not None if (added or removed) else None,
+                "persisted": persisted is not None if (added or removed) else None,
                 "graphs": {g: {"added": a, "removed": r} for g, (a, r) in sorted(per_graph.items())},
                 "stages": [{"name": s.name, "status": s.status} for s in report.stages] if report else []}
         return Response(json.dumps(body, indent=2) + "\n", status=200, content_type="application/json")
     if not added and not removed:
         return text_response(200, "ok: the update changed nothing")
     lines = [f"ok: {len(added)} triple(s) added, {len(removed)} removed in {seconds:.2f} s"]
-    lines.append(f"  persisted: journalled in {journal_file.name}; `ecokg journal fold` writes it into seeds/"
-                 if journal_file is not None else
-                 "  NOT persisted: the journal is off (setting update_journal), so this change is lost on restart")
+    lines.append(f"  persisted: {persisted}" if persisted is not None else
+                 "  NOT persisted: the journal is off (setting update_journal) and the store is in memory, so this "
+                 "change is lost on restart")
     lines += [f"  <{g}>: +{a} -{r}" for g, (a, r) in sorted(per_graph.items())]
     if report is not None:
         lines.append("  gate: " + ", ".join(f"{s.name} {s.status}" for s in report.stages

@@ -39,7 +39,12 @@ def open_store(settings: Settings, dataset=None) -> Store:
         if settings.store == "oxigraph":
             if dataset is not None:
                 return OxigraphStore(settings, dataset=dataset)
-            return OxigraphStore(settings, nquads_path=ensure_built(settings))
+            from .bulk import data_files, open_disk_store
+
+            if settings.store_path is not None:
+                opened, _reloaded = open_disk_store(settings, ensure_built(settings))
+                return OxigraphStore(settings, opened=opened)
+            return OxigraphStore(settings, nquads_path=ensure_built(settings), data_paths=data_files(settings))
         if settings.store == "rdflib":
             if dataset is None:
                 from ..build import load_dataset

@@ -21,27 +21,43 @@ from .query_text import syntax_error
 from .service import ServiceClient
 
 class OxigraphStore(_BaseStore):
-    """pyoxigraph's in-memory store: named graphs kept, queries see their union as the default graph."""
+    """pyoxigraph's store, in memory or on disk: named graphs kept, queries see their union as the default graph.
+
+    Give one of ``nquads_path`` (the built dump, plus ``data_paths``, bulk files streamed in beside it),
+    ``dataset`` (an rdflib Dataset) or ``opened`` (a pyoxigraph Store already loaded, e.g. on disk).
+    """
 
     name = "oxigraph"
 
     def __init__(self, settings: Settings, *, nquads_path=None, dataset: Dataset | None = None,
-                 service_client: ServiceClient | None = None):
+                 opened=None, data_paths=(), service_client: ServiceClient | None = None):
         import pyoxigraph as ox
 
         self._ox = ox
         super().__init__(settings, service_client=service_client)
-        self._store = ox.Store()
+        self._store = opened if opened is not None else ox.Store()
+        self.on_disk = opened is not None and settings.store_path is not None
         if nquads_path is not None:
             self._store.bulk_load(path=str(nquads_path), format=ox.RdfFormat.N_QUADS)
         elif dataset is not None:
             self._store.bulk_load(input=dataset.serialize(format="nquads").encode("utf-8"),
                                   format=ox.RdfFormat.N_QUADS)
+        if data_paths:
+            from .bulk import load_files
+
+            load_files(self._store, data_paths)
         self._terms: dict = {}
         self._write_lock = threading.Lock()
         self._pool = sandbox.WorkerPool(
             self._evaluate_request, settings.query_workers, memory_bytes=settings.query_memory_mb * 2**20,
             admission_wait=settings.admission_wait)
+
+    def close(self) -> None:
+        """Stop the workers and release the store (an on-disk store's lock with it)."""
+        self._pool.close()
+        if self.on_disk:
+            self._store.flush()
+        self._store = None
 
     def __len__(self) -> int:
         return len(self._store)
@@ -59,12 +75,34 @@ class OxigraphStore(_BaseStore):
     def apply_change(self, added: Iterable[QuadTerms], removed: Iterable[QuadTerms]) -> None:
         """Remove then add quads, atomically: queries see the content before or after, never between.
 
-        The change is made on a copy, which then replaces the served store; a query already running
-        finishes on the content it started with.
+        The change is one SPARQL update (one transaction, durable on disk); queries already running
+        in workers finish on the content they were forked with. A change holding blank nodes, which
+        DELETE DATA cannot name, is made on a copy that then replaces the served (in-memory) store.
         """
         ox = self._ox
         removing = [oxigraph_quad(q) for q in removed]
         adding = [oxigraph_quad(q) for q in added]
+        if not any(isinstance(term, ox.BlankNode) for quad in removing for term in quad):
+            operations = []
+            if removing:
+                operations.append("DELETE DATA { " + " ".join(_quad_text(q) for q in removing) + " }")
+            if adding:
+                operations.append("INSERT DATA { " + " ".join(_quad_text(q) for q in adding) + " }")
+            with self._write_lock:
+                if operations:
+                    self._store.update(" ;\n".join(operations))
+                    if self.on_disk:
+                        self._store.flush()
+                self._pool.refresh()
+            return
+        if self.on_disk:
+            with self._write_lock:
+                for quad in removing:
+                    self._store.remove(quad)
+                self._store.extend(adding)
+                self._store.flush()
+                self._pool.refresh()
+            return
         with self._write_lock:
             fresh = ox.Store()
             fresh.bulk_load(input=self._store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
@@ -195,6 +233,16 @@ class OxigraphStore(_BaseStore):
 
 
 _XSD_STRING = str(XSD.string)
+
+
+def _quad_text(quad) -> str:
+    """One quad as SPARQL data: ``GRAPH <g> { s p o . }`` (pyoxigraph terms print as N-Triples terms)."""
+    import pyoxigraph as ox
+
+    triple = f"{quad.subject} {quad.predicate} {quad.object} ."
+    if isinstance(quad.graph_name, ox.DefaultGraph):
+        return triple
+    return f"GRAPH {quad.graph_name} {{ {triple} }}"
 
 
 def oxigraph_term(term):
