@@ -125,6 +125,10 @@ _INVISIBLE = re.compile("[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e
                         "\U000e0001\U000e0020-\U000e007f]")
 
 
+#: a control or invisible character: most literals have none, and are checked for both in one search
+_SUSPECT = re.compile(_CONTROL.pattern + "|" + _INVISIBLE.pattern)
+
+
 def invisible_characters(text: str, *, allowed=frozenset()) -> list[str]:
     """The invisible format characters in ``text`` (U+200B ZERO WIDTH SPACE, U+FEFF, bidi controls …)."""
     return [c for c in _INVISIBLE.findall(text) if c not in allowed]
@@ -172,19 +176,23 @@ _EXAMPLES = {"gYear": '"2024"^^xsd:gYear', "date": '"2024-05-01"^^xsd:date', "in
              "gYearMonth": '"2024-05"^^xsd:gYearMonth'}
 
 
+_LEXICAL_RE = {name: re.compile(pattern) for name, pattern in _LEXICAL.items()}
+_XSD = str(XSD)
+
+
 def lexical_problem(literal: Literal) -> str | None:
     """Why ``literal`` is not a valid value of its XSD datatype (None when it is, or is not XSD)."""
     datatype = literal.datatype
-    if datatype is None or not str(datatype).startswith(str(XSD)):
+    if datatype is None or not datatype.startswith(_XSD):
         return "not a value of its datatype" if getattr(literal, "ill_typed", False) else None
-    name = str(datatype)[len(str(XSD)):]
+    name = datatype[len(_XSD):]
     text = str(literal)
     if name == "language":
         return None if well_formed_language_tag(text) else "not a well-formed language tag"
-    pattern = _LEXICAL.get(name)
+    pattern = _LEXICAL_RE.get(name)
     if pattern is not None:
         stripped = text if name in ("string", "anyURI") else text.strip()
-        if not re.fullmatch(pattern, stripped):
+        if not pattern.fullmatch(stripped):
             return f"not a valid xsd:{name}"
         if name in _RANGES:
             low, high = _RANGES[name]
@@ -398,6 +406,9 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
         return problems
 
     terms = vocab.classes | vocab.properties
+    expects_of: dict = {}
+    #: (subject, property) pairs whose subject and property checks passed: a large file repeats them
+    passed: set = set()
     for s, p, o in triples:
         # ontology edits
         if p in _TBOX_PREDICATES or (p == RDF.type and o in _TBOX_TYPES) or (
@@ -406,48 +417,51 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
                    node=s, prop=p, value=o,
                    hint="propose classes, properties and axioms as a change to ontology/eco.ttl, reviewed on their own")
             continue
-        if isinstance(s, URIRef) and (str(s).startswith(str(ECO)) or str(s) == str(ECO).rstrip("/")):
-            if s in vocab.ontology_subjects:
-                report("tbox-edit", f"a data file may not describe the ontology term {_short(s)}", node=s, prop=p,
-                       value=o, hint="change ontology/eco.ttl instead; data files describe individuals")
+        if (s, p) not in passed:
+            if isinstance(s, URIRef) and (str(s).startswith(str(ECO)) or str(s) == str(ECO).rstrip("/")):
+                if s in vocab.ontology_subjects:
+                    report("tbox-edit", f"a data file may not describe the ontology term {_short(s)}", node=s, prop=p,
+                           value=o, hint="change ontology/eco.ttl instead; data files describe individuals")
+                else:
+                    report("coined-term", f"{_short(s)} would be a new term in the ontology namespace", node=s, prop=p,
+                           hint="name individuals under https://w3id.org/eco-kg/id/ (prefix ecoid:); "
+                                "new classes and properties go into ontology/eco.ttl")
+                continue
+            if isinstance(s, URIRef) and s in vocab.ontology_subjects and s in terms:
+                report("tbox-edit", f"{_short(s)} is a term of the ontology and may not be changed by a data file",
+                       node=s, prop=p, value=o, hint="propose the change to the ontology files instead")
+                continue
+            if isinstance(s, URIRef) and not str(s).startswith(BASE):
+                where = vocab.namespace_of(str(s))
+                if where:
+                    report("coined-term", f"{_short(s)} is in the {where[0]}: vocabulary, which the project does not own",
+                           node=s, prop=p,
+                           hint=f"describe things under {BASE}id/ (ecoid:) and use {where[0]}: terms only as they are defined")
+                else:
+                    report("subject-outside-namespace", f"new subject <{s}> is outside the project namespace {BASE}",
+                           node=s, hint=f"name it under {BASE}id/ (prefix ecoid:), and link the outside IRI with "
+                                        "owl:sameAs or skos:exactMatch")
+                continue
+            if isinstance(s, URIRef) and (not str(s).startswith(str(ID)) or str(s) == str(ID)):
+                report("subject-outside-namespace", f"new subject <{s}> is not under {ID}, where the graph names "
+                       "what it describes", node=s,
+                       hint=f"name it {ID}Name (prefix ecoid:), e.g. <{ID}{_local_name(str(s))}>")
+                continue
+            # properties
+            if p not in vocab.properties:
+                if p in vocab.classes:
+                    report("class-as-property", f"{_short(p)} is a class, not a property", node=s, prop=p,
+                           hint="use it as the object of rdf:type (a), or use a property")
+                else:
+                    where = vocab.namespace_of(str(p))
+                    guess = None if change.problems_full else vocab.suggest(p, "property")
+                    what = (f"unknown property {_short(p)}: the {where[0]}: vocabulary has no such term" if where
+                            else f"unknown property <{p}> from a vocabulary the project does not use")
+                    report("unknown-property", what + (f"; did you mean {guess}?" if guess else ""), node=s, prop=p,
+                           hint=(f"use {guess}" if guess else "use a property of the ECO ontology (ontology/eco.ttl) "
+                                 "or of a reused vocabulary (" + ", ".join(sorted(REUSED)) + ")"))
             else:
-                report("coined-term", f"{_short(s)} would be a new term in the ontology namespace", node=s, prop=p,
-                       hint="name individuals under https://w3id.org/eco-kg/id/ (prefix ecoid:); "
-                            "new classes and properties go into ontology/eco.ttl")
-            continue
-        if isinstance(s, URIRef) and s in vocab.ontology_subjects and s in terms:
-            report("tbox-edit", f"{_short(s)} is a term of the ontology and may not be changed by a data file",
-                   node=s, prop=p, value=o, hint="propose the change to the ontology files instead")
-            continue
-        if isinstance(s, URIRef) and not str(s).startswith(BASE):
-            where = vocab.namespace_of(str(s))
-            if where:
-                report("coined-term", f"{_short(s)} is in the {where[0]}: vocabulary, which the project does not own",
-                       node=s, prop=p,
-                       hint=f"describe things under {BASE}id/ (ecoid:) and use {where[0]}: terms only as they are defined")
-            else:
-                report("subject-outside-namespace", f"new subject <{s}> is outside the project namespace {BASE}",
-                       node=s, hint=f"name it under {BASE}id/ (prefix ecoid:), and link the outside IRI with "
-                                    "owl:sameAs or skos:exactMatch")
-            continue
-        if isinstance(s, URIRef) and (not str(s).startswith(str(ID)) or str(s) == str(ID)):
-            report("subject-outside-namespace", f"new subject <{s}> is not under {ID}, where the graph names "
-                   "what it describes", node=s,
-                   hint=f"name it {ID}Name (prefix ecoid:), e.g. <{ID}{_local_name(str(s))}>")
-            continue
-        # properties
-        if p not in vocab.properties:
-            if p in vocab.classes:
-                report("class-as-property", f"{_short(p)} is a class, not a property", node=s, prop=p,
-                       hint="use it as the object of rdf:type (a), or use a property")
-            else:
-                where = vocab.namespace_of(str(p))
-                guess = None if change.problems_full else vocab.suggest(p, "property")
-                what = (f"unknown property {_short(p)}: the {where[0]}: vocabulary has no such term" if where
-                        else f"unknown property <{p}> from a vocabulary the project does not use")
-                report("unknown-property", what + (f"; did you mean {guess}?" if guess else ""), node=s, prop=p,
-                       hint=(f"use {guess}" if guess else "use a property of the ECO ontology (ontology/eco.ttl) "
-                             "or of a reused vocabulary (" + ", ".join(sorted(REUSED)) + ")"))
+                passed.add((s, p))  # a later triple with them skips these checks
         # classes
         if p == RDF.type:
             if isinstance(o, URIRef) and o not in vocab.classes:
@@ -462,7 +476,9 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
             elif isinstance(o, Literal):
                 report("iri-expected", f"rdf:type needs a class IRI, not the literal {_short(o)}", node=s, prop=p, value=o)
         # literal or IRI, as the property says
-        expects = vocab.property_expects(p) if p in vocab.properties else None
+        if p not in expects_of:
+            expects_of[p] = vocab.property_expects(p) if p in vocab.properties else None
+        expects = expects_of[p]
         if expects == "literal" and not isinstance(o, Literal):
             report("literal-expected", f"{_short(p)} takes a literal value, but {_short(o)} is an IRI",
                    node=s, prop=p, value=o, hint=f'write the value as a string, e.g. {_short(p)} "…"@en')
@@ -471,12 +487,14 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
                    node=s, prop=p, value=o, hint="give the IRI of the thing (e.g. ecoid:Pakistan), not its name")
         # literals
         if isinstance(o, Literal):
-            control = _CONTROL.search(str(o))
+            # invisible characters are all outside ASCII: an ASCII literal needs only the control search
+            suspect = _CONTROL.search(o) if o.isascii() else _SUSPECT.search(o)
+            control = _CONTROL.search(o) if suspect else None
             if control:
                 report("control-character", f"literal contains the control character {control_name(control.group())}"
                        " (written as an escape)", node=s, prop=p, value=Literal(repr(str(o))[1:-1][:80]),
                        hint="remove it; only tab, newline and carriage return may appear in literals")
-            hidden = invisible_characters(str(o), allowed=_INVISIBLE_ALLOWED_IN_TEXT)
+            hidden = invisible_characters(o, allowed=_INVISIBLE_ALLOWED_IN_TEXT) if suspect else ()
             if hidden:
                 report("invisible-character", f"literal contains the invisible character {describe_character(hidden[0])}",
                        node=s, prop=p, value=o, hint="remove it: text with it looks like other text but does not "
