@@ -264,6 +264,12 @@ def load_base(settings: Settings, replacing: list[Path] = (), *, store=None) -> 
     if store is not None:
         return base_from_view(StoredGraph.of(store), settings)
     seeds = settings.seeds_dir.resolve()
+    on_disk = getattr(settings, "store_path", None)
+    if on_disk is not None and Path(on_disk).is_dir() and not replacing:
+        import pyoxigraph
+
+        # the on-disk store (`--store-path`), opened read-only: nothing of it is copied but the neighbourhoods
+        return base_from_view(StoredGraph(pyoxigraph.Store.read_only(str(on_disk))), settings)
     inside = [p.resolve() for p in replacing if p.resolve() in _seed_files(settings)]
     if not inside:
         key = _cache_key(settings)
