@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "link": ("kg.link", "Wikidata links: gap report, reconcile candidates, accept reviewed links"),
     "enrich": ("kg.enrich", "fetch multilingual labels and facts for linked entities into a snapshot"),
     "load": ("kg.stores.virtuoso", "bulk-load the built dataset into a running Virtuoso (the bigger-store path)"),
+    "publish": ("kg.stores.publish", "push every named graph to any SPARQL 1.1 store (Graph Store Protocol)"),
     "journal": ("kg.journal", "list the updates the server accepted, or fold their additions into seeds/"),
 }
 

@@ -52,6 +52,18 @@ class OxigraphStore(_BaseStore):
             self._evaluate_request, settings.query_workers, memory_bytes=settings.query_memory_mb * 2**20,
             admission_wait=settings.admission_wait)
 
+    def oxigraph_quads(self, graph: str | None = None):
+        """The stored quads as pyoxigraph terms, streamed (of one named graph with ``graph``)."""
+        name = self._ox.NamedNode(graph) if graph is not None else None
+        return self._store.quads_for_pattern(None, None, None, name)
+
+    def has_blank_nodes(self, graph: str) -> bool:
+        """Whether the named graph holds a blank node (as subject or object)."""
+        for quad in self._store.quads_for_pattern(None, None, None, self._ox.NamedNode(graph)):
+            if isinstance(quad.subject, self._ox.BlankNode) or isinstance(quad.object, self._ox.BlankNode):
+                return True
+        return False
+
     def close(self) -> None:
         """Stop the workers and release the store (an on-disk store's lock with it)."""
         self._pool.close()

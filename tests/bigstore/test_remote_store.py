@@ -6,7 +6,6 @@ remote store, and the errors a person sees when the store is slow, absent or mis
 """
 from __future__ import annotations
 
-import re
 
 import pytest
 import requests
@@ -15,6 +14,7 @@ from rdflib.compare import isomorphic
 
 from kg.errors import StoreError
 from kg.query import named_queries
+from answers import rows_as_strings
 from kg.stores.remote import RemoteStore
 from kg.stores.virtuoso import VirtuosoIsql, _free_port, load_dataset_into
 from kg.stores import ForbiddenQuery, QuerySyntaxError, QueryTimeout
@@ -28,26 +28,6 @@ SOURCE_GRAPH = GRAPH + "source/iran-pakistan-eco-security-interview"
 
 #: answers Virtuoso 7.2 (Debian bookworm) gets wrong, each checked to still be wrong (strict xfail)
 VIRTUOSO_DEVIATIONS: dict[str, str] = {}
-_GROUP_CONCAT = re.compile(r'GROUP_CONCAT\s*\(\s*(?:DISTINCT\s+)?\?\w+\s*;\s*separator\s*=\s*"([^"]*)"\s*\)\s*AS\s*\?(\w+)',
-                           re.I)
-
-
-def rows_as_strings(result, query_text: str, boolean_columns: set[str] = frozenset()) -> set[tuple]:
-    """The answer as a set of rows of strings. GROUP_CONCAT lists are sorted (their order is not defined);
-    in ``boolean_columns`` Virtuoso's 1/0 is read as true/false."""
-    separators = {name: sep for sep, name in _GROUP_CONCAT.findall(query_text)}
-    rows = set()
-    for row in result.rows:
-        cells = []
-        for variable, term in zip(result.variables, row):
-            text = "" if term is None else str(term)
-            if variable in separators and text:
-                text = separators[variable].join(sorted(text.split(separators[variable])))
-            if variable in boolean_columns:
-                text = {"1": "true", "0": "false"}.get(text, text)
-            cells.append(text)
-        rows.add(tuple(cells))
-    return rows
 
 
 def booleans(result) -> set[str]:
