@@ -98,22 +98,50 @@ def check_rl_consistency(axioms: list[tuple], data, focus: set | None = None, *,
 
     started = time.perf_counter()
     given = Graph()
+    inverse_functional = set()
     for triple in axioms:
+        if triple[1] == RDF.type and triple[2] == OWL.InverseFunctionalProperty:
+            # reasonable's prp-ifp joins holders of different values; the rule is checked below instead
+            inverse_functional.add(triple[0])
+            continue
         given.add(triple)
     for triple in data:
         given.add(triple[:3])
+    stated_same = _identity_classes(given)  # the unique-name assumption yields to stated identities only
     reasoner = reasonable.PyReasoner()
     reasoner.from_graph(given)
     closure = given  # the closure holds what was given
     for triple in reasoner.reason():
         closure.add(tuple(URIRef(str(t)) if isinstance(t, URIRef) else t for t in triple))
-    findings = _false_rules(closure, stated if stated is not None else (lambda: closure))
+    findings = _false_rules(closure, stated if stated is not None else (lambda: closure), stated_same,
+                            inverse_functional)
     if focus:
         findings.sort(key=lambda f: (f.individual not in focus,))
     return RLReport(not findings, findings, time.perf_counter() - started, len(closure))
 
 
-def _false_rules(g: Graph, stated) -> list[Finding]:
+def _identity_classes(graph: Graph) -> dict:
+    """node -> every node owl:sameAs links join it to as stated (both ways, transitively)."""
+    linked: dict = defaultdict(set)
+    for a, b in graph.subject_objects(OWL.sameAs):
+        linked[a].add(b)
+        linked[b].add(a)
+    classes: dict = {}
+    for start in list(linked):
+        if start in classes:
+            continue
+        members, stack = {start}, [start]
+        while stack:
+            for other in linked[stack.pop()]:
+                if other not in members:
+                    members.add(other)
+                    stack.append(other)
+        for member in members:
+            classes[member] = members
+    return classes
+
+
+def _false_rules(g: Graph, stated, stated_same: dict, inverse_functional: set = frozenset()) -> list[Finding]:
     found: list[Finding] = []
     seen: set = set()
 
@@ -238,7 +266,7 @@ def _false_rules(g: Graph, stated) -> list[Finding]:
                                  f"that allows no value{what} of {short(p)} [OWL 2 RL {rule}]", x)
                 elif limit == 1:
                     for y1, y2 in itertools.combinations(sorted(values, key=str), 2):
-                        if _distinct_values(y1, y2, same):
+                        if _distinct_values(y1, y2, stated_same):
                             report(rule, f"{short(x)} has two values{what} of {short(p)}, {short(y1)} and "
                                          f"{short(y2)}, but belongs to a class that allows at most one, and the "
                                          f"two are different [OWL 2 RL {rule}]", x)
@@ -250,17 +278,17 @@ def _false_rules(g: Graph, stated) -> list[Finding]:
             values[x].add(y)
         for x, ys in values.items():
             for y1, y2 in itertools.combinations(sorted(ys, key=str), 2):
-                if _distinct_values(y1, y2, same) or (y1, OWL.differentFrom, y2) in g or (y2, OWL.differentFrom, y1) in g:
+                if _distinct_values(y1, y2, stated_same) or (y1, OWL.differentFrom, y2) in g or (y2, OWL.differentFrom, y1) in g:
                     report("prp-fp", f"{short(x)} has two values for {short(p)}, a functional property: {short(y1)} "
                                      f"and {short(y2)}, which are different [OWL 2 RL prp-fp]", x)
                     break
-    for p in g.subjects(RDF.type, OWL.InverseFunctionalProperty):
+    for p in set(g.subjects(RDF.type, OWL.InverseFunctionalProperty)) | set(inverse_functional):
         holders: dict = defaultdict(set)
         for x, y in g.subject_objects(p):
             holders[y].add(x)
         for y, xs in holders.items():
             for x1, x2 in itertools.combinations(sorted(xs, key=str), 2):
-                if _distinct_values(x1, x2, same) or (x1, OWL.differentFrom, x2) in g:
+                if _distinct_values(x1, x2, stated_same) or (x1, OWL.differentFrom, x2) in g:
                     report("prp-ifp", f"{short(x1)} and {short(x2)} both have {short(p)} {short(y)}, an "
                                       f"inverse-functional property, but are different individuals "
                                       f"[OWL 2 RL prp-ifp]", x1)
