@@ -74,16 +74,27 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
 
 def run_server(settings: Settings) -> None:
     """Build if needed, open the store and serve until interrupted (the `ecokg serve` command)."""
-    from waitress import serve
+    from waitress.server import create_server
+
+    from kg.errors import EcoKGError
 
     app = create_app(settings)
     bracketed = f"[{settings.host}]" if ":" in settings.host else settings.host
-    print(f"ECO-KG serving on http://{bracketed}:{settings.port}/  (SPARQL: /sparql)", flush=True)
     # waitress: a production WSGI server (Flask's own is for development); more threads than query workers,
     # so that when every worker is busy the server still answers "busy" (503) at once instead of stalling
     threads = settings.server_threads or settings.query_workers + 8
-    serve(app, host=settings.host, port=settings.port, threads=threads, ident="ECO-KG",
-          max_request_body_size=2 * 1024 * 1024, channel_timeout=60)
+    try:  # bind first, so "serving on" is printed only when it is true
+        server = create_server(app, host=settings.host, port=settings.port, threads=threads, ident="ECO-KG",
+                               max_request_body_size=2 * 1024 * 1024, channel_timeout=60)
+    except OSError as error:
+        raise EcoKGError(f"cannot listen on {bracketed}:{settings.port}: {error.strerror or error}",
+                         hint="another program (perhaps another ecokg serve) uses that port; "
+                              "stop it or choose another with --port N") from None
+    print(f"ECO-KG serving on http://{bracketed}:{settings.port}/  (SPARQL: /sparql)", flush=True)
+    try:
+        server.run()
+    finally:
+        server.close()
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
