@@ -1,0 +1,191 @@
+"""ECO-KG with a group's own data at 10k / 100k / 1M triples, against the physical floor and Oxigraph's server.
+
+For each size, in one run on one machine: synthetic data in the project's ontology (`synthetic.py`);
+the floor, pyoxigraph's `bulk_load` of the seeds' dump and that file into an on-disk store (time, peak
+memory); `ecokg build --data FILE --store-path DIR` (time, peak memory, ratio to the floor); the cold
+start of `ecokg serve --store-path DIR` until /sparql answers; each local named query in process (p50,
+p99); HTTP throughput over the named queries with 1 and 8 clients against `ecokg serve` and `oxigraph
+serve --union-default-graph` on the floor's store (same queries, same row limit: every named query
+returns fewer rows than either limit); and `ecokg validate` of a 100-triple change against the on-disk
+store (start-up included). rdflib-endpoint is not measured: it parses everything into rdflib's memory
+store, which at 1M triples takes longer than ten minutes here.
+
+Usage: .venv/bin/python benchmarks/bench_scale.py [--sizes 10000 100000 1000000] [--seconds 10]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import requests  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def measured(command: list[str], env: dict | None = None) -> tuple[float, float]:
+    """(seconds, peak resident MiB) of a command run to the end."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - started
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def floor_load(store_dir: Path, files: list[Path]) -> list[str]:
+    code = ("import sys, pyoxigraph as ox\ns = ox.Store(sys.argv[1])\n"
+            "for f in sys.argv[2:]:\n    s.bulk_load(path=f, format=ox.RdfFormat.N_QUADS)\ns.flush()\n")
+    return [sys.executable, "-c", code, str(store_dir), *map(str, files)]
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 300) -> float:
+    started = time.monotonic()
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
+        try:
+            if requests.get(url, params={"query": "ASK {}"}, timeout=2).ok:
+                return time.monotonic() - started
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() - started > timeout:
+            raise SystemExit(f"{url} did not answer")
+        time.sleep(0.05)
+
+
+def throughput(url: str, queries: list[str], clients: int, seconds: float) -> float:
+    stop = time.monotonic() + seconds
+    done = [0]
+    lock = threading.Lock()
+
+    def client(offset: int):
+        session = requests.Session()
+        index = offset
+        while time.monotonic() < stop:
+            response = session.get(url, params={"query": queries[index % len(queries)]},
+                                   headers={"Accept": "application/sparql-results+json"}, timeout=120)
+            index += 1
+            if response.ok:
+                with lock:
+                    done[0] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done[0] / seconds
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def run_size(size: int, work: Path, seconds: float) -> dict:
+    from bench_validate import make_change
+    from kg.build import build
+    from kg.query import named_queries
+    from kg.settings import Settings
+    from kg.stores import open_store
+    from served import Served, free_port
+    from synthetic import generate
+
+    build_dir = work / "build"
+    settings = Settings().with_(build_dir=build_dir)
+    build(settings)
+    data = work / f"synthetic-{size}.nq"
+    made = generate(size, data, build_dir / "eco-kg.nq")
+    figures: dict = {"size": made}
+    figures["floor_s"], figures["floor_mb"] = measured(floor_load(work / "floor", [build_dir / "eco-kg.nq", data]))
+    env = dict(os.environ, ECOKG_BUILD_DIR=str(build_dir))
+    store_dir = work / "store"
+    figures["build_s"], figures["build_mb"] = measured(
+        [str(BIN / "ecokg"), "build", "--quiet", "--data", str(data), "--store-path", str(store_dir)], env=env)
+    queries = [q for q in named_queries(settings) if "SERVICE" not in q.text]
+    disk = settings.with_(store_path=store_dir, data_files=(str(data),))
+    store = open_store(disk)
+    per_query = {}
+    for query in queries:
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            store.query(query.text, timeout=60)
+            times.append(time.perf_counter() - started)
+        per_query[query.name] = (statistics.median(times) * 1000, percentile(times, 0.99) * 1000)
+    store.close()
+    figures["queries"] = per_query
+    texts = [q.text for q in queries]
+    with Served(build_dir, "--store-path", str(store_dir), "--data", str(data)) as server:
+        pass  # built and loaded once; the cold start is measured on the next start
+    served = Served(build_dir, "--store-path", str(store_dir), "--data", str(data))
+    started = time.monotonic()
+    served.start()
+    figures["cold_s"] = time.monotonic() - started
+    figures["ours_1"] = throughput(f"{served.url}/sparql", texts, 1, seconds)
+    figures["ours_8"] = throughput(f"{served.url}/sparql", texts, 8, seconds)
+    served.stop()
+    port = free_port()
+    oxigraph = subprocess.Popen([str(BIN / "oxigraph"), "serve-read-only", "--location", str(work / "floor"),
+                                 "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/query", oxigraph)
+        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in __import__("kg.namespaces").namespaces.PREFIXES.items())
+        figures["oxigraph_1"] = throughput(f"http://127.0.0.1:{port}/query", [prologue + t for t in texts], 1, seconds)
+        figures["oxigraph_8"] = throughput(f"http://127.0.0.1:{port}/query", [prologue + t for t in texts], 8, seconds)
+    finally:
+        oxigraph.terminate()
+        oxigraph.wait(timeout=30)
+    change, _triples = make_change(work)
+    gate_env = dict(env, ECOKG_STORE_PATH=str(store_dir))
+    figures["gate_s"], _ = measured([str(BIN / "ecokg"), "validate", str(change)], env=gate_env)
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--seconds", type=float, default=10.0, help="seconds per throughput measurement")
+    args = parser.parse_args()
+    rows = []
+    for size in args.sizes:
+        work = Path(tempfile.mkdtemp(prefix=f"ecokg-scale-{size}-"))
+        try:
+            rows.append(run_size(size, work, args.seconds))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(f"done: {size:,}", file=sys.stderr, flush=True)
+    print("| triples | floor load (s, MiB) | ecokg build (s, MiB) | build / floor | cold start (s) "
+          "| named queries p50 / p99 (median, ms) | HTTP req/s 1 client: ours / oxigraph | 8 clients: ours / oxigraph "
+          "| gate, 100-triple change (s) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for f in rows:
+        p50 = statistics.median(v[0] for v in f["queries"].values())
+        p99 = statistics.median(v[1] for v in f["queries"].values())
+        print(f"| {f['size']:,} | {f['floor_s']:.1f}, {f['floor_mb']:.0f} | {f['build_s']:.1f}, {f['build_mb']:.0f} "
+              f"| {f['build_s'] / f['floor_s']:.2f}× | {f['cold_s']:.2f} | {p50:.1f} / {p99:.1f} "
+              f"| {f['ours_1']:.0f} / {f['oxigraph_1']:.0f} ({f['ours_1'] / f['oxigraph_1']:.2f}×) "
+              f"| {f['ours_8']:.0f} / {f['oxigraph_8']:.0f} ({f['ours_8'] / f['oxigraph_8']:.2f}×) | {f['gate_s']:.1f} |")
+    slowest = {name: max(f["queries"][name][0] for f in rows) for name in rows[-1]["queries"]}
+    print("\nslowest named queries at the largest size (p50 ms): "
+          + ", ".join(f"{n} {v:.0f}" for n, v in sorted(slowest.items(), key=lambda kv: -kv[1])[:5]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
