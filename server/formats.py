@@ -28,6 +28,7 @@ JSONLD = "application/ld+json"
 RDFXML = "application/rdf+xml"
 TRIG = "application/trig"
 NQUADS = "application/n-quads"
+HTML = "text/html"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ RESULT_FORMATS = {
     CSV: Format(CSV, "csv", "http://www.w3.org/ns/formats/SPARQL_Results_CSV"),
     TSV: Format(TSV, "tsv", "http://www.w3.org/ns/formats/SPARQL_Results_TSV"),
 }
+#: SELECT/ASK for a browser that follows a query link: a table (never chosen by */*)
+HTML_RESULTS = Format(HTML, "html", "")
 GRAPH_FORMATS = {
     TURTLE: Format(TURTLE, "turtle", "http://www.w3.org/ns/formats/Turtle"),
     NTRIPLES: Format(NTRIPLES, "nt", "http://www.w3.org/ns/formats/N-Triples"),
@@ -54,14 +57,16 @@ GRAPH_FORMATS = {
 #: media types clients commonly send for the same thing, answered with the canonical type
 RESULT_ALIASES = {"application/json": SPARQL_JSON, "application/xml": SPARQL_XML, "text/xml": SPARQL_XML}
 GRAPH_ALIASES = {"application/x-turtle": TURTLE, "text/plain": NTRIPLES, "application/json": JSONLD,
-                 "application/xml": RDFXML, "text/xml": RDFXML}
+                 "application/xml": RDFXML, "text/xml": RDFXML,
+                 # N3 clients (SPARQLWrapper's returnFormat=N3) read Turtle, which is N3 without its extensions
+                 "text/n3": TURTLE, "text/rdf+n3": TURTLE, "application/n3": TURTLE}
 #: short names for the ``format`` parameter
 RESULT_NAMES = {"json": SPARQL_JSON, "srj": SPARQL_JSON, "xml": SPARQL_XML, "srx": SPARQL_XML, "csv": CSV, "tsv": TSV}
 GRAPH_NAMES = {"turtle": TURTLE, "ttl": TURTLE, "nt": NTRIPLES, "ntriples": NTRIPLES, "n-triples": NTRIPLES,
                "jsonld": JSONLD, "json-ld": JSONLD, "json": JSONLD, "rdfxml": RDFXML, "rdf": RDFXML,
-               "xml": RDFXML, "trig": TRIG, "nq": NQUADS, "nquads": NQUADS, "n-quads": NQUADS}
+               "xml": RDFXML, "trig": TRIG, "nq": NQUADS, "nquads": NQUADS, "n-quads": NQUADS, "n3": TURTLE}
 
-TEXTUAL = {SPARQL_JSON, SPARQL_XML, CSV, TSV, TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS}
+TEXTUAL = {SPARQL_JSON, SPARQL_XML, CSV, TSV, TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS, HTML}
 
 
 class UnknownFormat(ValueError):
@@ -78,27 +83,49 @@ def offered(form: str) -> tuple[dict[str, Format], dict[str, str], dict[str, str
     return RESULT_FORMATS, RESULT_ALIASES, RESULT_NAMES
 
 
+def _known(key: str, formats: dict, aliases: dict, names: dict) -> str | None:
+    return names.get(key) or (key if key in formats else aliases.get(key))
+
+
+def _other_family(form: str) -> tuple[dict, dict, dict]:
+    return offered("SELECT" if is_graph_form(form) else "CONSTRUCT")
+
+
 def negotiate(form: str, accept, format_param: str | None = None) -> Format | None:
     """The format to answer ``form`` in, or None when nothing acceptable can be made (406).
 
     ``accept`` is werkzeug's MIMEAccept. A ``format`` parameter (short name or media type) wins over
-    Accept; an unknown one raises `UnknownFormat`. No Accept header: JSON results, Turtle graphs.
+    Accept; one that names no format at all raises `UnknownFormat`. No Accept header: JSON results,
+    Turtle graphs. A format of the other family (a graph format for SELECT, a results format for
+    CONSTRUCT) gets the form's default; text/html preferred over the others gets an HTML table of results.
     """
     formats, aliases, names = offered(form)
+    default = formats[next(iter(formats))]
     if format_param:
         key = format_param.strip().lower()
-        media_type = names.get(key) or (key if key in formats else aliases.get(key))
-        if media_type is None:
-            choices = ", ".join(sorted(set(names) | set(formats)))
-            raise UnknownFormat(f"format={format_param!r} cannot be used for a {form} query; use one of: {choices}")
-        return formats[media_type]
+        if key == "html" or key == HTML:
+            return HTML_RESULTS if not is_graph_form(form) else default
+        media_type = _known(key, formats, aliases, names)
+        if media_type is not None:
+            return formats[media_type]
+        if _known(key, *_other_family(form)) is not None:
+            return default
+        choices = ", ".join(sorted(set(names) | set(formats)))
+        raise UnknownFormat(f"format={format_param!r} cannot be used for a {form} query; use one of: {choices}")
     candidates = list(formats) + list(aliases)  # order breaks ties: the canonical default comes first
     if not accept or not accept.provided or not list(accept.values()):
-        return formats[candidates[0]]
+        return default
+    if not is_graph_form(form):
+        candidates.append(HTML)  # last: ties (*/*) never choose it
     chosen = accept.best_match(candidates)
-    if chosen is None:
-        return None
-    return formats[aliases.get(chosen, chosen)]
+    if chosen == HTML:
+        return HTML_RESULTS
+    if chosen is not None:
+        return formats[aliases.get(chosen, chosen)]
+    other_formats, other_aliases, _names = _other_family(form)
+    if accept.best_match(list(other_formats) + list(other_aliases)) is not None:
+        return default
+    return None
 
 
 def content_type(media_type: str) -> str:
@@ -215,7 +242,29 @@ def results_tsv(result: QueryResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-RESULT_WRITERS = {"json": results_json, "xml": results_xml, "csv": results_csv, "tsv": results_tsv}
+def results_html(result: QueryResult) -> str:
+    """A standalone HTML table of the results, IRIs as links (what a browser following a query link shows)."""
+    def cell(term) -> str:
+        if term is None:
+            return "<td></td>"
+        if isinstance(term, URIRef):
+            return f"<td><a href={quoteattr(str(term))}>{escape(str(term))}</a></td>"
+        if isinstance(term, Literal) and term.language:
+            return f"<td lang={quoteattr(term.language)}>{escape(str(term))}</td>"
+        return f"<td>{escape(str(term))}</td>"
+
+    head = ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>ECO-KG query results</title>'
+            "</head><body>\n")
+    if result.form == "ASK":
+        return head + f"<p>{'true' if result.boolean else 'false'}</p>\n</body></html>\n"
+    rows = ["<tr>" + "".join(cell(term) for term in row) + "</tr>" for row in result.rows]
+    header = "".join(f"<th>?{escape(name)}</th>" for name in result.variables)
+    return (head + f"<table>\n<thead><tr>{header}</tr></thead>\n<tbody>\n" + "\n".join(rows)
+            + f"\n</tbody>\n</table>\n<p>{len(result.rows)} result(s)</p>\n</body></html>\n")
+
+
+RESULT_WRITERS = {"json": results_json, "xml": results_xml, "csv": results_csv, "tsv": results_tsv,
+                  "html": results_html}
 
 
 def serialize_graph(graph: Graph, fmt: Format) -> str:

@@ -29,7 +29,7 @@ NEGOTIATION = [
     ("SELECT", "text/tab-separated-values", "text/tab-separated-values"),
     ("SELECT", "text/csv;q=0.5, text/tab-separated-values;q=0.9", "text/tab-separated-values"),
     ("SELECT", "application/sparql-results+xml;q=0.2, text/*;q=0.8", "text/csv"),
-    ("SELECT", "text/html, */*;q=0.1", "application/sparql-results+json"),
+    ("SELECT", "*/*", "application/sparql-results+json"),
     ("ASK", None, "application/sparql-results+json"),
     ("ASK", "application/sparql-results+xml", "application/sparql-results+xml"),
     ("ASK", "text/csv", "text/csv"),
@@ -97,14 +97,42 @@ def test_unknown_format_parameter_is_a_bad_request(client):
     assert "format='yaml'" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("form,accept", [("SELECT", "text/turtle"), ("SELECT", "image/png"),
-                                         ("CONSTRUCT", "application/sparql-results+json"),
-                                         ("DESCRIBE", "text/csv"), ("ASK", "application/ld+json")])
+@pytest.mark.parametrize("form,accept", [("SELECT", "image/png"), ("CONSTRUCT", "image/png"),
+                                         ("DESCRIBE", "application/pdf"), ("ASK", "image/png")])
 def test_accept_that_nothing_satisfies_is_406(client, form, accept):
     response = client.get("/sparql", query_string={"query": QUERIES[form]}, headers={"Accept": accept})
     assert response.status_code == 406
     assert response.headers["Content-Type"].startswith("text/plain")
     assert "available" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("form,accept,expected", [
+    ("CONSTRUCT", "application/sparql-results+json", "text/turtle"),
+    ("DESCRIBE", "text/csv", "text/turtle"), ("SELECT", "text/turtle", "application/sparql-results+json"),
+    ("ASK", "application/ld+json", "application/sparql-results+json"),
+    ("CONSTRUCT", "text/n3", "text/turtle"), ("DESCRIBE", "text/rdf+n3", "text/turtle"),
+])
+def test_a_format_of_the_other_family_gets_the_forms_default_not_406(client, form, accept, expected):
+    response = client.get("/sparql", query_string={"query": QUERIES[form]}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert media_type(response) == expected
+    check_answer(form, response)
+
+
+@pytest.mark.parametrize("form,name,expected", [("CONSTRUCT", "json", "application/ld+json"),
+                                               ("CONSTRUCT", "csv", "text/turtle"), ("SELECT", "n3", "application/sparql-results+json"),
+                                               ("CONSTRUCT", "n3", "text/turtle")])
+def test_format_parameter_of_the_other_family_gets_the_forms_default(client, form, name, expected):
+    response = client.get("/sparql", query_string={"query": QUERIES[form], "format": name})
+    assert response.status_code == 200 and media_type(response) == expected
+
+
+@pytest.mark.parametrize("accept", ["text/html", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"])
+def test_a_browser_gets_select_results_as_an_html_table(client, accept):
+    response = client.get("/sparql", query_string={"query": STATES}, headers={"Accept": accept})
+    assert response.status_code == 200 and media_type(response) == "text/html"
+    body = response.get_data(as_text=True)
+    assert "<table>" in body and ">Pakistan<" in body and f'href="{ID}Pakistan"' in body
 
 
 def test_query_by_get_form_post_and_direct_post_agree(client):
