@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, g, render_template, request
 from markupsafe import Markup, escape
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
@@ -41,16 +41,27 @@ FORMATS = {
     "jsonld": ("application/ld+json", "json-ld"),
     "ntriples": ("application/n-triples", "nt"),
     "rdfxml": ("application/rdf+xml", "xml"),
+    # quads: a named graph's page keeps its contents in that graph (the description in the default graph)
+    "trig": ("application/trig", "trig"),
+    "nquads": ("application/n-quads", "nquads"),
 }
 FORMAT_ALIASES = {"ttl": "turtle", "json-ld": "jsonld", "json": "jsonld", "nt": "ntriples",
-                  "n-triples": "ntriples", "xml": "rdfxml", "rdf": "rdfxml", "htm": "html"}
+                  "n-triples": "ntriples", "xml": "rdfxml", "rdf": "rdfxml", "htm": "html", "n3": "turtle",
+                  "owl": "rdfxml", "nq": "nquads", "n-quads": "nquads"}
 FORMAT_NAMES = {"html": "HTML", "turtle": "Turtle", "jsonld": "JSON-LD", "ntriples": "N-Triples",
-                "rdfxml": "RDF/XML"}
+                "rdfxml": "RDF/XML", "trig": "TriG", "nquads": "N-Quads"}
 #: media types a client may ask for, in the server's order of preference for equal quality
 OFFERED = [("text/html", "html"), ("application/xhtml+xml", "html"), ("text/turtle", "turtle"),
            ("application/ld+json", "jsonld"), ("application/n-triples", "ntriples"),
            ("application/rdf+xml", "rdfxml"), ("application/x-turtle", "turtle"),
-           ("text/plain", "ntriples"), ("application/json", "jsonld")]
+           ("text/plain", "ntriples"), ("application/json", "jsonld"), ("application/trig", "trig"),
+           ("application/n-quads", "nquads"), ("text/n3", "turtle"), ("text/rdf+n3", "turtle")]
+#: the whole ontology and the shapes as files: name -> format key
+ONTOLOGY_FILES = {"eco.ttl": "turtle", "eco.owl": "rdfxml", "eco.rdf": "rdfxml", "eco.jsonld": "jsonld",
+                  "eco.nt": "ntriples"}
+SHAPES_FILES = {"shapes.ttl": "turtle", "shapes.rdf": "rdfxml", "shapes.jsonld": "jsonld", "shapes.nt": "ntriples"}
+#: a version IRI of the ontology (owl:versionIRI, owl:priorVersion): …/ontology/1.1.0
+VERSION_SEGMENT = re.compile(r"\d+\.\d+\.\d+")
 
 #: most incoming statements a page lists (a class with many instances stays readable)
 INCOMING_LIMIT = 2000
@@ -557,8 +568,20 @@ def negotiated_headers(response: Response, path: str, key: str) -> Response:
     return response
 
 
-def rdf_response(graph: Graph, key: str, path: str) -> Response:
+def rdf_response(graph: Graph, key: str, path: str, named: tuple[URIRef, Graph] | None = None) -> Response:
+    """``graph`` in the format ``key``; for TriG and N-Quads, ``named`` (name, contents) goes in its own graph."""
     media, serializer = FORMATS[key]
+    if serializer in ("trig", "nquads"):
+        dataset = Dataset()
+        for prefix, namespace in PREFIXES.items():
+            dataset.bind(prefix, namespace)
+        for triple in graph:
+            dataset.default_context.add(triple) if hasattr(dataset, "default_context") else dataset.add(triple)
+        if named is not None:
+            target = dataset.graph(named[0])
+            for triple in named[1]:
+                target.add(triple)
+        graph = dataset
     try:
         if serializer == "json-ld":
             body = graph.serialize(format="json-ld", context={p: ns for p, ns in PREFIXES.items()}, auto_compact=True)
@@ -724,6 +747,8 @@ def resource(path: str):
         graph = description.graph
         if is_named_graph:
             contents = run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri_ref(iri)} {{ ?s ?p ?o }} }}").graph
+            if FORMATS[key][1] in ("trig", "nquads"):
+                return rdf_response(graph, key, local, named=(iri, contents))
             graph = bind_prefixes(Graph())
             for triple in description.graph:
                 graph.add(triple)
@@ -850,9 +875,73 @@ def named_graph_page(rest: str):
     return resource("graph/" + rest)
 
 
+def shapes_graph() -> Graph:
+    """The SHACL shapes (ontology/shapes.ttl), read once per server."""
+    cache = current_app.extensions.setdefault("ecokg_shapes", {})
+    if "graph" not in cache:
+        path = settings().ontology_dir / "shapes.ttl"
+        if not path.is_file():
+            raise BadRequest("the shapes are not part of this installation", 404)
+        cache["graph"] = bind_prefixes(Graph()).parse(path, format="turtle")
+    return cache["graph"]
+
+
+def _shapes_html(graph: Graph, title: str, path: str) -> Response:
+    body = render_template("shapes.html", title=title, turtle=graph.serialize(format="turtle"),
+                           files=list(SHAPES_FILES), alternates=alternates(path))
+    return html_response(body, path)
+
+
+@blueprint.route("/shapes")
+@blueprint.route("/shapes/")
+def shapes_index():
+    """The shapes namespace: every shape, as a page or in RDF by content negotiation."""
+    key = negotiate()
+    path = request.path
+    if key == "html":
+        return _shapes_html(shapes_graph(), "ECO-KG SHACL shapes", path)
+    return rdf_response(shapes_graph(), key, path)
+
+
 @blueprint.route("/shapes/<path:rest>")
 def shapes_page(rest: str):
-    return resource("shapes/" + rest)
+    """One shape (its description, nested nodes included), or the shapes file named by ``rest``."""
+    if rest in SHAPES_FILES:
+        return download_response(shapes_graph(), SHAPES_FILES[rest], "/shapes/" + rest)
+    shapes = shapes_graph()
+    shape = URIRef(public_base() + "shapes/" + rest)
+    if (shape, None, None) not in shapes:
+        raise BadRequest(f"no shape <{shape}> in ontology/shapes.ttl", 404)
+    description = bind_prefixes(Graph())
+    pending, seen = [shape], set()
+    while pending:  # the shape and the blank nodes it holds (property shapes, lists)
+        node = pending.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for triple in shapes.triples((node, None, None)):
+            description.add(triple)
+            if isinstance(triple[2], BNode):
+                pending.append(triple[2])
+    key = negotiate()
+    if key == "html":
+        return _shapes_html(description, compact(shape), "/shapes/" + rest)
+    return rdf_response(description, key, "/shapes/" + rest)
+
+
+def ontology_graph() -> Graph:
+    graph = run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri_ref(ONTOLOGY_GRAPH)} {{ ?s ?p ?o }} }}").graph
+    if graph is None or not len(graph):
+        raise BadRequest("the ontology is not loaded", 404)
+    return bind_prefixes(_copy(graph))
+
+
+def download_response(graph: Graph, key: str, path: str) -> Response:
+    """A whole file to save: one format, whatever Accept says, with a file name."""
+    response = rdf_response(graph, key, path)
+    response.headers["Content-Disposition"] = f'inline; filename="{path.rsplit("/", 1)[-1]}"'
+    del response.headers["Vary"]
+    return response
 
 
 @blueprint.route("/dataset")
@@ -863,6 +952,10 @@ def dataset_page():
 
 @blueprint.route("/ontology/<path:term>")
 def ontology_term_page(term: str):
+    if term in ONTOLOGY_FILES:
+        return download_response(ontology_graph(), ONTOLOGY_FILES[term], "/ontology/" + term)
+    if VERSION_SEGMENT.fullmatch(term):  # a version IRI stands for the whole ontology of that release
+        return ontology_page()
     return resource("ontology/" + term)
 
 
@@ -870,13 +963,13 @@ def ontology_term_page(term: str):
 # The ontology's documentation
 # ---------------------------------------------------------------------------------------------
 @blueprint.route("/ontology")
+@blueprint.route("/ontology/")
 def ontology_page():
+    """The ontology IRI, its namespace (…/ontology/, what vann:preferredNamespaceUri names) and its version
+    IRIs: the documentation page, or the whole ontology in RDF by content negotiation."""
     key = negotiate()
     if key != "html":
-        graph = run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri_ref(ONTOLOGY_GRAPH)} {{ ?s ?p ?o }} }}").graph
-        if graph is None or not len(graph):
-            raise BadRequest("the ontology is not loaded", 404)
-        return rdf_response(bind_prefixes(_copy(graph)), key, "/ontology")
+        return rdf_response(ontology_graph(), key, request.path)
     header = describe(URIRef(ONTOLOGY_IRI))
     if not header.exists:
         raise BadRequest("the ontology is not loaded", 404)
@@ -905,7 +998,8 @@ def ontology_page():
         "ontology.html", header=header, title=label_of(URIRef(ONTOLOGY_IRI)), iri=ONTOLOGY_IRI,
         notes=first_note(header), outgoing=property_rows(header.outgoing), classes=class_info,
         properties=property_info, schemes=[{"scheme": r["scheme"], "count": int(r["n"])} for r in schemes],
-        alternates=alternates("/ontology"), term_html=term_html, label_of=label_of, local_href=local_href,
+        alternates=alternates("/ontology"), files=list(ONTOLOGY_FILES), shapes_files=list(SHAPES_FILES),
+        term_html=term_html, label_of=label_of, local_href=local_href,
         compact=compact, RDFS=RDFS, SKOS=SKOS, OWL=OWL)
     return html_response(body, "/ontology")
 
