@@ -1,0 +1,63 @@
+"""A FAIR, citable release: the dataset description conforms to DCAT-AP 3.0.0 (the official SHACL shapes,
+copied into tests/fixtures/dcat-ap-3.0.0/), the JSON-LD dump keeps the named graphs, and the package,
+the ontology, CITATION.cff, the changelog and the dataset record agree on the version and release date."""
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from pyshacl import validate
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SH, XSD
+
+import kg
+from kg.namespaces import DATASET_IRI, GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+DCAT_AP = CHECKOUT / "tests" / "fixtures" / "dcat-ap-3.0.0"
+
+
+@pytest.mark.parametrize("shapes_file", ["shapes.ttl", "range.ttl"])
+def test_the_dataset_description_conforms_to_dcat_ap_3(dataset, shapes_file):
+    record = Graph()
+    for triple in dataset.graph(METADATA_GRAPH):
+        record.add(triple)
+    shapes = Graph().parse(DCAT_AP / shapes_file, format="turtle")
+    conforms, report, text = validate(record, shacl_graph=shapes, inference="rdfs")
+    violations = list(report.subjects(SH.resultSeverity, SH.Violation))
+    print(f"DCAT-AP 3.0.0 {shapes_file}: {len(violations)} violation(s)")
+    assert conforms and not violations, text
+
+
+def test_the_endpoint_is_a_data_service_serving_the_dataset(dataset):
+    record = dataset.graph(METADATA_GRAPH)
+    services = set(record.subjects(RDF.type, DCAT.DataService))
+    assert services and all((service, DCAT.servesDataset, URIRef(DATASET_IRI)) in record for service in services)
+
+
+def test_the_jsonld_dump_keeps_the_named_graphs(built):
+    _result, written = built
+    dump = Dataset()
+    dump.parse(written["eco-kg.jsonld"], format="json-ld")
+    names = {str(graph.identifier) for graph in dump.graphs() if len(graph)}
+    assert {str(GRAPH["entities"]), str(GRAPH["ontology"]), str(METADATA_GRAPH)} <= names
+
+
+def test_version_and_release_date_agree_everywhere(dataset):
+    version = tomllib.loads((CHECKOUT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    citation = yaml.safe_load((CHECKOUT / "CITATION.cff").read_text(encoding="utf-8"))
+    ontology = dataset.graph(ONTOLOGY_GRAPH)
+    header = URIRef(ONTOLOGY_IRI)
+    released = str(citation["date-released"])
+    assert kg.__version__ == version == str(citation["version"])
+    assert ontology.value(header, OWL.versionInfo) == Literal(version)
+    assert ontology.value(header, OWL.versionIRI) == URIRef(f"{ONTOLOGY_IRI}/{version}")
+    assert ontology.value(header, DCTERMS.issued) == Literal(released, datatype=XSD.date)
+    record = dataset.graph(METADATA_GRAPH)
+    assert record.value(URIRef(DATASET_IRI), URIRef(str(DCAT) + "version")) == Literal(version)
+    changelog = (CHECKOUT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## \[{re.escape(version)}\] - {released}$", changelog, flags=re.M)
