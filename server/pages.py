@@ -13,6 +13,7 @@ URL (`?format=turtle` …) and `Link: rel="alternate"` headers for the others; n
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from collections import defaultdict
@@ -26,7 +27,8 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from kg.errors import EcoKGError, StoreError
-from kg.namespaces import DATASET_IRI, ECO, INFERRED_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, sparql_prologue
+from kg.namespaces import (DATASET_IRI, ECO, INFERRED_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES,
+                           sparql_prologue)
 from kg.query import named_queries, term_text
 from kg.rdfio import bind_prefixes
 from kg.settings import Settings
@@ -681,7 +683,50 @@ def results_table(result) -> dict:
             "rows": [[term_html(t) for t in row] for row in shown]}
 
 
-def query_page():
+SCHEMA_CONTEXT = "https://schema.org/"
+
+
+def dataset_jsonld() -> str:
+    """schema.org `Dataset` markup of the dataset (for dataset search engines), from its DCAT record."""
+    record = run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri_ref(METADATA_GRAPH)} {{ ?s ?p ?o }} }}").graph or Graph()
+    dataset = URIRef(DATASET_IRI)
+    dcat = "http://www.w3.org/ns/dcat#"
+
+    def text(subject, predicate) -> str | None:
+        value = record.value(subject, URIRef(predicate))
+        return str(value) if value is not None else None
+
+    def agent(iri) -> dict:
+        name = record.value(iri, URIRef("http://xmlns.com/foaf/0.1/name"))
+        return {"@type": "Organization", "@id": str(iri), "name": str(name or iri)}
+
+    downloads = []
+    for distribution in sorted(record.objects(dataset, URIRef(dcat + "distribution"))):
+        url = record.value(distribution, URIRef(dcat + "downloadURL"))
+        media = record.value(distribution, URIRef(dcat + "mediaType"))
+        if url is not None:
+            downloads.append({"@type": "DataDownload", "contentUrl": str(url),
+                              "encodingFormat": str(media).rsplit("media-types/", 1)[-1] if media else None,
+                              "name": text(distribution, str(DCTERMS.title))})
+    markup = {
+        "@context": SCHEMA_CONTEXT, "@type": "Dataset", "@id": DATASET_IRI, "url": public_base(),
+        "identifier": DATASET_IRI, "name": text(dataset, str(DCTERMS.title)),
+        "description": text(dataset, str(DCTERMS.description)), "license": text(dataset, str(DCTERMS.license)),
+        "version": text(dataset, dcat + "version"), "datePublished": text(dataset, str(DCTERMS.issued)),
+        "dateModified": text(dataset, str(DCTERMS.modified)), "isAccessibleForFree": True,
+        "keywords": sorted(str(k) for k in record.objects(dataset, URIRef(dcat + "keyword"))),
+        "creator": [agent(a) for a in sorted(record.objects(dataset, DCTERMS.creator))],
+        "publisher": [agent(a) for a in sorted(record.objects(dataset, DCTERMS.publisher))],
+        "distribution": downloads,
+        "citation": "ECO-KG contributors. ECO-KG: a knowledge graph of Iran–Pakistan security cooperation within "
+                    "the Economic Cooperation Organization.",
+    }
+    markup = {key: value for key, value in markup.items() if value not in (None, [], "")}
+    # inside <script>, "</" would end the element: JSON allows "<\/" for it
+    return json.dumps(markup, ensure_ascii=False, indent=1).replace("</", "<\\/")
+
+
+def query_page(with_dataset_markup: bool = False):
     """The SPARQL editor with the named queries; runs ``?name=`` or ``?query=`` on the server too."""
     queries = named_queries(settings())
     name = request.args.get("name")
@@ -712,7 +757,8 @@ def query_page():
     named_json = [{"name": q.name, "title": q.title, "question": q.question, "text": q.text} for q in queries]
     body = render_template("query.html", queries=queries, chosen=chosen, named_json=named_json, text=text or DEFAULT_QUERY,
                            table=table, error=error, endpoint=(request.script_root or "") + "/sparql",
-                           base=public_base(), prefixes=PREFIXES)
+                           base=public_base(), prefixes=PREFIXES,
+                           dataset_markup=dataset_jsonld() if with_dataset_markup else None)
     return Response(body, status=status, mimetype="text/html")
 
 
@@ -723,7 +769,7 @@ def _readable(exc: Exception) -> str:
 
 @blueprint.route("/")
 def index():
-    return query_page()
+    return query_page(with_dataset_markup=True)
 
 
 # ---------------------------------------------------------------------------------------------

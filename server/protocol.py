@@ -6,7 +6,8 @@ status, and CORS. SPARQL Update is refused here; an update service belongs on it
 """
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
+from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, current_app, request, send_file
 from rdflib import BNode, Graph, Literal, URIRef
@@ -15,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from kg.build import DUMPS
 from kg.errors import EcoKGError, QueryError, StoreError
-from kg.namespaces import METADATA_GRAPH, PREFIXES, SD
+from kg.namespaces import ECO, ENTITIES_GRAPH, INFERRED_GRAPH, METADATA_GRAPH, PREFIXES, SD
 from kg.settings import Settings
 from kg.stores import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy, ServiceFailure,
                       ServiceTimeout, Store, analyse, unescape_codepoints)
@@ -347,6 +348,38 @@ def void_description():
         graph.add((_local_iri(s, public, here) if isinstance(s, URIRef) else s, p,
                    _local_iri(o, public, here) if isinstance(o, URIRef) else o))
     return rdf_response(graph, request.args.get("format"))
+
+
+@blueprint.route("/robots.txt")
+def robots_txt():
+    """Crawlers may read every page; the query service is for people and programs, not for crawling."""
+    body = (f"User-agent: *\nAllow: /\nDisallow: /sparql\nDisallow: /update\n\n"
+            f"Sitemap: {request.host_url}sitemap.xml\n")
+    return Response(body, mimetype="text/plain")
+
+
+#: the pages a search engine should know about: the dataset, its documentation, every entity, claim and source
+SITEMAP_QUERY = f"""SELECT DISTINCT ?s WHERE {{
+  {{ GRAPH <{ENTITIES_GRAPH}> {{ ?s ?p ?o }} }}
+  UNION {{ GRAPH ?g {{ ?s a ?kind }} VALUES ?kind {{ <{ECO}Claim> <{ECO}Proposal> <{ECO}Stance> <{ECO}Assessment>
+        <{ECO}ReportedStatement> <{ECO}FactualStatement> <{ECO}Interview> }} FILTER(?g != <{INFERRED_GRAPH}>) }}
+  FILTER(isIRI(?s))
+}} ORDER BY ?s"""
+
+
+@blueprint.route("/sitemap.xml")
+def sitemap_xml():
+    """The sitemaps.org list of the pages, at this server's address."""
+    public = settings().public_base
+    here = request.host_url
+    paths = ["", "dataset", "ontology", "graph", "shapes/"]
+    for (iri,) in store().query(SITEMAP_QUERY, timeout=settings().query_timeout).rows:
+        if str(iri).startswith(public):
+            paths.append(quote(str(iri)[len(public):], safe="/:@!$&'()*+,;=-._~"))
+    entries = "\n".join(f"  <url><loc>{escape(here + path)}</loc></url>" for path in dict.fromkeys(paths))
+    body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries + "\n</urlset>\n")
+    return Response(body, mimetype="application/xml")
 
 
 @blueprint.route("/download/<name>")
