@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "load": ("kg.stores.virtuoso", "bulk-load the built dataset into a running Virtuoso (the bigger-store path)"),
     "publish": ("kg.stores.publish", "push every named graph to any SPARQL 1.1 store (Graph Store Protocol)"),
     "journal": ("kg.journal", "list the updates the server accepted, or fold their additions into seeds/"),
+    "export": ("kg.export", "export every claim as a nanopublication (assertion, provenance, publication info)"),
 }
 
 EXIT_CODES_HELP = """exit codes:
