@@ -6,7 +6,6 @@ then the backend's `_run`. Backends subclass it and evaluate.
 """
 from __future__ import annotations
 
-import ctypes
 import concurrent.futures
 import re
 import threading
@@ -19,7 +18,7 @@ from rdflib import Graph, URIRef
 from .. import sandbox
 from ..namespaces import PREFIXES
 from ..settings import Settings
-from .interface import ForbiddenQuery, QueryResult, QuerySyntaxError, QueryTimeout
+from .interface import ForbiddenQuery, QueryResult, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy
 from .query_text import QueryShape, _blank, _where, analyse, syntax_error, unescape_codepoints
 from .service import ServiceClient
 
@@ -57,24 +56,16 @@ def _parse_with_oxigraph(text: str, base: str | None) -> None:
         pass
 
 
-class _Cancelled(BaseException):
-    """Raised inside a worker to stop an rdflib evaluation that ran past its time limit."""
-
-
 class _BaseStore:
     """The query gate and time limit shared by both backends; subclasses evaluate."""
 
     name = "base"
-    interruptible = False
 
     def __init__(self, settings: Settings, *, service_client: ServiceClient | None = None):
         self.settings = settings
         self.default_base = settings.public_base
         self.service_client = service_client or ServiceClient(settings.service_allowlist, settings.service_timeout,
                                                               endpoint_map=settings.service_endpoint_map)
-        # evaluating threads cannot open network sockets: an engine never calls SERVICE on its own
-        self._executor = concurrent.futures.ThreadPoolExecutor(
-            max(1, settings.query_workers), thread_name_prefix=f"{self.name}-query", initializer=sandbox.deny_network)
 
     # subclasses
     def _evaluate(self, text: str, form: str, *, default_graphs: list[str] | None, named_graphs: list[str] | None,
@@ -135,32 +126,85 @@ class _BaseStore:
         return default_graphs, named_graphs
 
     def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
+        raise NotImplementedError
+
+
+class _PooledStore(_BaseStore):
+    """A backend that evaluates in this process's memory: each query runs in a pooled worker process.
+
+    The one way a query is stopped at its deadline: its worker is killed (`kg.sandbox`), so no runaway
+    evaluation keeps a CPU or memory after its caller got the 503. Workers are forked with the data in
+    memory (shared copy-on-write), cannot open network sockets, and are replaced after a change
+    (`_changed`). With ``settings.query_isolation`` off (trusted local use) queries run in a thread
+    without network access instead, and a late one is only waited for no longer.
+    """
+
+    def __init__(self, settings: Settings, *, service_client: ServiceClient | None = None):
+        super().__init__(settings, service_client=service_client)
+        # evaluating threads cannot open network sockets: an engine never calls SERVICE on its own
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max(1, settings.query_workers), thread_name_prefix=f"{self.name}-query", initializer=sandbox.deny_network)
+        self._pool = sandbox.WorkerPool(
+            self._evaluate_request, settings.query_workers, memory_bytes=settings.query_memory_mb * 2**20,
+            admission_wait=settings.admission_wait)
+
+    # subclasses
+    def _parse_only(self, text: str, base: str | None) -> None:
+        """Raise `QuerySyntaxError` if the engine's parser rejects ``text``."""
+        raise NotImplementedError
+
+    @property
+    def _isolated(self) -> bool:
+        return self.settings.query_isolation and sandbox.CAN_FORK
+
+    def _changed(self) -> None:
+        """The data changed: workers forked before now are replaced."""
+        self._pool.refresh()
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def _check_syntax(self, text: str, base: str | None, deadline: float) -> None:
+        if self._isolated:
+            self._in_worker(("syntax", text, base), deadline, self.settings.query_timeout)
+        else:
+            self._parse_only(text, base)
+
+    def _evaluate_request(self, request) -> QueryResult | None:
+        """What a pooled worker runs: the request tuple that `_run` or `_check_syntax` sends."""
+        if request[0] == "syntax":
+            return self._parse_only(*request[1:])
+        _kind, text, form, default_graphs, named_graphs, base, row_limit = request
+        return self._evaluate(text, form, default_graphs=default_graphs, named_graphs=named_graphs,
+                              base=base, row_limit=row_limit, cancelled=threading.Event())
+
+    def _in_worker(self, request: tuple, deadline: float, timeout: float):
+        try:
+            return self._pool.run(request, deadline)
+        except sandbox.Late:
+            raise QueryTimeout(f"the query did not finish within {timeout:g} s",
+                               hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
+        except sandbox.Busy:
+            raise ServerBusy(f"all {self._pool.size} query workers are busy; try again in a moment",
+                             hint="the server runs at most query_workers queries at once") from None
+        except sandbox.OutOfMemory:
+            raise QueryTooLarge(f"the query needed more than {self.settings.query_memory_mb} MiB of memory and "
+                                "was stopped", hint="narrow it (LIMIT, fewer joins or string operations)") from None
+        except sandbox.ChildFailed as error:
+            raise ServerBusy(f"the query could not be evaluated: {error}; try again",
+                             hint="workers were stopped from outside the server (memory pressure?)") from None
+
+    def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
+        if self._isolated:
+            return self._in_worker(("query", text, form, default_graphs, named_graphs, base, row_limit), deadline,
+                                   timeout)
         cancelled = threading.Event()
-        state = {"thread": None, "done": False}
-        lock = threading.Lock()
-
-        def work():
-            with lock:
-                if cancelled.is_set():
-                    return None
-                state["thread"] = threading.get_ident()
-            try:
-                return self._evaluate(text, form, default_graphs=default_graphs, named_graphs=named_graphs,
-                                      base=base, row_limit=row_limit, cancelled=cancelled)
-            finally:
-                with lock:
-                    state["done"] = True
-
-        future = self._executor.submit(work)
+        future = self._executor.submit(self._evaluate, text, form, default_graphs=default_graphs,
+                                       named_graphs=named_graphs, base=base, row_limit=row_limit, cancelled=cancelled)
         try:
             return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except concurrent.futures.TimeoutError:
-            with lock:
-                cancelled.set()
-                future.cancel()
-                if self.interruptible and state["thread"] is not None and not state["done"]:
-                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(state["thread"]),
-                                                               ctypes.py_object(_Cancelled))
+            cancelled.set()  # the evaluation stops at its next row; the caller is answered now
             raise QueryTimeout(f"the query did not finish within {timeout:g} s",
                                hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
 

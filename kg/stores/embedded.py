@@ -11,16 +11,15 @@ from typing import Iterable
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
-from .. import sandbox
 from ..errors import QueryError, StoreError
 from ..namespaces import PREFIXES
 from ..settings import Settings
-from .base import _BaseStore, _parse_with_oxigraph, _result_graph
-from .interface import QuadTerms, QueryResult, QueryTimeout, QueryTooLarge, ServerBusy, UnsupportedTerm
+from .base import _PooledStore, _parse_with_oxigraph, _result_graph
+from .interface import QuadTerms, QueryResult, UnsupportedTerm
 from .query_text import syntax_error
 from .service import ServiceClient
 
-class OxigraphStore(_BaseStore):
+class OxigraphStore(_PooledStore):
     """pyoxigraph's store, in memory or on disk: named graphs kept, queries see their union as the default graph.
 
     Give one of ``nquads_path`` (the built dump, plus ``data_paths``, bulk files streamed in beside it),
@@ -48,9 +47,6 @@ class OxigraphStore(_BaseStore):
             load_files(self._store, data_paths)
         self._terms: dict = {}
         self._write_lock = threading.Lock()
-        self._pool = sandbox.WorkerPool(
-            self._evaluate_request, settings.query_workers, memory_bytes=settings.query_memory_mb * 2**20,
-            admission_wait=settings.admission_wait)
 
     def oxigraph_quads(self, graph: str | None = None):
         """The stored quads as pyoxigraph terms, streamed (of one named graph with ``graph``)."""
@@ -66,7 +62,7 @@ class OxigraphStore(_BaseStore):
 
     def close(self) -> None:
         """Stop the workers and release the store (an on-disk store's lock with it)."""
-        self._pool.close()
+        super().close()
         if self.on_disk:
             self._store.flush()
         self._store = None
@@ -105,7 +101,7 @@ class OxigraphStore(_BaseStore):
                     self._store.update(" ;\n".join(operations))
                     if self.on_disk:
                         self._store.flush()
-                self._pool.refresh()
+                self._changed()
             return
         if self.on_disk:
             with self._write_lock:
@@ -113,7 +109,7 @@ class OxigraphStore(_BaseStore):
                     self._store.remove(quad)
                 self._store.extend(adding)
                 self._store.flush()
-                self._pool.refresh()
+                self._changed()
             return
         with self._write_lock:
             fresh = ox.Store()
@@ -122,7 +118,7 @@ class OxigraphStore(_BaseStore):
                 fresh.remove(quad)
             fresh.extend(adding)
             self._store = fresh
-            self._pool.refresh()  # workers forked before the change still hold the old content
+            self._changed()  # workers forked before the change still hold the old content
 
     def _term(self, term):
         ox = self._ox
@@ -156,52 +152,8 @@ class OxigraphStore(_BaseStore):
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         return options
 
-    def _check_syntax(self, text: str, base: str | None, deadline: float) -> None:
-        if self._isolated:
-            self._in_worker(("syntax", text, base), deadline, self.settings.query_timeout)
-        else:
-            _parse_with_oxigraph(text, base)
-
-    @property
-    def _isolated(self) -> bool:
-        return self.settings.query_isolation and sandbox.CAN_FORK
-
-    def _in_worker(self, request: tuple, deadline: float, timeout: float):
-        try:
-            return self._pool.run(request, deadline)
-        except sandbox.Late:
-            raise QueryTimeout(f"the query did not finish within {timeout:g} s",
-                               hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
-        except sandbox.Busy:
-            raise ServerBusy(f"all {self._pool.size} query workers are busy; try again in a moment",
-                             hint="the server runs at most query_workers queries at once") from None
-        except sandbox.OutOfMemory:
-            raise QueryTooLarge(f"the query needed more than {self.settings.query_memory_mb} MiB of memory and "
-                                "was stopped", hint="narrow it (LIMIT, fewer joins or string operations)") from None
-        except sandbox.ChildFailed as error:
-            raise ServerBusy(f"the query could not be evaluated: {error}; try again",
-                             hint="workers were stopped from outside the server (memory pressure?)") from None
-
-    def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
-        """Evaluate in a pooled worker process that is killed at the deadline (`kg.sandbox`).
-
-        pyoxigraph cannot be interrupted: a query with ORDER BY, GROUP BY or an aggregate over a large
-        join would otherwise keep a CPU and its memory long after the caller got its 503. Workers are
-        forked with the store in memory (shared copy-on-write) and replaced after a timeout or an
-        update. With ``settings.query_isolation`` off, queries run in a worker thread instead.
-        """
-        if not self._isolated:
-            return super()._run(text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout)
-        return self._in_worker(("query", text, form, default_graphs, named_graphs, base, row_limit), deadline,
-                               timeout)
-
-    def _evaluate_request(self, request) -> QueryResult | None:
-        """What a pooled worker runs: the request tuple that `_run` or `_check_syntax` sends."""
-        if request[0] == "syntax":
-            return _parse_with_oxigraph(*request[1:])
-        _kind, text, form, default_graphs, named_graphs, base, row_limit = request
-        return self._evaluate(text, form, default_graphs=default_graphs, named_graphs=named_graphs,
-                              base=base, row_limit=row_limit, cancelled=threading.Event())
+    def _parse_only(self, text: str, base: str | None) -> None:
+        _parse_with_oxigraph(text, base)
 
     def _evaluate(self, text, form, *, default_graphs, named_graphs, base, row_limit, cancelled) -> QueryResult:
         ox = self._ox

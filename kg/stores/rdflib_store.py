@@ -11,16 +11,15 @@ from rdflib import Dataset, URIRef
 from ..errors import QueryError, StoreError
 from ..namespaces import PREFIXES
 from ..settings import Settings
-from .base import _BaseStore, _Cancelled, _result_graph
+from .base import _PooledStore, _result_graph
 from .interface import QuadTerms, QueryResult, QuerySyntaxError
 from .query_text import syntax_error
 from .service import ServiceClient
 
-class RdflibStore(_BaseStore):
+class RdflibStore(_PooledStore):
     """rdflib's own SPARQL engine over a `Dataset` with a union default graph. Slower; a reference."""
 
     name = "rdflib"
-    interruptible = True
 
     def __init__(self, settings: Settings, dataset: Dataset, *, service_client: ServiceClient | None = None):
         super().__init__(settings, service_client=service_client)
@@ -58,6 +57,7 @@ class RdflibStore(_BaseStore):
             for s, p, o, g in added:
                 fresh.add((s, p, o, fresh.default_graph if g is None else fresh.graph(g)))
             self.dataset = fresh
+            self._changed()  # workers forked before hold the old dataset
 
     def _parse(self, text: str, base: str | None):
         from rdflib.plugins.sparql.algebra import translateQuery
@@ -71,7 +71,7 @@ class RdflibStore(_BaseStore):
         except Exception as exc:  # pyparsing's ParseException, or rdflib's plain Exception for an unknown prefix
             raise syntax_error(exc) from None
 
-    def _check_syntax(self, text: str, base: str | None, deadline: float) -> None:
+    def _parse_only(self, text: str, base: str | None) -> None:
         self._parse(text, base)
 
     def _view(self, default_graphs: list[str], named_graphs: list[str]) -> Dataset:
@@ -119,8 +119,6 @@ class RdflibStore(_BaseStore):
                 graph.add(triple)
                 count += 1
             return QueryResult(result.type, graph=graph, truncated=truncated, row_limit=row_limit)
-        except _Cancelled:
-            return QueryResult(form or "SELECT")
         except QueryError:
             raise
         except Exception as exc:
