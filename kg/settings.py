@@ -63,6 +63,8 @@ class Settings:
     remote_endpoint: str | None = None
     #: a folder for pyoxigraph's on-disk store (None: in memory); reopened without reloading when nothing changed
     store_path: Path | None = None
+    #: open the on-disk store read-only, as several server processes can (it must have been built; no updates)
+    store_read_only: bool = False
     #: bulk RDF files loaded beside the seeds, straight into the store (N-Triples, N-Quads, Turtle, TriG; .gz)
     data_files: tuple[str, ...] = ()
     #: a folder whose RDF files are all bulk data (None: data/ beside seeds/)

@@ -74,6 +74,9 @@ def check_settings(settings: Settings) -> None:
     """Refuse to start with updates enabled but no token (exit code 2 from `ecokg serve`)."""
     if not settings.update_enabled:
         return
+    if settings.store_read_only:
+        raise UpdateConfigError("SPARQL Update cannot change a store opened read-only", term="store_read_only",
+                                hint="serve updates from one `ecokg serve --store-path DIR` process, or leave them off")
     token = (settings.update_token or "").strip()
     if not token:
         raise UpdateConfigError("SPARQL Update is enabled but no update token is set, so anyone could change "

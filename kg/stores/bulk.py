@@ -178,6 +178,8 @@ def open_disk_store(settings: Settings, seed_dump: Path, *, progress: bool | Non
     files = data_files(settings)
     wanted = _manifest(settings, files)
     recorded = path / MANIFEST
+    if settings.store_read_only:
+        return _open_read_only(path, recorded, wanted), False
     try:
         path.mkdir(parents=True, exist_ok=True)
         store = ox.Store(str(path))
@@ -197,6 +199,24 @@ def open_disk_store(settings: Settings, seed_dump: Path, *, progress: bool | Non
     store.optimize()
     recorded.write_text(json.dumps(wanted, indent=1), encoding="utf-8")
     return store, True
+
+
+def _open_read_only(path: Path, recorded: Path, wanted: dict):
+    """The store as several server processes share it: read-only, and only when it is up to date."""
+    import pyoxigraph as ox
+
+    try:
+        current = json.loads(recorded.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        current = None
+    if current != wanted:
+        raise StoreError("the on-disk store is missing or older than the seeds and data files, and a read-only "
+                         "store cannot be reloaded", file=path,
+                         hint="load it first: ecokg build --store-path DIR [--data FILE…]")
+    try:
+        return ox.Store.read_only(str(path))
+    except OSError as error:
+        raise StoreError(f"the on-disk store cannot be opened read-only: {error}", file=path) from None
 
 
 __all__ = ["data_files", "graph_for", "load_files", "open_disk_store", "BulkDataError", "LoadReport", "MANIFEST"]

@@ -35,7 +35,7 @@ class OxigraphStore(_PooledStore):
         self._ox = ox
         super().__init__(settings, service_client=service_client)
         self._store = opened if opened is not None else ox.Store()
-        self.on_disk = opened is not None and settings.store_path is not None
+        self.on_disk = opened is not None and settings.store_path is not None and not settings.store_read_only
         if nquads_path is not None:
             self._store.bulk_load(path=str(nquads_path), format=ox.RdfFormat.N_QUADS)
         elif dataset is not None:

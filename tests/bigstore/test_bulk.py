@@ -128,3 +128,31 @@ def test_an_update_accepted_by_a_server_on_disk_survives_a_restart_without_a_jou
         asked = requests.get(f"{second.url}/sparql", params={"query": 'ASK { ecoid:Pakistan rdfs:label "Pakistan"@nl }'},
                              timeout=10)
         assert asked.json()["boolean"] is True
+
+
+def test_several_processes_share_a_read_only_store(settings, built, data_folder, tmp_path):
+    """What `server.wsgi` does in each gunicorn process: open the loaded store read-only and answer."""
+    disk = settings.with_(store_path=tmp_path / "store", data_dir=data_folder)
+    open_store(disk).close()  # loaded once by a writer
+    readers = [open_store(disk.with_(store_read_only=True)) for _ in range(2)]
+    for reader in readers:
+        assert count(reader, GRAPH + "data/people") == 500
+    for reader in readers:
+        reader.close()
+
+
+def test_a_read_only_store_that_is_stale_is_refused(settings, built, data_folder, tmp_path):
+    from kg.errors import StoreError
+
+    disk = settings.with_(store_path=tmp_path / "store", data_dir=data_folder)
+    open_store(disk).close()
+    (data_folder / "places.ttl").write_text(f"@prefix ex: <{EX}> .\nex:A ex:near ex:B .\n", encoding="utf-8")
+    with pytest.raises(StoreError, match="read-only store cannot be reloaded"):
+        open_store(disk.with_(store_read_only=True))
+
+
+def test_the_wsgi_application_is_built_from_the_environment(settings, built, tmp_path):
+    done = subprocess.run([sys.executable, "-c", "from server.wsgi import app; print(app.name)"],
+                          env=dict(os.environ, ECOKG_BUILD_DIR=str(settings.build_dir)), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and "server.app" in done.stdout, done.stderr
