@@ -98,3 +98,17 @@ def test_serve_answers_queries_and_pages(installed):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_the_readme_commands_for_an_installed_package_run_as_written(installed):
+    readme = (CHECKOUT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Installing it elsewhere"):]
+    commands = section[section.index("```sh\n") + len("```sh\n"):section.index("```", section.index("```sh\n") + 5)]
+    folder = installed.workdir / "my-contributions"
+    folder.mkdir()
+    (folder / "my-claim.ttl").write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    completed = installed.run("bash", "-euo", "pipefail", "-c", commands, cwd=folder)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout.startswith("ok: 1 file(s)")
+    assert "wrote 51 nanopublications to nanopubs.trig" in completed.stdout
+    assert (folder / "nanopubs.trig").stat().st_size > 10_000
