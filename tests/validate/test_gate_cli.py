@@ -89,9 +89,15 @@ def test_internal_error_exits_3_without_traceback(run_cli, monkeypatch):
 
 def test_missing_java_is_reported_not_crashed(run_cli, monkeypatch):
     monkeypatch.setattr(owlready2, "JAVA_EXE", "/nonexistent/java")
-    code, _out, err = run_cli("validate", GOOD / "new-link.ttl")
+    code, _out, err = run_cli("validate", "--owl", "hermit", GOOD / "new-link.ttl")
     assert code == 3
     assert "needs Java" in err and "--no-owl" in err
+
+
+def test_the_default_owl_stage_needs_no_java(run_cli, monkeypatch):
+    monkeypatch.setattr(owlready2, "JAVA_EXE", "/nonexistent/java")
+    code, out, _err = run_cli("validate", GOOD / "new-link.ttl")
+    assert code == 0 and "owl" in out
 
 
 def test_no_owl_from_the_environment(run_json, monkeypatch):
