@@ -292,6 +292,16 @@ def _describe(status: int | None) -> str:
 ATTEMPTS = 3
 
 
+def _restore_priority(worker: "_Worker") -> bool:
+    """Give a deprioritised worker the parent's priority again; False where that needs privileges we lack."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, worker.pid, os.getpriority(os.PRIO_PROCESS, 0))
+    except (OSError, AttributeError):
+        return False
+    worker.deprioritised = False
+    return True
+
+
 class _Worker:
     """One forked process that answers requests with the handler it inherited."""
 
@@ -483,7 +493,7 @@ class WorkerPool:
                 self._retire(worker)  # a worker that ran out of memory is not trusted again
                 raise
             finally:
-                if worker.pid in self._workers and worker.deprioritised:
+                if worker.pid in self._workers and worker.deprioritised and not _restore_priority(worker):
                     self._retire(worker)  # its priority cannot be raised again without privileges
                 elif worker.pid in self._workers:
                     self._idle.put(worker)
