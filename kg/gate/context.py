@@ -144,9 +144,11 @@ class Base:
 
         nodes = set(change.graph.subjects()) | set(change.graph.objects())
         nodes |= set(change.removed.subjects()) | set(change.removed.objects())
-        labels = {label_key(o) for o in change.graph.objects(None, RDFS.label) if isinstance(o, Literal)}
+        literals = [o for o in change.graph.objects(None, RDFS.label) if isinstance(o, Literal)]
+        labels = {label_key(o) for o in literals}
         terms = self.schema.terms if self.schema is not None else frozenset()
-        dataset = neighbourhood(self.view, self.ontology, nodes, labels=labels, ontology_terms=terms)
+        dataset = neighbourhood(self.view, self.ontology, nodes, labels=labels, ontology_terms=terms,
+                                label_literals=literals)
         return Base(dataset, self.ontology, self.shapes, self.settings, self._texts, view=self.view,
                     schema=self.schema)
 

@@ -25,6 +25,8 @@ SOURCE_CLASSES = (ECO.Interview, ECO.SourceDocument)
 #: a node pointed at by many (a country, a class) contributes this many subjects per property: enough
 #: for the rules that need "one" (a range, a dangling reference) or "two" (an inverse-functional value)
 INBOUND_PER_PROPERTY = 3
+#: a store larger than this is not read whole for a label index (labels are looked up as written)
+LABEL_INDEX_MAX_QUADS = 200_000
 #: most nodes that identity links may join into one neighbourhood
 MAX_IDENTITY_NODES = 10_000
 
@@ -78,6 +80,7 @@ class StoredGraph:
         self.store = store
         self.skip = {str(g) for g in graphs_to_skip}
         self._labels: dict | None = None
+        self._size: int | None = None
         self._lock = threading.Lock()
         self._term_cache: dict = {}
 
@@ -174,10 +177,23 @@ class StoredGraph:
         return {s for cls in SOURCE_CLASSES for s, _p, _o, _g in self.quads(None, RDF.type, cls)
                 if isinstance(s, URIRef)}
 
-    def label_owners(self, keys: set) -> set:
-        """Subjects with an rdfs:label whose reader's form (`kg.gate.graph.label_key`) is in ``keys``."""
+    def label_owners(self, keys: set, labels: Iterable[Literal] = ()) -> set:
+        """Subjects with an rdfs:label whose reader's form (`kg.gate.graph.label_key`) is in ``keys``.
+
+        A store of more than `LABEL_INDEX_MAX_QUADS` quads is not indexed: there the labels as written in
+        ``labels`` are looked up, with their lower-case and capitalised forms.
+        """
         from .graph import label_key
 
+        if self._size is None:
+            self._size = len(self.store)
+        if self._labels is None and self._size > LABEL_INDEX_MAX_QUADS:
+            found = set()
+            for label in labels:
+                for text in {str(label), str(label).lower(), str(label).capitalize(), str(label).title()}:
+                    variant = Literal(text, lang=label.language, datatype=label.datatype)
+                    found |= {s for s, _p, _o, _g in self.quads(None, RDFS.label, variant) if isinstance(s, URIRef)}
+            return found
         with self._lock:
             if self._labels is None:
                 index = defaultdict(set)
@@ -190,9 +206,23 @@ class StoredGraph:
             found |= self._labels.get(key, set())
         return found
 
-    def warm(self) -> None:
-        """Build the label index now (a server does this before it forks the children that check updates)."""
-        self.label_owners(set())
+    def inbound(self, node) -> Iterator[tuple]:
+        """Quads pointing at ``node``, at most `INBOUND_PER_PROPERTY` per property (identity links: all);
+        the rest are skipped before they are converted."""
+        if isinstance(node, Literal):
+            return
+        counts: dict = defaultdict(int)
+        identity = {self._to_ox(link) for link in IDENTITY_LINKS}
+        conv = self._to_rdflib
+        for quad in self.store.quads_for_pattern(None, None, self._to_ox(node), None):
+            predicate = quad.predicate
+            if counts[predicate] >= INBOUND_PER_PROPERTY and predicate not in identity:
+                continue
+            graph = conv(quad.graph_name)
+            if graph is not None and str(graph) in self.skip:
+                continue
+            counts[predicate] += 1
+            yield conv(quad.subject), conv(predicate), node, graph
 
 
 def _is_node(term) -> bool:
@@ -200,7 +230,7 @@ def _is_node(term) -> bool:
 
 
 def neighbourhood(view: StoredGraph, ontology: Graph, nodes: set, *, labels: set = frozenset(),
-                  ontology_terms: set = frozenset()) -> Dataset:
+                  ontology_terms: set = frozenset(), label_literals: Iterable[Literal] = ()) -> Dataset:
     """The part of the stored graph the stages need about ``nodes`` (the nodes a change names), as a
     union `Dataset` holding the ontology in its named graph and the rest in the graphs they are stored in.
 
@@ -225,7 +255,7 @@ def neighbourhood(view: StoredGraph, ontology: Graph, nodes: set, *, labels: set
     wanted = {n for n in nodes if _is_node(n) and n not in ontology_terms}
     wanted |= view.source_documents()
     if labels:
-        wanted |= view.label_owners(labels)
+        wanted |= view.label_owners(labels, label_literals)
     # identity links join individuals: follow them both ways, transitively
     frontier = [n for n in wanted if isinstance(n, URIRef)]
     while frontier and len(wanted) < MAX_IDENTITY_NODES:
@@ -245,13 +275,10 @@ def neighbourhood(view: StoredGraph, ontology: Graph, nodes: set, *, labels: set
             add(quad)
             if _is_node(quad[2]) and quad[2] not in wanted and quad[2] not in ontology_terms:
                 pointed_at.add(quad[2])
-        per_property: dict = defaultdict(int)
-        for quad in view.quads(None, None, node):
-            if per_property[quad[1]] < INBOUND_PER_PROPERTY or quad[1] in IDENTITY_LINKS:
-                per_property[quad[1]] += 1
-                add(quad)
-                if quad[0] not in wanted:
-                    pointed_at.add(quad[0])
+        for quad in view.inbound(node):
+            add(quad)
+            if quad[0] not in wanted:
+                pointed_at.add(quad[0])
     # what the neighbours are: their types and descriptions (sh:class, domains and ranges, disjointness)
     for node in pointed_at:
         for quad in view.quads(node, None, None):
