@@ -361,6 +361,10 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText]) -> Graph:
     meta.add((endpoint_dist, DCAT.accessURL, service))
     meta.add((endpoint_dist, DCAT.accessService, service))
     meta.add((endpoint_dist, DCTERMS.license, LICENCE))
+    # the record states the agents' types for DCAT-AP; the inferred graph keeps only what nothing states
+    inferred = dataset.graph(INFERRED_GRAPH)
+    for triple in list(meta):
+        inferred.remove(triple)
     total = 0
     for graph in sorted(dataset.graphs(), key=lambda g: str(g.identifier)):
         if graph.identifier == METADATA_GRAPH or not len(graph) or not str(graph.identifier).startswith(str(GRAPH)):
