@@ -32,7 +32,7 @@ from .gate.owl import check_owl
 from .gate.report import FORMATS, STAGE_TITLES, STAGES, GateRejected, Problem, Report, StageRun, cap_problems, render
 from .gate.shacl import check_shapes
 from .gate.syntax import parse_checked
-from .gate.vocabulary import check_vocabulary
+from .gate.vocabulary import check_vocabulary, literal_flood
 from .namespaces import BASE, ECO, PREFIXES
 from .rdfio import FORMAT_BY_SUFFIX
 from .seedwrite import replace_atomically, seeds_locked
@@ -248,10 +248,16 @@ def _validate_files(paths: list[Path], settings: Settings, owl: bool, limits: Ga
         return problems
 
     change = Change(max_located=limits.max_problems)
+    flood: list[Problem] = []
 
     def syntax():
         problems = []
         for path in paths:
+            fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+            found_flood = literal_flood(texts[path], fmt, str(path), limits.max_problems) if fmt else None
+            if found_flood:
+                flood.extend(found_flood)  # the vocabulary stage's verdict, reached without a slow parse
+                continue
             source = SourceFile.from_text(path, texts[path])
             graph, found = parse_checked(source, limits.max_prefixes)
             problems += found
@@ -262,6 +268,8 @@ def _validate_files(paths: list[Path], settings: Settings, owl: bool, limits: Ga
     stages.run("input", readable)
     stages.run("bytes", encoding)
     stages.run("syntax", syntax)
+    if flood and not stages.stopped:
+        stages.run("vocabulary", lambda: flood)
     if stages.stopped:
         for name in ("vocabulary", "shacl", "evidence", "owl", "graph"):
             stages.run(name, lambda: [])

@@ -186,7 +186,14 @@ def lexical_problem(literal: Literal) -> str | None:
     if datatype is None or not datatype.startswith(_XSD):
         return "not a value of its datatype" if getattr(literal, "ill_typed", False) else None
     name = datatype[len(_XSD):]
-    text = str(literal)
+    found = xsd_lexical_problem(name, str(literal))
+    if found is None and getattr(literal, "ill_typed", False):
+        return f"not a valid xsd:{name}"
+    return found
+
+
+def xsd_lexical_problem(name: str, text: str) -> str | None:
+    """Why ``text`` is not a valid lexical form of the XSD datatype ``name`` (None when it is, or unknown)."""
     if name == "language":
         return None if well_formed_language_tag(text) else "not a well-formed language tag"
     pattern = _LEXICAL_RE.get(name)
@@ -203,9 +210,56 @@ def lexical_problem(literal: Literal) -> str | None:
                 _dt.date(int(stripped[0:4]), int(stripped[5:7]), int(stripped[8:10]))
             except ValueError:
                 return f"not a real calendar date for xsd:{name}"
-    if getattr(literal, "ill_typed", False):
-        return f"not a valid xsd:{name}"
     return None
+
+
+#: pyoxigraph format names of the serialisations `literal_flood` reads
+_FLOOD_FORMATS = {"turtle": "TURTLE", "trig": "TRIG", "nt": "N_TRIPLES", "nquads": "N_QUADS"}
+
+
+def literal_flood(text: str, fmt: str, file_name: str, limit: int) -> list[Problem] | None:
+    """Problems for a file holding more than ``limit`` ill-typed XSD literals, found without building an
+    rdflib graph (which takes tens of seconds for a few hundred thousand literals); None otherwise.
+
+    One problem gives the count, then the first literals are listed by value (without a line: locating
+    each would cost as much as the parse this avoids), ``limit`` problems in all.
+    """
+    if fmt not in _FLOOD_FORMATS:
+        return None
+    try:
+        import pyoxigraph as ox
+    except ImportError:  # e.g. no memory left under a tight cap to map it: the stages report that limit
+        return None
+
+    try:
+        quads = ox.parse(text.encode("utf-8"), format=getattr(ox.RdfFormat, _FLOOD_FORMATS[fmt]),
+                         base_iri=SENTINEL_BASE)
+        listed: list[Problem] = []
+        count = 0
+        for quad in quads:
+            term = quad.object
+            if not isinstance(term, ox.Literal) or term.language:
+                continue
+            datatype = term.datatype.value
+            if not datatype.startswith(_XSD) or datatype == _XSD + "string":
+                continue
+            why = xsd_lexical_problem(datatype[len(_XSD):], term.value)
+            if why is None:
+                continue
+            count += 1
+            if len(listed) < limit:
+                listed.append(Problem(STAGE, "ill-typed-literal", f'"{term.value[:60]}" is {why}', file=file_name,
+                                      value=term.value[:60], hint="write a valid value of the datatype, or use "
+                                                                   "another datatype"))
+    except (SyntaxError, ValueError):
+        return None  # the syntax stage reports it
+    if count <= limit * 10:
+        return None  # few enough to be located and described one by one by the stage itself
+    summary = Problem(STAGE, "ill-typed-literal-flood",
+                      f"{count:,} literals are not valid values of their XSD datatype; the first of them follow, "
+                      "without lines", file=file_name, value=str(count),
+                      hint="fix how the file was generated: every typed literal must match its datatype")
+    return [summary, *listed[:limit - 1]]
 
 
 # ------------------------------------------------------------------------------------------------

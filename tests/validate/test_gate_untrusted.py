@@ -5,6 +5,8 @@ which records every request: the answer must be no request at all.
 """
 from __future__ import annotations
 
+import time
+
 import http.server
 import socket
 import threading
@@ -134,6 +136,13 @@ HEADER = ("@prefix ecoid: <https://w3id.org/eco-kg/id/> .\n@prefix eco: <https:/
           "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n")
 
 
+def _labels(path: Path, count: int) -> Path:
+    """A large file of well-formed triples: slow to parse into rdflib, with nothing wrong in any literal."""
+    body = "\n".join(f'ecoid:Place{i} a eco:Region ; rdfs:label "Place {i}"@en .' for i in range(count))
+    path.write_text(HEADER + body + "\n", encoding="utf-8")
+    return path
+
+
 def _bad_literals(path: Path, count: int) -> Path:
     body = ",\n".join(f'"{i}x"^^xsd:int' for i in range(count))
     path.write_text(HEADER + "ecoid:Quetta a eco:Region ; rdfs:comment\n" + body + " .\n", encoding="utf-8")
@@ -158,19 +167,29 @@ def test_ninety_thousand_prefixes_are_refused(settings, tmp_path):
 
 
 @pytest.mark.slow
-def test_two_hundred_thousand_bad_literals_list_the_first_hundred(settings, tmp_path):
+def test_two_hundred_thousand_bad_literals_are_counted_and_the_first_listed(settings, tmp_path):
     path = _bad_literals(tmp_path / "literals.ttl", 200_000)
+    started = time.monotonic()
     result = run_subprocess("validate", "--no-owl", "--format", "text", path, env_build_dir=settings.build_dir)
+    print(f"200,000 bad literals rejected in {time.monotonic() - started:.1f} s")
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr
-    assert result.stdout.count("[vocabulary/ill-typed-literal]") == 100
-    assert "… and 199,900 more problem(s) of this stage" in result.stdout
-    assert "rejected at stage vocabulary: 200000 problem(s), the first 100 listed" in result.stdout
-    assert f"{path}:6:2: [vocabulary/ill-typed-literal] \"0x\" is not a valid xsd:int" in result.stdout
+    assert "[vocabulary/ill-typed-literal-flood] 200,000 literals are not valid values of their XSD datatype" \
+        in result.stdout
+    assert result.stdout.count("[vocabulary/ill-typed-literal]") == 99
+    assert f'{path}: [vocabulary/ill-typed-literal] "0x" is not a valid xsd:int' in result.stdout
+
+
+def test_a_few_bad_literals_are_each_located(settings, tmp_path):
+    path = _bad_literals(tmp_path / "literals.ttl", 30)
+    result = run_subprocess("validate", "--no-owl", "--format", "text", path, env_build_dir=settings.build_dir)
+    assert result.returncode == 1
+    assert result.stdout.count("[vocabulary/ill-typed-literal]") == 30
+    assert f'{path}:6:2: [vocabulary/ill-typed-literal] "0x" is not a valid xsd:int' in result.stdout
 
 
 @pytest.mark.slow
 def test_a_stage_past_its_time_limit_is_stopped_with_exit_2(settings, tmp_path):
-    path = _bad_literals(tmp_path / "slow.ttl", 60_000)
+    path = _labels(tmp_path / "slow.ttl", 60_000)
     result = run_subprocess("validate", "--no-owl", "--stage-seconds", "0.5", path, env_build_dir=settings.build_dir)
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"stage syntax went past its time limit of 0.5 s on {path}" in result.stdout
@@ -179,7 +198,7 @@ def test_a_stage_past_its_time_limit_is_stopped_with_exit_2(settings, tmp_path):
 
 @pytest.mark.slow
 def test_a_stage_past_its_memory_limit_is_stopped_with_exit_2(settings, tmp_path):
-    path = _bad_literals(tmp_path / "big.ttl", 60_000)
+    path = _labels(tmp_path / "big.ttl", 60_000)
     result = run_subprocess("validate", "--no-owl", "--memory-mb", "16", path, env_build_dir=settings.build_dir)
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"went past its memory limit of 16 MiB on {path}" in result.stdout
