@@ -120,18 +120,9 @@ class StoredGraph:
 
     # ------------------------------------------------------------------ terms
     def _to_ox(self, term):
-        ox = _ox()
-        if term is None:
-            return None
-        if isinstance(term, URIRef):
-            return ox.NamedNode(str(term))
-        if isinstance(term, BNode):
-            return ox.BlankNode(str(term))
-        if isinstance(term, Literal):
-            if term.language:
-                return ox.Literal(str(term), language=term.language)
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
-        raise TypeError(term)
+        from ..stores.embedded import oxigraph_term
+
+        return None if term is None else oxigraph_term(term)  # None: any term, in a pattern
 
     def _to_rdflib(self, term):
         ox = _ox()
