@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import csv
 import difflib
-import importlib
 import io
 import json
 import re
@@ -704,34 +703,6 @@ def accepted_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     return accepted
 
 
-def _validation_gate():
-    """`kg.validate.validate_graph_change` when that module is present, else None."""
-    try:
-        module = importlib.import_module("kg.validate")
-    except ImportError:
-        return None
-    return getattr(module, "validate_graph_change", None)
-
-
-def _gate_rejected(outcome) -> str | None:
-    """The gate's verdict in words when it rejects the change, None when it accepts it."""
-    if outcome is None or outcome is True:
-        return None
-    if outcome is False:
-        return "the validation gate rejected the links"
-    for name in ("conforms", "ok", "passed", "accepted"):
-        verdict = getattr(outcome, name, None)
-        if isinstance(verdict, bool):
-            if verdict:
-                return None
-            for text_name in ("text", "message", "summary", "report"):
-                text = getattr(outcome, text_name, None)
-                if isinstance(text, str) and text.strip():
-                    return text.strip()
-            return str(outcome)
-    return None
-
-
 def accept(settings: Settings, review_path: Path, reviewer: str | None = None) -> list[LinkRecord]:
     """Turn the rows of a review file marked accept into links, through the validation gate.
 
@@ -776,17 +747,13 @@ def accept(settings: Settings, review_path: Path, reviewer: str | None = None) -
     count = Literal(len(existing), datatype=XSD.integer)
     removed.add((LINKSET_IRI, VOID.triples, count))
     added.add((LINKSET_IRI, VOID.triples, Literal(len(existing) + len(new_records), datatype=XSD.integer)))
-    gate = _validation_gate()
-    if gate is not None:
-        from .build import load_dataset
+    from .build import load_dataset
+    from .validate import validate_graph_change
 
-        outcome = gate(added, removed, settings, load_dataset(settings))
-        if callable(getattr(outcome, "to_error", None)) and getattr(outcome, "ok", True) is False:
-            raise outcome.to_error()
-        verdict = _gate_rejected(outcome)
-        if verdict:
-            raise ValidationFailure("the validation gate rejected the accepted links; nothing was written:\n"
-                                    + verdict, file=review_path)
+    report = validate_graph_change(added, removed, settings, load_dataset(settings))
+    if not report.ok:
+        raise ValidationFailure("the validation gate rejected the accepted links; nothing was written:\n"
+                                + report.text(), file=review_path)
 
     mapping_path = links_dir(settings) / MAPPING_FILE
     text = mapping_path.read_text(encoding="utf-8")
