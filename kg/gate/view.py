@@ -244,7 +244,11 @@ def neighbourhood(view: StoredGraph, ontology: Graph, nodes: set, *, labels: set
         graph.add((s, p, o))
 
     wanted = {n for n in nodes if _is_node(n) and n not in ontology_terms}
-    wanted |= view.source_documents()
+    # every source document's own record (a quote may come from any of them), but not its parts: with
+    # many sources their paragraphs and mentions would outweigh the change many times over
+    for document in view.source_documents() - wanted:
+        for quad in view.quads(document, None, None):
+            add(quad)
     if labels:
         wanted |= view.label_owners(labels, label_literals)
     # identity links join individuals: follow them both ways, transitively
