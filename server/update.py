@@ -216,7 +216,7 @@ class Outcome:
 def work_out_change(store, text: str, settings: Settings, owl: bool) -> Outcome:
     """(In a sandboxed child.) Run ``text`` on a scratch copy of ``store`` and the gate on the change."""
     before = store.quads()
-    added, removed = preview(before, text, settings)
+    added, removed = preview(before, text, settings, store=store)
     if not added and not removed:
         return Outcome([], [], None)
     _check_graphs(added, removed, store)
@@ -267,13 +267,17 @@ def _refuse(text: str, settings: Settings) -> None:
 
 # --------------------------------------------------------------------------------------- the change
 
-def preview(before: list[tuple], text: str, settings: Settings) -> tuple[list[tuple], list[tuple]]:
+def preview(before: list[tuple], text: str, settings: Settings, *, store=None) -> tuple[list[tuple], list[tuple]]:
     """(added quads, removed quads) that ``text`` would make on a store holding ``before``; nothing
-    else is touched. The update runs on a scratch pyoxigraph store, within the query time limit."""
+    else is touched. The update runs on a scratch pyoxigraph store (filled straight from ``store``'s
+    own quads when it is the embedded one), within the update's time limit."""
     import pyoxigraph as ox
 
     scratch = ox.Store()
-    scratch.extend([oxigraph_quad(q) for q in before])
+    if hasattr(store, "oxigraph_quads"):
+        scratch.extend(store.oxigraph_quads())
+    else:
+        scratch.extend([oxigraph_quad(q) for q in before])
     original = set(scratch)
     outcome: dict = {}
 
