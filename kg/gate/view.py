@@ -132,17 +132,9 @@ class StoredGraph:
             if cached is None:
                 cached = self._term_cache[value] = URIRef(value)
             return cached
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        if isinstance(term, ox.Literal):
-            if term.language:
-                return Literal(term.value, lang=term.language)
-            if term.datatype.value == _XSD_STRING:
-                return Literal(term.value)
-            return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
-        if isinstance(term, ox.DefaultGraph):
-            return None
-        raise TypeError(term)
+        from ..stores.embedded import rdflib_term
+
+        return rdflib_term(term)  # IRIs are the many repeats, cached above; the rest are converted as the stores do
 
     def quads(self, s=None, p=None, o=None) -> Iterator[tuple]:
         """Stored quads matching the pattern, as rdflib terms (graph None for the default graph)."""
