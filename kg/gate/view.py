@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from ..namespaces import ECO, ONTOLOGY_GRAPH
 
@@ -30,7 +30,6 @@ LABEL_INDEX_MAX_QUADS = 200_000
 #: most nodes that identity links may join into one neighbourhood
 MAX_IDENTITY_NODES = 10_000
 
-_XSD_STRING = str(XSD.string)
 
 
 def _ox():
