@@ -5,6 +5,8 @@ escapes that decode to escapes) and turning parser errors into `QuerySyntaxError
 """
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -145,8 +147,16 @@ def analyse(text: str, *, base_iri: str | None = None, prefixes: dict[str, str] 
             max_depth: int | None = None) -> QueryShape:
     """Find the query form, the dataset clause and the SERVICE clauses of a query (or an update).
 
-    Raises `QuerySyntaxError` for text no engine should see (`check_shape_limits`).
+    Raises `QuerySyntaxError` for text no engine should see (`check_shape_limits`). The answer is
+    shared by every caller asking about the same text (the protocol, then the store): read it, never
+    change it.
     """
+    return _analyse(text, base_iri, tuple(sorted((prefixes or {}).items())), max_depth)
+
+
+@functools.lru_cache(maxsize=512)
+def _analyse(text: str, base_iri: str | None, prefix_items: tuple, max_depth: int | None) -> QueryShape:
+    prefixes = dict(prefix_items)
     tokens = tokenize(text)
     check_shape_limits(text, tokens, max_depth)
     known = dict(prefixes or {})
