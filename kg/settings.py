@@ -102,6 +102,8 @@ class Settings:
     service_endpoint_map: tuple[str, ...] = ()
     #: seconds a SERVICE call may take
     service_timeout: float = 20.0
+    #: skip the gate's OWL stage (`ecokg validate`, `ecokg add`, `POST /update`), for quick local runs
+    no_owl: bool = False
     #: SPARQL Update on the server: off unless a token is set and this is true
     update_enabled: bool = False
     update_token: str | None = None

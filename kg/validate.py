@@ -9,7 +9,6 @@ graph checks of the build are `kg.checks`.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import time
@@ -513,7 +512,7 @@ def default_files(settings: Settings) -> list[Path]:
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
-    off = args.no_owl or os.environ.get("ECOKG_NO_OWL", "").strip().lower() in {"1", "true", "yes", "on"}
+    off = args.no_owl or settings.no_owl
     owl = False if off else args.owl
     limits = _limits_from(args)
     written = None

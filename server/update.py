@@ -7,7 +7,6 @@ validation gate on that change, and applying an accepted change to the store in 
 from __future__ import annotations
 
 import hmac
-import os
 import re
 import threading
 import time
@@ -38,7 +37,7 @@ _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 #: shortest update token accepted (a guessable token guards nothing)
 MIN_TOKEN_LENGTH = 32
 ENABLE_HINT = "ECOKG_UPDATE_TOKEN=… ecokg serve --enable-update"
-#: app.config key: run the OWL stage of the gate on updates (default: on unless ECOKG_NO_OWL=1)
+#: app.config key: run the OWL stage of the gate on updates (default: on unless the setting no_owl is true)
 OWL_CONFIG = "ECOKG_UPDATE_OWL"
 
 
@@ -172,8 +171,7 @@ def update():
         raise ProtocolError(501, f"the {store.name} store cannot be changed through /update; "
                                  "update it directly, or serve the embedded store")
     _refuse(text, settings)
-    owl = current_app.config.get(OWL_CONFIG,
-                                 os.environ.get("ECOKG_NO_OWL", "").strip().lower() not in {"1", "true", "yes", "on"})
+    owl = current_app.config.get(OWL_CONFIG, not settings.no_owl)
     started = time.perf_counter()
     with current_app.extensions["ecokg_update_lock"]:  # one update at a time: each sees the last one's result
         try:
