@@ -6,12 +6,14 @@ validation gate on that change, and applying an accepted change to the store in 
 """
 from __future__ import annotations
 
+import functools
 import hmac
 import re
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import Blueprint, Response, current_app, request
 from rdflib import Dataset, Graph
@@ -213,7 +215,7 @@ class Outcome:
 
 def work_out_change(store, text: str, settings: Settings, owl: bool) -> Outcome:
     """(In a sandboxed child.) Run ``text`` on a scratch copy of ``store`` and the gate on the change."""
-    before = store.quads()
+    before = functools.cache(store.quads)  # every stored quad as rdflib terms: read only if a step needs them
     added, removed = preview(before, text, settings, store=store)
     if not added and not removed:
         return Outcome([], [], None)
@@ -265,7 +267,8 @@ def _refuse(text: str, settings: Settings) -> None:
 
 # --------------------------------------------------------------------------------------- the change
 
-def preview(before: list[tuple], text: str, settings: Settings, *, store=None) -> tuple[list[tuple], list[tuple]]:
+def preview(before: Callable[[], list[tuple]], text: str, settings: Settings, *,
+            store=None) -> tuple[list[tuple], list[tuple]]:
     """(added quads, removed quads) that ``text`` would make on a store holding ``before``; nothing
     else is touched. The update runs on a scratch pyoxigraph store (filled straight from ``store``'s
     own quads when it is the embedded one), within the update's time limit."""
@@ -275,7 +278,7 @@ def preview(before: list[tuple], text: str, settings: Settings, *, store=None) -
     if hasattr(store, "oxigraph_quads"):
         scratch.extend(store.oxigraph_quads())
     else:
-        scratch.extend([oxigraph_quad(q) for q in before])
+        scratch.extend([oxigraph_quad(q) for q in before()])
     original = set(scratch)
     outcome: dict = {}
 
@@ -325,14 +328,14 @@ def _check_graphs(added: list[tuple], removed: list[tuple], store) -> None:
                                     "through /update", term=str(g), hint=hint)
 
 
-def gate_graphs(added: list[tuple], removed: list[tuple], before: list[tuple]) -> tuple[Graph, Graph]:
+def gate_graphs(added: list[tuple], removed: list[tuple], before: Callable[[], list[tuple]]) -> tuple[Graph, Graph]:
     """The change as the gate sees it (triples of the union graph): every added triple, and the
     removed triples that no graph holds any more."""
     added_graph, removed_graph = Graph(), Graph()
     for s, p, o, _g in added:
         added_graph.add((s, p, o))
     gone = Counter((s, p, o) for s, p, o, _g in removed)
-    held = Counter((s, p, o) for s, p, o, _g in before if (s, p, o) in gone)
+    held = Counter((s, p, o) for s, p, o, _g in (before() if gone else ()) if (s, p, o) in gone)
     for s, p, o, _g in added:
         held[(s, p, o)] += 1
     for triple, count in gone.items():
@@ -341,14 +344,14 @@ def gate_graphs(added: list[tuple], removed: list[tuple], before: list[tuple]) -
     return added_graph, removed_graph
 
 
-def _gate_view(store, before: list[tuple]):
+def _gate_view(store, before: Callable[[], list[tuple]]):
     """The stored graph as the gate reads it: the store's own pyoxigraph store when it has one, else ``before``."""
     from kg.gate.view import StoredGraph
 
     try:
         return StoredGraph.of(store)
     except TypeError:
-        return StoredGraph.from_quads(before)
+        return StoredGraph.from_quads(before())
 
 
 def base_dataset(quads: list[tuple]) -> Dataset:
@@ -358,7 +361,7 @@ def base_dataset(quads: list[tuple]) -> Dataset:
     return dataset
 
 
-def derived_quads(derived, added: list[tuple], before: list[tuple]) -> list[tuple]:
+def derived_quads(derived, added: list[tuple], before: Callable[[], list[tuple]]) -> list[tuple]:
     """The triples the build derives from an accepted change (a claim's evidence selectors, its
     attribution), as quads in the graph the claim went into, leaving out what is already stored."""
     if not derived:
@@ -367,7 +370,7 @@ def derived_quads(derived, added: list[tuple], before: list[tuple]) -> list[tupl
     if not claim_graphs:
         return []
     graph = claim_graphs[0]
-    present = set(before) | set(added)
+    present = set(before()) | set(added)
     return [(s, p, o, graph) for s, p, o in derived if (s, p, o, graph) not in present]
 
 
