@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_scale import throughput, wait_for  # noqa: E402
+from bench_scale import throughput  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -27,7 +27,7 @@ def main() -> int:
     from kg.build import build
     from kg.query import named_queries
     from kg.settings import Settings
-    from served import Served, free_port
+    from served import Served, free_port, wait_for_sparql
     from synthetic import generate
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -57,7 +57,7 @@ def main() -> int:
                                        f"127.0.0.1:{port}", "--chdir", str(ROOT), "server.wsgi:app"], env=shared,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             try:
-                wait_for(f"http://127.0.0.1:{port}/sparql", server)
+                wait_for_sparql(f"http://127.0.0.1:{port}/sparql", server, timeout=300)
                 rows.append((f"gunicorn -w {processes} (read-only store)",
                              throughput(f"http://127.0.0.1:{port}/sparql", texts, args.clients, args.seconds)))
             finally:

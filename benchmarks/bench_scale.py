@@ -52,21 +52,6 @@ def floor_load(store_dir: Path, files: list[Path]) -> list[str]:
     return [sys.executable, "-c", code, str(store_dir), *map(str, files)]
 
 
-def wait_for(url: str, process: subprocess.Popen, timeout: float = 300) -> float:
-    started = time.monotonic()
-    while True:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
-        try:
-            if requests.get(url, params={"query": "ASK {}"}, timeout=2).ok:
-                return time.monotonic() - started
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() - started > timeout:
-            raise SystemExit(f"{url} did not answer")
-        time.sleep(0.05)
-
-
 def throughput(url: str, queries: list[str], clients: int, seconds: float) -> float:
     stop = time.monotonic() + seconds
     done = [0]
@@ -102,7 +87,7 @@ def run_size(size: int, work: Path, seconds: float) -> dict:
     from kg.query import named_queries
     from kg.settings import Settings
     from kg.stores import open_store
-    from served import Served, free_port
+    from served import Served, free_port, wait_for_sparql
     from synthetic import generate
 
     build_dir = work / "build"
@@ -144,7 +129,7 @@ def run_size(size: int, work: Path, seconds: float) -> dict:
                                  "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        wait_for(f"http://127.0.0.1:{port}/query", oxigraph)
+        wait_for_sparql(f"http://127.0.0.1:{port}/query", oxigraph, timeout=300)
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in __import__("kg.namespaces").namespaces.PREFIXES.items())
         figures["oxigraph_1"] = throughput(f"http://127.0.0.1:{port}/query", [prologue + t for t in texts], 1, seconds)
         figures["oxigraph_8"] = throughput(f"http://127.0.0.1:{port}/query", [prologue + t for t in texts], 8, seconds)

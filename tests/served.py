@@ -18,6 +18,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def wait_for_sparql(url: str, process: subprocess.Popen | None = None, timeout: float = 120) -> None:
+    """Wait until the SPARQL endpoint at ``url`` answers ``ASK {}``; fail if ``process`` exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process is not None and process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise RuntimeError(f"the server exited {process.returncode}: {output}")
+        try:
+            if requests.get(url, params={"query": "ASK {}"}, timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {timeout:g} s")
+        time.sleep(0.2)
+
+
 class Served:
     """Start ``ecokg serve ARGS`` with ``env`` added to the environment; ``url`` is its base URL."""
 
@@ -31,18 +48,8 @@ class Served:
     def start(self, timeout: float = 120) -> "Served":
         self.process = subprocess.Popen([sys.executable, "-m", "kg", "serve", *self.args], env=self.env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"ecokg serve exited {self.process.returncode}: {self.process.stdout.read()}")
-            try:
-                if requests.get(f"{self.url}/sparql", params={"query": "ASK {}"}, timeout=2).ok:
-                    return self
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("ecokg serve did not answer in time")
-            time.sleep(0.2)
+        wait_for_sparql(f"{self.url}/sparql", self.process, timeout)
+        return self
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

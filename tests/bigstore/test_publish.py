@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -16,14 +14,10 @@ import requests
 from kg.query import named_queries
 from answers import rows_as_strings
 from kg.stores.remote import RemoteStore
+from served import free_port, wait_for_sparql
 
 LOCAL_QUERIES = [q for q in named_queries() if "SERVICE" not in q.text]
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +29,7 @@ def oxigraph_server(tmp_path_factory):
     process = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
                                 "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"{url}/query", params={"query": "ASK {}"}, timeout=2).ok:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "oxigraph serve did not start"
-        time.sleep(0.2)
+    wait_for_sparql(f"{url}/query", process, timeout=30)
     yield url
     process.terminate()
     process.wait(timeout=20)

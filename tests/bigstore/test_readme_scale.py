@@ -8,11 +8,12 @@ import shlex
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from served import wait_for_sparql
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 ECOKG = str(Path(sys.executable).parent / "ecokg")
@@ -29,19 +30,6 @@ def argv(line: str) -> list[str]:
     words = shlex.split(line)
     assert words[0] == "ecokg"
     return [ECOKG, *words[1:]]
-
-
-def wait_for(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        assert process.poll() is None, process.stdout.read() if process.stdout else ""
-        try:
-            if requests.get(url, params={"query": "ASK {}"}, timeout=2).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, f"{url} did not answer"
-        time.sleep(0.2)
 
 
 def port_free(port: int) -> bool:
@@ -65,7 +53,7 @@ def test_your_own_data_example_runs_as_written(settings, built, tmp_path):
     server = subprocess.Popen(argv(serve), cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
     try:
-        wait_for(f"http://127.0.0.1:{port}/sparql", server)
+        wait_for_sparql(f"http://127.0.0.1:{port}/sparql", server)
         answer = requests.get(f"http://127.0.0.1:{port}/sparql", timeout=10,
                               params={"query": 'ASK { <https://example.org/a> rdfs:label "A"@en }'}).json()
         assert answer["boolean"] is True
@@ -84,14 +72,14 @@ def test_the_publish_example_runs_as_written(settings, built, tmp_path):
                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     env = dict(os.environ, ECOKG_BUILD_DIR=str(settings.build_dir))
     try:
-        wait_for("http://127.0.0.1:7878/query", oxigraph)
+        wait_for_sparql("http://127.0.0.1:7878/query", oxigraph)
         done = subprocess.run(argv(publish), env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
         port = next(p for p in range(18800, 18900) if port_free(p))
         env["ECOKG_PORT"] = str(port)
         server = subprocess.Popen(argv(serve), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
-            wait_for(f"http://127.0.0.1:{port}/sparql", server)
+            wait_for_sparql(f"http://127.0.0.1:{port}/sparql", server)
             answer = requests.get(f"http://127.0.0.1:{port}/sparql", timeout=30,
                                   params={"query": "SELECT (COUNT(?c) AS ?n) { ?c a eco:Claim }"},
                                   headers={"Accept": "application/sparql-results+json"}).json()
