@@ -107,6 +107,9 @@ class Settings:
     #: SPARQL Update on the server: off unless a token is set and this is true
     update_enabled: bool = False
     update_token: str | None = None
+    #: `ecokg publish`: the bearer token (--auth bearer) and the password (--auth basic|digest) for the target store
+    publish_token: str | None = field(default=None, repr=False)
+    publish_password: str | None = field(default=None, repr=False)
     #: the public base the graph's IRIs use; the server maps it onto its own address
     public_base: str = "https://w3id.org/eco-kg/"
     extra: dict = field(default_factory=dict)

@@ -10,7 +10,6 @@ serve --store remote --remote-endpoint URL` fronts that store (`kg.stores.remote
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -134,14 +133,14 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
 def command(args: argparse.Namespace, settings: Settings) -> int:
     from . import open_store
 
-    token = os.environ.get("ECOKG_PUBLISH_TOKEN")
+    token = settings.publish_token
     if args.token_file is not None:
         try:
             token = args.token_file.read_text(encoding="utf-8").strip()
         except OSError as error:
             raise PublishError(f"the token file cannot be read: {error.strerror}", file=args.token_file) from None
     session = _session(None if args.auth == "none" else args.auth, args.user,
-                       os.environ.get("ECOKG_PUBLISH_PASSWORD"), token)
+                       settings.publish_password, token)
     if args.batch < 1:
         raise PublishError("--batch must be at least 1", term=str(args.batch))
     store = open_store(settings.with_(store="oxigraph"))
