@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from rdflib import BNode, Literal, URIRef
 
 from .errors import QueryError
 from .namespaces import PREFIXES
+from .results import results_json
 from .settings import Settings
 
 
@@ -118,30 +118,12 @@ def result_rows(result) -> tuple[list[str], list[list]]:
     return list(result.variables), [list(row) for row in result.rows]
 
 
-def _json_term(term) -> dict:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    value = {"type": "literal", "value": str(term)}
-    if term.language:
-        value["xml:lang"] = term.language
-    elif term.datatype:
-        value["datatype"] = str(term.datatype)
-    return value
-
-
 def format_result(result, fmt: str = "table") -> str:
     """Format a `QueryResult` as an aligned text table, CSV, or SPARQL JSON (JSON-LD for graphs)."""
     if fmt == "json":
         if result.form in {"CONSTRUCT", "DESCRIBE"}:
             return result.graph.serialize(format="json-ld")
-        if result.form == "ASK":
-            return json.dumps({"head": {}, "boolean": bool(result.boolean)}, indent=2) + "\n"
-        bindings = [{var: _json_term(term) for var, term in zip(result.variables, row) if term is not None}
-                    for row in result.rows]
-        return json.dumps({"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}},
-                          indent=2, ensure_ascii=False) + "\n"
+        return results_json(result, indent=2) + "\n"
     header, rows = result_rows(result)
     if fmt == "csv":
         buffer = io.StringIO()

@@ -7,15 +7,12 @@ requests or run queries (`server.protocol`).
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import Graph, Literal, URIRef
 
+from kg import results
 from kg.stores import QueryResult
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -134,114 +131,6 @@ def content_type(media_type: str) -> str:
 
 # --------------------------------------------------------------------------------------- results
 
-def _json_term(term) -> dict:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    if isinstance(term, Literal):
-        value = {"type": "literal", "value": str(term)}
-        if term.language:
-            value["xml:lang"] = term.language
-        elif term.datatype is not None and term.datatype != XSD.string:
-            value["datatype"] = str(term.datatype)
-        return value
-    return {"type": "literal", "value": str(term)}
-
-
-def results_json(result: QueryResult) -> str:
-    if result.form == "ASK":
-        return json.dumps({"head": {}, "boolean": bool(result.boolean)})
-    bindings = []
-    for row in result.rows:
-        bindings.append({name: _json_term(term) for name, term in zip(result.variables, row) if term is not None})
-    return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}}, ensure_ascii=False)
-
-
-def _xml_term(term) -> str:
-    if isinstance(term, URIRef):
-        return f"<uri>{escape(str(term))}</uri>"
-    if isinstance(term, BNode):
-        return f"<bnode>{escape(str(term))}</bnode>"
-    if isinstance(term, Literal):
-        if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(str(term))}</literal>"
-        if term.datatype is not None and term.datatype != XSD.string:
-            return f"<literal datatype={quoteattr(str(term.datatype))}>{escape(str(term))}</literal>"
-        return f"<literal>{escape(str(term))}</literal>"
-    return f"<literal>{escape(str(term))}</literal>"
-
-
-def results_xml(result: QueryResult) -> str:
-    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n  <head>']
-    for name in result.variables:
-        out.append(f"    <variable name={quoteattr(name)}/>")
-    out.append("  </head>")
-    if result.form == "ASK":
-        out.append(f"  <boolean>{'true' if result.boolean else 'false'}</boolean>")
-    else:
-        out.append("  <results>")
-        for row in result.rows:
-            out.append("    <result>")
-            for name, term in zip(result.variables, row):
-                if term is not None:
-                    out.append(f"      <binding name={quoteattr(name)}>{_xml_term(term)}</binding>")
-            out.append("    </result>")
-        out.append("  </results>")
-    out.append("</sparql>\n")
-    return "\n".join(out)
-
-
-def _csv_text(term) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, BNode):
-        return "_:" + str(term)
-    return str(term)
-
-
-def results_csv(result: QueryResult) -> str:
-    """SPARQL 1.1 CSV: plain values, RFC 4180 quoting, CRLF line ends. ASK answers a `_askResult` column."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if result.form == "ASK":
-        writer.writerows([["_askResult"], ["true" if result.boolean else "false"]])
-        return buffer.getvalue()
-    writer.writerow(result.variables)
-    for row in result.rows:
-        writer.writerow([_csv_text(term) for term in row])
-    return buffer.getvalue()
-
-
-_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-def _tsv_term(term) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if isinstance(term, Literal):
-        text = '"' + str(term).translate(_TSV_ESCAPES) + '"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None and term.datatype != XSD.string:
-            return f"{text}^^<{term.datatype}>"
-        return text
-    return str(term)
-
-
-def results_tsv(result: QueryResult) -> str:
-    """SPARQL 1.1 TSV: terms in SPARQL syntax, variables with their ``?``."""
-    if result.form == "ASK":
-        return "?_askResult\n" + ("true" if result.boolean else "false") + "\n"
-    lines = ["\t".join("?" + name for name in result.variables)]
-    lines += ["\t".join(_tsv_term(term) for term in row) for row in result.rows]
-    return "\n".join(lines) + "\n"
-
-
 def results_html(result: QueryResult) -> str:
     """A standalone HTML table of the results, IRIs as links (what a browser following a query link shows)."""
     def cell(term) -> str:
@@ -263,8 +152,7 @@ def results_html(result: QueryResult) -> str:
             + f"\n</tbody>\n</table>\n<p>{len(result.rows)} result(s)</p>\n</body></html>\n")
 
 
-RESULT_WRITERS = {"json": results_json, "xml": results_xml, "csv": results_csv, "tsv": results_tsv,
-                  "html": results_html}
+RESULT_WRITERS = {**results.WRITERS, "html": results_html}
 
 
 def serialize_graph(graph: Graph, fmt: Format) -> str:
