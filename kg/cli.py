@@ -2,28 +2,29 @@
 
 Owns the sub-command table, the shared options and the exit-code contract:
 0 success, 1 violations found, 2 bad input or usage, 3 internal error. Bad input never shows a
-traceback (set ECOKG_DEBUG=1 to see one). It is the composition root: it is the one place that
-imports `server` (lazily, for `serve`); the library never does.
+traceback (set ECOKG_DEBUG=1 to see one). The library's own commands are listed here; other
+packages add theirs through the ``ecokg.commands`` entry-point group (the HTTP server adds `serve`
+that way), so the command line sits above every package without the library naming any of them.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 import traceback
+from functools import lru_cache
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EcoKGError
 from .settings import Settings
 
-#: sub-command -> (module that implements it, one-line help). Each module defines
-#: ``configure_parser(parser)`` and ``command(args, settings) -> int``.
-COMMANDS: dict[str, tuple[str, str]] = {
+#: the library's sub-commands: name -> (module that implements it, one-line help). Each module defines
+#: ``configure_parser(parser, name)`` and ``command(args, settings) -> int``.
+LIBRARY_COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("kg.commands", "build the dataset from ontology/ and seeds/ into build/ and print the report"),
     "query": ("kg.commands", "run a named query from queries/ (or a .rq file) and print the result"),
     "check": ("kg.checks", "check the built graph: SHACL shapes, OWL consistency (HermiT), evidence offsets"),
-    "serve": ("server.app", "build if needed and serve the graph over HTTP (SPARQL endpoint, pages)"),
     "validate": ("kg.validate", "validate new assertion files (the CI gate)"),
     "add": ("kg.validate", "merge a file of new assertions into seeds/ if it passes the gate"),
     "link": ("kg.link", "Wikidata links: gap report, reconcile candidates, accept reviewed links"),
@@ -33,6 +34,29 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "journal": ("kg.journal", "list the updates the server accepted, or fold their additions into seeds/"),
     "export": ("kg.export", "export every claim as a nanopublication (assertion, provenance, publication info)"),
 }
+
+#: the entry-point group of sub-commands other packages provide. Each entry point names a module
+#: that defines ``HELP`` (one line), ``configure_parser(parser, name)`` and ``command(args, settings)``;
+#: it should import little at module level, since listing the commands imports it
+COMMAND_GROUP = "ecokg.commands"
+
+
+@lru_cache(maxsize=1)
+def commands() -> dict[str, tuple[str, str]]:
+    """Every sub-command: the library's, then those registered in ``COMMAND_GROUP`` (sorted by name).
+
+    A registered module that cannot be imported is left out: its command is not offered."""
+    table = dict(LIBRARY_COMMANDS)
+    for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda entry: entry.name):
+        if entry.name in table:
+            continue  # the library's own command wins over a package that registers the same name
+        try:
+            module = importlib.import_module(entry.module)
+        except ImportError:
+            continue
+        table[entry.name] = (entry.module, getattr(module, "HELP", ""))
+    return table
+
 
 EXIT_CODES_HELP = """exit codes:
   0  success (or: the data conforms)
@@ -49,7 +73,7 @@ def make_parser(selected: str | None = None) -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, help="project directory (default: this checkout)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module_name, help_text) in COMMANDS.items():
+    for name, (module_name, help_text) in commands().items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text, epilog=EXIT_CODES_HELP,
                                         formatter_class=argparse.RawDescriptionHelpFormatter)
         command_parser.set_defaults(module_name=module_name)
@@ -99,7 +123,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = make_parser(next((arg for arg in argv if arg in COMMANDS), None))
+    parser = make_parser(next((arg for arg in argv if arg in commands()), None))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
@@ -107,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_INPUT
+    settings = None
     try:
         module = importlib.import_module(args.module_name)
         settings = settings_for(args)
@@ -119,12 +144,22 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:  # an internal error: say so plainly, keep the trace for debugging
-        if os.environ.get("ECOKG_DEBUG"):
+        if _debugging(settings):
             traceback.print_exc()
         print(f"ecokg {args.command}: internal error: {type(error).__name__}: {error}\n"
               "  this is a bug in ecokg, not in your input; run with ECOKG_DEBUG=1 for the trace",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _debugging(settings: Settings | None) -> bool:
+    """ECOKG_DEBUG, from the settings, or read now when the error came before they were built."""
+    if settings is None:
+        try:
+            settings = Settings.from_env()
+        except EcoKGError:
+            return False
+    return settings.debug
 
 
 def entry_point() -> None:

@@ -93,5 +93,9 @@ class LinkError(EcoKGError):
     """A Wikidata link that is malformed, unconfirmed or cannot be fetched."""
 
 
+class SettingsError(EcoKGError):
+    """A setting that cannot be used: an ``ECOKG_*`` variable that is not a number, or a limit below one."""
+
+
 class StoreError(EcoKGError):
     """A store backend that cannot be opened or answer."""

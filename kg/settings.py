@@ -9,6 +9,10 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .errors import SettingsError
+from .gate.limits import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
+                          DEFAULT_STAGE_SECONDS)
+
 #: a checkout: the folder holding ontology/, seeds/, queries/ beside kg/
 CHECKOUT_ROOT = Path(__file__).resolve().parent.parent
 #: an installed wheel: the same folders carried as package data of `kg` (kg/data/ontology, …)
@@ -102,16 +106,24 @@ class Settings:
     service_endpoint_map: tuple[str, ...] = ()
     #: seconds a SERVICE call may take
     service_timeout: float = 20.0
+    #: the gate's limits (`ecokg validate`, `ecokg add`); their flags override them (`kg.gate.limits.GateLimits`)
+    max_file_bytes: int = DEFAULT_MAX_BYTES
+    gate_stage_seconds: float = DEFAULT_STAGE_SECONDS
+    gate_memory_mb: int = DEFAULT_MEMORY_MB
+    gate_max_prefixes: int = DEFAULT_MAX_PREFIXES
+    gate_max_problems: int = DEFAULT_MAX_PROBLEMS
     #: skip the gate's OWL stage (`ecokg validate`, `ecokg add`, `POST /update`), for quick local runs
     no_owl: bool = False
     #: SPARQL Update on the server: off unless a token is set and this is true
     update_enabled: bool = False
-    update_token: str | None = None
+    update_token: str | None = field(default=None, repr=False)
     #: `ecokg publish`: the bearer token (--auth bearer) and the password (--auth basic|digest) for the target store
     publish_token: str | None = field(default=None, repr=False)
     publish_password: str | None = field(default=None, repr=False)
     #: the public base the graph's IRIs use; the server maps it onto its own address
     public_base: str = "https://w3id.org/eco-kg/"
+    #: print the trace of an internal error (the command line otherwise prints one line)
+    debug: bool = False
     extra: dict = field(default_factory=dict)
 
     def with_(self, **changes) -> "Settings":
@@ -119,19 +131,28 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
+        """Defaults, then ``ECOKG_*`` variables, then ``overrides``; a malformed value is a `SettingsError`."""
         environ = os.environ if environ is None else environ
         base = cls()
         values: dict = {}
         for name, current in base.__dict__.items():
-            raw = environ.get("ECOKG_" + name.upper())
+            variable = "ECOKG_" + name.upper()
+            raw = environ.get(variable)
             if raw is None or name == "extra":
                 continue
             if isinstance(current, bool):
                 values[name] = raw.strip().lower() in {"1", "true", "yes", "on"}
-            elif isinstance(current, int):
-                values[name] = int(raw)
-            elif isinstance(current, float):
-                values[name] = float(raw)
+            elif isinstance(current, (int, float)):
+                if not raw.strip() and name in MUST_BE_POSITIVE:
+                    continue  # an empty limit means "the default", as it did when the gate read its own variables
+                try:
+                    values[name] = type(current)(raw)
+                except ValueError:
+                    raise SettingsError(f"bad setting in the environment: {variable}={raw!r} is not a number",
+                                        term=variable, hint="give a number") from None
+                if name in MUST_BE_POSITIVE and values[name] <= 0:
+                    raise SettingsError(f"bad setting in the environment: {variable}={raw!r} must be positive",
+                                        term=variable, hint="give a positive number")
             elif isinstance(current, tuple):
                 values[name] = tuple(x.strip() for x in raw.split(",") if x.strip())
             elif isinstance(current, Path):
@@ -140,3 +161,8 @@ class Settings:
                 values[name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(base, **values)
+
+
+#: settings where zero or less makes no sense (a limit of nothing); the environment may not set them so
+MUST_BE_POSITIVE = frozenset({"max_file_bytes", "gate_stage_seconds", "gate_memory_mb", "gate_max_prefixes",
+                              "gate_max_problems"})

@@ -181,7 +181,7 @@ def validate_files(paths: list[Path], settings: Settings, *, owl: bool | str = T
     network connections and whose memory is capped (`kg.sandbox.run_isolated`); each stage has
     ``limits.stage_seconds``. A limit that is hit is a problem of the stage that hit it (exit code 2).
     """
-    limits = (limits or GateLimits()).with_(max_bytes=max_bytes)
+    limits = (limits or GateLimits.from_settings(settings)).with_(max_bytes=max_bytes)
     paths = [Path(p) for p in paths]
     if base is None:
         base = cached_base(settings, paths)  # loaded by an earlier run in this process: the child inherits it
@@ -377,7 +377,7 @@ def add_file(path: Path, settings: Settings, *, owl: bool | str = True, max_byte
     if path.exists() and path.resolve().is_relative_to(settings.seeds_dir.resolve()):
         raise EcoKGError(f"{path} is already in seeds/", file=path,
                          hint="`ecokg add` takes a file from outside seeds/; validate seed files with `ecokg validate`")
-    limits = (limits or GateLimits()).with_(max_bytes=max_bytes)
+    limits = (limits or GateLimits.from_settings(settings)).with_(max_bytes=max_bytes)
     with seeds_locked(settings.seeds_dir):
         base = load_base(settings)  # the seeds as they are now, under the lock
         report = validate_files([path], settings, owl=owl, base=base, limits=limits)
@@ -451,14 +451,11 @@ environment:
   ECOKG_NO_OWL=1        same as --no-owl"""
 
 
-def _limits_from(args: argparse.Namespace) -> GateLimits:
-    """Defaults, then the environment, then the flags."""
-    try:
-        limits = GateLimits.from_env()
-    except ValueError as error:
-        raise EcoKGError(f"bad limit in the environment: {error}", hint="give a positive number") from None
-    limits = limits.with_(max_bytes=args.max_bytes, stage_seconds=args.stage_seconds, memory_mb=args.memory_mb,
-                          max_prefixes=args.max_prefixes, max_problems=args.max_problems)
+def _limits_from(args: argparse.Namespace, settings: Settings) -> GateLimits:
+    """Defaults, then the environment (both in ``settings``), then the flags."""
+    limits = GateLimits.from_settings(settings).with_(
+        max_bytes=args.max_bytes, stage_seconds=args.stage_seconds, memory_mb=args.memory_mb,
+        max_prefixes=args.max_prefixes, max_problems=args.max_problems)
     for name in ("max_bytes", "stage_seconds", "memory_mb", "max_prefixes", "max_problems"):
         if getattr(limits, name) <= 0:
             raise EcoKGError(f"--{name.replace('_', '-')} must be positive", hint="give a positive number")
@@ -514,7 +511,7 @@ def default_files(settings: Settings) -> list[Path]:
 def command(args: argparse.Namespace, settings: Settings) -> int:
     off = args.no_owl or settings.no_owl
     owl = False if off else args.owl
-    limits = _limits_from(args)
+    limits = _limits_from(args, settings)
     written = None
     if args.command == "add":
         report, written = add_file(args.file, settings, owl=owl, limits=limits)

@@ -1,7 +1,7 @@
 """How much the gate may spend on one run, and stopping a stage that goes past it.
 
-Owns `GateLimits` (file size, seconds and memory per stage, prefix declarations, problems listed),
-their defaults and environment variables, `StageLimitHit` (the problem a stage that hit a limit
+Owns `GateLimits` (file size, seconds and memory per stage, prefix declarations, problems listed)
+and their defaults (`kg.settings.Settings` carries them, from ``ECOKG_*`` variables), `StageLimitHit` (the problem a stage that hit a limit
 becomes: exit code 2, naming the file and the limit) and `stage_deadline`, which interrupts a stage
 that runs past its time in the process that runs it. Isolating the stages in a child process is
 `kg.validate`'s, with `kg.sandbox`.
@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import mmap
-import os
 import signal
 import threading
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 #: default largest file the gate reads: 5 MiB
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -26,16 +29,6 @@ DEFAULT_MEMORY_MB = 1024
 DEFAULT_MAX_PREFIXES = 1000
 #: default most problems a stage lists; the rest are counted ("… and N more")
 DEFAULT_MAX_PROBLEMS = 100
-
-#: environment variable -> field; flags of `ecokg validate` / `ecokg add` override them
-ENVIRONMENT = {
-    "ECOKG_MAX_FILE_BYTES": "max_bytes",
-    "ECOKG_GATE_STAGE_SECONDS": "stage_seconds",
-    "ECOKG_GATE_MEMORY_MB": "memory_mb",
-    "ECOKG_GATE_MAX_PREFIXES": "max_prefixes",
-    "ECOKG_GATE_MAX_PROBLEMS": "max_problems",
-}
-
 
 @dataclass(frozen=True)
 class GateLimits:
@@ -56,23 +49,11 @@ class GateLimits:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     @classmethod
-    def from_env(cls, environ=None) -> "GateLimits":
-        """Defaults overridden by ``ECOKG_*`` variables; a malformed or non-positive value is a `ValueError`."""
-        environ = os.environ if environ is None else environ
-        values = {}
-        for variable, name in ENVIRONMENT.items():
-            raw = environ.get(variable, "").strip()
-            if not raw:
-                continue
-            kind = float if name == "stage_seconds" else int
-            try:
-                value = kind(raw)
-            except ValueError:
-                raise ValueError(f"{variable}={raw!r} is not a number") from None
-            if value <= 0:
-                raise ValueError(f"{variable}={raw!r} must be positive")
-            values[name] = value
-        return cls(**values)
+    def from_settings(cls, settings: "Settings") -> "GateLimits":
+        """The limits ``settings`` carries (defaults, or ``ECOKG_MAX_FILE_BYTES`` and ``ECOKG_GATE_*``)."""
+        return cls(max_bytes=settings.max_file_bytes, stage_seconds=settings.gate_stage_seconds,
+                   memory_mb=settings.gate_memory_mb, max_prefixes=settings.gate_max_prefixes,
+                   max_problems=settings.gate_max_problems)
 
 
 class StageLimitHit(BaseException):

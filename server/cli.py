@@ -1,0 +1,72 @@
+"""The `ecokg serve` command: its options, and reading the update token; registered with the command line.
+
+Owns the ``serve`` sub-command, which `pyproject.toml` adds to `ecokg` through the ``ecokg.commands``
+entry-point group (the library's command line never names this package). Building the app and
+serving it are `server.app`'s (`create_app`, `run_server`), imported only when the command runs,
+so listing the commands does not import Flask.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kg.errors import EcoKGError
+from kg.settings import Settings
+
+#: the one-line help `ecokg --help` shows for this command
+HELP = "build if needed and serve the graph over HTTP (SPARQL endpoint, pages)"
+
+
+def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    parser.add_argument("--store", choices=["oxigraph", "rdflib", "remote"],
+                        help="store backend (default oxigraph, embedded; remote needs --remote-endpoint)")
+    parser.add_argument("--remote-endpoint", dest="remote_endpoint",
+                        help="SPARQL query URL of the remote store, e.g. Virtuoso's http://127.0.0.1:8890/sparql")
+    parser.add_argument("--query-timeout", type=float, dest="query_timeout", help="seconds per query (default 10)")
+    parser.add_argument("--row-limit", type=int, dest="row_limit", help="most rows a SELECT returns (default 10000)")
+    parser.add_argument("--service-allowlist", nargs="*", dest="service_allowlist",
+                        help="SERVICE endpoints the server may call (default: Wikidata's)")
+    parser.add_argument("--service-timeout", type=float, dest="service_timeout",
+                        help="seconds a SERVICE call may take (default 20)")
+    parser.add_argument("--service-endpoint-map", nargs="*", dest="service_endpoint_map", metavar="IRI=URL",
+                        help="call an allow-listed SERVICE IRI at another URL, e.g. a Wikidata mirror")
+    from kg.commands import add_store_options
+
+    add_store_options(parser)
+    parser.add_argument("--enable-update", action="store_true",
+                        help="accept SPARQL Update, guarded by the token in ECOKG_UPDATE_TOKEN or --update-token-file")
+    parser.add_argument("--update-token-file", dest="update_token_file", type=Path,
+                        help="file holding the bearer token for SPARQL Update (at least 32 characters)")
+    parser.add_argument("--update-token", dest="update_token_on_command_line", help=argparse.SUPPRESS)
+    parser.add_argument("--update-journal", dest="update_journal",
+                        help="file of accepted updates, replayed on start (default build/accepted-updates.jsonl; "
+                             "empty: off)")
+    parser.add_argument("--query-workers", type=int, dest="query_workers",
+                        help="queries evaluated at once; more get 503 with Retry-After (default 16)")
+    parser.add_argument("--query-memory-mb", type=int, dest="query_memory_mb",
+                        help="MiB one query may use (default 512)")
+    parser.add_argument("--max-query-length", type=int, dest="max_query_length",
+                        help="longest query text in characters (default 200000)")
+    parser.add_argument("--max-query-depth", type=int, dest="max_query_depth",
+                        help="deepest nesting of groups and expressions (default 64)")
+    parser.add_argument("--update-timeout", type=float, dest="update_timeout",
+                        help="seconds an update and its validation may take (default 60)")
+
+
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "update_token_on_command_line", None) is not None:
+        raise EcoKGError("the update token is not taken from the command line, where `ps` shows it to every user",
+                         term="--update-token",
+                         hint="set ECOKG_UPDATE_TOKEN in the environment or give --update-token-file FILE")
+    if getattr(args, "update_token_file", None) is not None:
+        try:
+            token = args.update_token_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise EcoKGError(f"the update token file cannot be read: {error}", file=args.update_token_file) from None
+        settings = settings.with_(update_token=token)
+    from .app import run_server
+
+    run_server(settings)
+    return 0
