@@ -1,7 +1,7 @@
 """Checks of the whole built graph: SHACL shapes, evidence offsets, OWL consistency.
 
-Owns the `ecokg check` command and the functions tests and CI call: `shacl_check` (pySHACL,
-inference off, against ontology/shapes.ttl), `evidence_check` (every oa:TextPositionSelector slices
+Owns the `ecokg check` command and the functions tests and CI call: `shacl_check` (pySHACL through
+`kg.shacl.run_shacl`, against ontology/shapes.ttl), `evidence_check` (every oa:TextPositionSelector slices
 its source to exactly its oa:exact) and `owl_check` (HermiT via `kg.reasoner`). Checks of a
 *change* before it enters the graph belong to `kg.validate`.
 """
@@ -19,6 +19,7 @@ from .errors import EXIT_OK, EXIT_VIOLATIONS
 from .namespaces import ECO, OA
 from .rdfio import parse_file
 from .settings import Settings
+from .shacl import run_shacl
 
 
 @dataclass
@@ -52,14 +53,8 @@ def union_graph(dataset: Dataset) -> Graph:
 
 def shacl_results(data: Graph, shapes: Graph, ontology: Graph | None = None,
                   focus_nodes: list | None = None) -> tuple[bool, list[dict]]:
-    """Run pySHACL with inference off; return (conforms, results as dicts)."""
-    import pyshacl
-
-    kwargs = dict(shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=True,
-                  allow_warnings=True, abort_on_first=False)
-    if focus_nodes is not None:
-        kwargs["focus_nodes"] = focus_nodes
-    conforms, report, _text = pyshacl.validate(data, **kwargs)
+    """Run pySHACL (`kg.shacl.run_shacl`); return (conforms, results as dicts)."""
+    conforms, report = run_shacl(data, shapes, ontology=ontology, focus_nodes=focus_nodes)
     results = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         results.append({

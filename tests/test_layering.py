@@ -58,3 +58,22 @@ def test_listing_the_commands_does_not_import_flask():
     probe = "import sys, kg.cli; kg.cli.make_parser(); print('flask' in sys.modules, 'server.cli' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["False", "True"], done.stderr
+
+
+#: modules besides `kg.shacl` that may import pySHACL, and why
+PYSHACL_IMPORTERS = {
+    # imports it before forking the update gate's children, so each child inherits it loaded; runs nothing
+    "server/update.py": "warm-up",
+}
+
+
+def test_pyshacl_is_run_from_one_module():
+    importers = []
+    for package in ("kg", "server"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+                names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                if any(name.split(".")[0] == "pyshacl" for name in names):
+                    importers.append(str(path.relative_to(ROOT)))
+    assert sorted(set(importers) - set(PYSHACL_IMPORTERS)) == ["kg/shacl.py"]

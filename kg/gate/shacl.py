@@ -1,7 +1,7 @@
 """Stage 4, SHACL: the new nodes conform to the shapes, checked against the whole graph.
 
-Owns running pySHACL with inference off and the ontology in the data graph (graph/ontology is part
-of the stored dataset, which is what ont_graph would mix in), on the existing graph plus the
+Owns running pySHACL (through `kg.shacl.run_shacl`, with the ontology in the data graph: graph/ontology
+is part of the stored dataset, which is what ont_graph would mix in) on the existing graph plus the
 change plus what the build would derive from it (claims get their evidence and attribution by
 `kg.gate.evidence.resolve_change`, the build's own code), restricted to the nodes the change
 touches so that the cost grows with the change. The shapes are ontology/shapes.ttl plus shapes
@@ -15,6 +15,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
 from ..namespaces import BASE, SHAPES
 from ..reasoner import short
+from ..shacl import run_shacl
 from .context import Base, Change
 from .report import Problem
 
@@ -107,15 +108,11 @@ def check_shapes(change: Change, base: Base, data: Graph, focus: set,
 
     ``skip`` holds (focus node, path) pairs whose violations another stage explains better.
     """
-    from pyshacl import validate
-
     shapes = all_shapes(base)
     focus_nodes = sorted((n for n in focus if isinstance(n, URIRef)), key=str)
     if not focus_nodes:
         return []
-    _conforms, results, _text = validate(
-        data, shacl_graph=shapes, ont_graph=None, inference="none", inplace=True,
-        advanced=False, focus_nodes=focus_nodes, allow_warnings=True, allow_infos=True)
+    _conforms, results = run_shacl(data, shapes, focus_nodes=focus_nodes)
     problems: list[Problem] = []
     seen = set()
     def from_derived(result) -> bool:
