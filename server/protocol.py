@@ -227,11 +227,16 @@ def sparql():
     current = settings()
     result = store().query(text, default_graph_uris=params.get("default-graph-uri", []),
                            named_graph_uris=params.get("named-graph-uri", []),
-                           timeout=current.query_timeout, row_limit=current.row_limit)
-    if formats.is_graph_form(result.form) != formats.is_graph_form(form):
-        # the text's form was misread; answer in the result's own default rather than a mismatched format
-        chosen = formats.negotiate(result.form, None)
-    response = Response(formats.serialize(result, chosen), content_type=formats.content_type(chosen.media_type))
+                           timeout=current.query_timeout, row_limit=current.row_limit,
+                           result_format=chosen.media_type)
+    if result.payload is not None and result.payload_type == chosen.media_type:
+        body = result.payload  # written by the store's own serialiser
+    else:
+        if formats.is_graph_form(result.form) != formats.is_graph_form(form):
+            # the text's form was misread; answer in the result's own default rather than a mismatched format
+            chosen = formats.negotiate(result.form, None)
+        body = formats.serialize(result, chosen)
+    response = Response(body, content_type=formats.content_type(chosen.media_type))
     response.headers["Vary"] = "Accept"
     if result.truncated:
         response.headers["X-ECOKG-Truncated"] = f"row limit {result.row_limit} reached; the answer is incomplete"

@@ -60,6 +60,8 @@ class _BaseStore:
     """The query gate and time limit shared by both backends; subclasses evaluate."""
 
     name = "base"
+    #: whether `query` may be asked for the answer already written (``result_format``); others return terms
+    writes_results = False
 
     def __init__(self, settings: Settings, *, service_client: ServiceClient | None = None):
         self.settings = settings
@@ -80,7 +82,10 @@ class _BaseStore:
 
     def query(self, sparql: str, *, default_graph_uris: Sequence[str] = (),
               named_graph_uris: Sequence[str] = (), base_iri: str | None = None,
-              timeout: float | None = None, row_limit: int | None = None) -> QueryResult:
+              timeout: float | None = None, row_limit: int | None = None,
+              result_format: str | None = None) -> QueryResult:
+        """Run a query. With ``result_format`` (a media type), a backend that `writes_results` may return the
+        answer already written in it (`QueryResult.payload`); callers fall back to the terms otherwise."""
         timeout = self.settings.query_timeout if timeout is None else timeout
         row_limit = self.settings.row_limit if row_limit is None else row_limit
         deadline = time.monotonic() + timeout
@@ -106,7 +111,9 @@ class _BaseStore:
             # a malformed query is reported before any endpoint is called
             self._check_syntax(_neutralise_services(text, shape), base, deadline)
             text = self.service_client.substitute(text, shape, deadline=deadline)
-        return self._run(text, shape.form, default_graphs, named_graphs, base, row_limit, deadline, timeout)
+        written = {"result_format": result_format} if result_format and self.writes_results else {}
+        return self._run(text, shape.form, default_graphs, named_graphs, base, row_limit, deadline, timeout,
+                         **written)
 
     def _dataset(self, shape: QueryShape, default_uris: Sequence[str], named_uris: Sequence[str],
                  base: str) -> tuple[list[str] | None, list[str] | None]:
@@ -174,9 +181,9 @@ class _PooledStore(_BaseStore):
         """What a pooled worker runs: the request tuple that `_run` or `_check_syntax` sends."""
         if request[0] == "syntax":
             return self._parse_only(*request[1:])
-        _kind, text, form, default_graphs, named_graphs, base, row_limit = request
+        _kind, text, form, default_graphs, named_graphs, base, row_limit, written = request
         return self._evaluate(text, form, default_graphs=default_graphs, named_graphs=named_graphs,
-                              base=base, row_limit=row_limit, cancelled=threading.Event())
+                              base=base, row_limit=row_limit, cancelled=threading.Event(), **written)
 
     def _in_worker(self, request: tuple, deadline: float, timeout: float):
         try:
@@ -194,13 +201,15 @@ class _PooledStore(_BaseStore):
             raise ServerBusy(f"the query could not be evaluated: {error}; try again",
                              hint="workers were stopped from outside the server (memory pressure?)") from None
 
-    def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout) -> QueryResult:
+    def _run(self, text, form, default_graphs, named_graphs, base, row_limit, deadline, timeout,
+             **written) -> QueryResult:
         if self._isolated:
-            return self._in_worker(("query", text, form, default_graphs, named_graphs, base, row_limit), deadline,
-                                   timeout)
+            return self._in_worker(("query", text, form, default_graphs, named_graphs, base, row_limit, written),
+                                   deadline, timeout)
         cancelled = threading.Event()
         future = self._executor.submit(self._evaluate, text, form, default_graphs=default_graphs,
-                                       named_graphs=named_graphs, base=base, row_limit=row_limit, cancelled=cancelled)
+                                       named_graphs=named_graphs, base=base, row_limit=row_limit, cancelled=cancelled,
+                                       **written)
         try:
             return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except concurrent.futures.TimeoutError:

@@ -27,6 +27,7 @@ class OxigraphStore(_PooledStore):
     """
 
     name = "oxigraph"
+    writes_results = True  # answers are written by pyoxigraph in the worker (see `_BaseStore.query`)
 
     def __init__(self, settings: Settings, *, nquads_path=None, dataset: Dataset | None = None,
                  opened=None, data_paths=(), service_client: ServiceClient | None = None):
@@ -155,45 +156,136 @@ class OxigraphStore(_PooledStore):
     def _parse_only(self, text: str, base: str | None) -> None:
         _parse_with_oxigraph(text, base)
 
-    def _evaluate(self, text, form, *, default_graphs, named_graphs, base, row_limit, cancelled) -> QueryResult:
+    def _evaluate(self, text, form, *, default_graphs, named_graphs, base, row_limit, cancelled,
+                  result_format: str | None = None) -> QueryResult:
         ox = self._ox
         try:
             answer = self._store.query(text, **self._options(default_graphs, named_graphs, base))
             if isinstance(answer, ox.QueryBoolean) or isinstance(answer, bool):
+                # one boolean: written by `kg.results`, whose CSV/TSV carry the `_askResult` column clients read
                 return QueryResult("ASK", boolean=bool(answer), row_limit=row_limit)
             if isinstance(answer, ox.QuerySolutions):
-                variables = [v.value for v in answer.variables]
-                rows = []
-                truncated = False
-                term = self._term
-                for solution in answer:
-                    if len(rows) >= row_limit:
-                        truncated = True
-                        break
-                    if cancelled.is_set():
-                        return QueryResult("SELECT", variables)
-                    rows.append(tuple(term(value) for value in solution))
-                return QueryResult("SELECT", variables, rows, truncated=truncated, row_limit=row_limit)
-            graph = _result_graph()
-            count = 0
-            truncated = False
-            term = self._term
-            for triple in answer:
-                if count >= row_limit:
-                    truncated = True
-                    break
-                if cancelled.is_set():
-                    break
-                graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
-                count += 1
-            return QueryResult(form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT", graph=graph,
-                               truncated=truncated, row_limit=row_limit)
+                written = ox.QueryResultsFormat.from_media_type(result_format) if result_format else None
+                if written is not None:
+                    return self._written_solutions(answer, written, result_format, row_limit, cancelled)
+                return self._solutions(answer, row_limit, cancelled)
+            written = ox.RdfFormat.from_media_type(result_format) if result_format else None
+            if written in _WRITTEN_GRAPH_FORMATS:
+                return self._written_triples(answer, form, written, result_format, row_limit, cancelled)
+            return self._triples(answer, form, row_limit, cancelled)
         except SyntaxError as exc:
             raise syntax_error(exc) from None
         except ValueError as exc:  # pyoxigraph: a term it cannot make (an IRI, a literal)
             raise QueryError(f"the query could not be evaluated: {exc}") from None
         except OSError as exc:
             raise StoreError(f"the query could not be evaluated: {exc}") from None
+
+    def _solutions(self, answer, row_limit: int, cancelled) -> QueryResult:
+        variables = [v.value for v in answer.variables]
+        rows = []
+        truncated = False
+        term = self._term
+        for solution in answer:
+            if len(rows) >= row_limit:
+                truncated = True
+                break
+            if cancelled.is_set():
+                return QueryResult("SELECT", variables)
+            rows.append(tuple(term(value) for value in solution))
+        return QueryResult("SELECT", variables, rows, truncated=truncated, row_limit=row_limit)
+
+    def _written_solutions(self, answer, written, media_type: str, row_limit: int, cancelled) -> QueryResult:
+        """SELECT results written by pyoxigraph's own serialiser, cut at the row limit.
+
+        The solutions are first taken as SPARQL TSV (a term's text is already its TSV form), so the
+        row limit can be applied, then handed to the serialiser of the wanted format.
+        """
+        ox = self._ox
+        variables = [v.value for v in answer.variables]
+        lines = ["\t".join("?" + name for name in variables)]
+        truncated = False
+        for solution in answer:
+            if len(lines) > row_limit:
+                truncated = True
+                break
+            if cancelled.is_set():
+                return QueryResult("SELECT", variables)
+            lines.append("\t".join("" if value is None else str(value) for value in solution))
+        lines.append("")
+        table = "\n".join(lines).encode("utf-8")
+        if written == ox.QueryResultsFormat.TSV:
+            payload = table
+        else:
+            payload = ox.parse_query_results(table, format=ox.QueryResultsFormat.TSV).serialize(format=written)
+        return QueryResult("SELECT", variables, truncated=truncated, row_limit=row_limit, payload=payload,
+                           payload_type=media_type)
+
+    def _triples(self, answer, form: str, row_limit: int, cancelled) -> QueryResult:
+        graph = _result_graph()
+        count = 0
+        truncated = False
+        term = self._term
+        for triple in answer:
+            if count >= row_limit:
+                truncated = True
+                break
+            if cancelled.is_set():
+                break
+            graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
+            count += 1
+        return QueryResult(form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT", graph=graph,
+                           truncated=truncated, row_limit=row_limit)
+
+    def _written_triples(self, answer, form: str, written, media_type: str, row_limit: int,
+                         cancelled) -> QueryResult:
+        """CONSTRUCT/DESCRIBE results written by pyoxigraph's serialiser, with the prefixes they use."""
+        ox = self._ox
+        triples = []
+        truncated = False
+        for triple in answer:
+            if len(triples) >= row_limit:
+                truncated = True
+                break
+            if cancelled.is_set():
+                break
+            triples.append(triple)
+        if written == ox.RdfFormat.N_QUADS:
+            written = ox.RdfFormat.N_TRIPLES  # a graph's N-Triples are N-Quads in the default graph
+        prefixes = _used_prefixes(triples) if written in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        payload = ox.serialize(triples, format=written, prefixes=prefixes)
+        return QueryResult(form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT", truncated=truncated,
+                           row_limit=row_limit, payload=payload, payload_type=media_type)
+
+
+_NAMESPACE_PREFIXES = {namespace: prefix for prefix, namespace in PREFIXES.items()}
+
+
+def _used_prefixes(triples) -> dict[str, str]:
+    """The declared prefixes whose namespace some IRI in ``triples`` (or a literal's datatype) uses."""
+    import pyoxigraph as ox
+
+    used = {}
+    for triple in triples:
+        for term in (triple.subject, triple.predicate, triple.object):
+            if isinstance(term, ox.Literal):
+                term = term.datatype
+            if isinstance(term, ox.NamedNode):
+                iri = term.value
+                namespace = iri[:max(iri.rfind("/"), iri.rfind("#")) + 1]
+                prefix = _NAMESPACE_PREFIXES.get(namespace)
+                if prefix is not None:
+                    used[prefix] = namespace
+    return used
+
+
+def _written_graph_formats() -> frozenset:
+    import pyoxigraph as ox
+
+    # JSON-LD and RDF/XML keep rdflib's writers: their compacted / abbreviated output is what clients know
+    return frozenset({ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG})
+
+
+_WRITTEN_GRAPH_FORMATS = _written_graph_formats()
 
 
 _XSD_STRING = str(XSD.string)

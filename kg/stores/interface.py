@@ -52,7 +52,9 @@ class QueryResult:
     ``form`` is "SELECT", "ASK", "CONSTRUCT" or "DESCRIBE". For SELECT, ``variables`` names the
     columns and ``rows`` holds tuples of rdflib terms (None where unbound). For ASK, ``boolean``.
     For CONSTRUCT/DESCRIBE, ``graph`` is an rdflib Graph. ``truncated`` is true when the row
-    limit cut the answer. ``row_limit`` is the limit that applied.
+    limit cut the answer. ``row_limit`` is the limit that applied. ``payload`` is the answer already
+    written in the media type ``payload_type`` (the embedded store writes it with pyoxigraph when asked;
+    ``rows`` and ``graph`` are then empty).
     """
 
     form: str
@@ -62,6 +64,8 @@ class QueryResult:
     graph: Graph | None = None
     truncated: bool = False
     row_limit: int | None = None
+    payload: bytes | None = None
+    payload_type: str | None = None
 
 
 class Store(Protocol):
@@ -71,7 +75,8 @@ class Store(Protocol):
 
     def query(self, sparql: str, *, default_graph_uris: Sequence[str] = (),
               named_graph_uris: Sequence[str] = (), base_iri: str | None = None,
-              timeout: float | None = None, row_limit: int | None = None) -> QueryResult: ...
+              timeout: float | None = None, row_limit: int | None = None,
+              result_format: str | None = None) -> QueryResult: ...
 
     def graph_names(self) -> list[URIRef]: ...
 
