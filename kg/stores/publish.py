@@ -4,22 +4,29 @@ Owns `publish` and the `ecokg publish` command: each named graph of the dataset 
 bulk data, the on-disk store if there is one) is read from pyoxigraph and sent as N-Triples, the
 first part with PUT (replacing the graph) and the rest with POST (appending), in parts of
 ``--batch`` triples, so Fuseki, Oxigraph's server, GraphDB, Virtuoso, QLever- or Neptune-style
-services all load it the same way. Basic, digest and bearer authentication. Once loaded, `ecokg
-serve --store remote --remote-endpoint URL` fronts that store (`kg.stores.remote`).
+services all load it the same way. Basic, digest and bearer authentication; requests go through
+`kg.http`, which never sends a PUT or POST twice for a busy store (an append sent twice would
+double it). Once loaded, `ecokg serve --store remote --remote-endpoint URL` fronts that store
+(`kg.stores.remote`).
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import sys
+import threading
 import time
+import urllib.request
+from base64 import b64encode
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ..errors import EXIT_OK, StoreError
+from ..http import HttpClient, HttpError, HttpRedirected
 from ..settings import Settings
 
-USER_AGENT = "eco-kg/1.0 (SPARQL 1.1 Graph Store Protocol client; https://w3id.org/eco-kg/)"
 #: triples per request; a graph larger than this is sent as one PUT and further POSTs
 BATCH = 100_000
 
@@ -37,42 +44,105 @@ class PublishReport:
     seconds: float = 0.0
 
 
-def _session(auth: str | None, user: str | None, password: str | None, token: str | None):
-    import requests
+class DigestAuth:
+    """HTTP digest authentication (RFC 7616: MD5, SHA-256 and their -sess forms, qop auth), as Virtuoso asks.
 
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
+    The first request goes without; the store's 401 challenge is kept and answered on that request
+    and every later one (the nonce count rising) until the store sends a new challenge (`kg.http`)."""
+
+    HASHES = {"MD5": "md5", "MD5-SESS": "md5", "SHA-256": "sha256", "SHA-256-SESS": "sha256"}
+
+    def __init__(self, user: str, password: str):
+        self.user, self.password = user, password
+        self._challenge: dict[str, str] | None = None
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def challenge(self, response) -> bool:
+        text = response.headers.get("WWW-Authenticate", "")
+        if text[:7].lower() != "digest ":
+            return False
+        fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(text[7:]))
+        if fields.get("algorithm", "MD5").upper() not in self.HASHES:
+            raise PublishError(f"the store asks for digest algorithm {fields['algorithm']}, which ECO-KG does "
+                               "not speak", hint="use --auth basic or bearer if the store allows them")
+        with self._lock:
+            self._challenge, self._count = fields, 0
+        return True
+
+    def headers(self, method: str, url: str) -> dict[str, str]:
+        with self._lock:
+            if self._challenge is None:
+                return {}
+            self._count += 1
+            challenge, count = self._challenge, self._count
+        parts = urlsplit(url)
+        uri = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return {"Authorization": digest_authorization(self.user, self.password, method, uri, challenge, count,
+                                                      os.urandom(8).hex())}
+
+
+def digest_authorization(user: str, password: str, method: str, uri: str, challenge: dict[str, str],
+                         count: int, cnonce: str) -> str:
+    """The Authorization header that answers a digest ``challenge`` for one request."""
+    algorithm = challenge.get("algorithm", "MD5").upper()
+
+    def digest(text: str) -> str:
+        return hashlib.new(DigestAuth.HASHES[algorithm], text.encode("utf-8")).hexdigest()
+
+    realm, nonce = challenge.get("realm", ""), challenge.get("nonce", "")
+    secret = digest(f"{user}:{realm}:{password}")
+    if algorithm.endswith("-SESS"):
+        secret = digest(f"{secret}:{nonce}:{cnonce}")
+    qop = "auth" if "auth" in [q.strip() for q in challenge.get("qop", "").split(",")] else None
+    request_digest = digest(f"{method}:{uri}")
+    answer = digest(f"{secret}:{nonce}:{count:08x}:{cnonce}:{qop}:{request_digest}" if qop
+                    else f"{secret}:{nonce}:{request_digest}")
+    header = (f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
+              f'response="{answer}", algorithm={algorithm}')
+    if "opaque" in challenge:
+        header += f', opaque="{challenge["opaque"]}"'
+    return header + (f', qop={qop}, nc={count:08x}, cnonce="{cnonce}"' if qop else "")
+
+
+def _session(auth: str | None, user: str | None, password: str | None, token: str | None) -> HttpClient:
+    """The client that talks to the store, with its credentials; it never retries a PUT or POST."""
+    headers, digest = {}, None
     if auth == "bearer":
         if not token:
             raise PublishError("bearer authentication needs a token", term="--auth bearer",
                                hint="set ECOKG_PUBLISH_TOKEN or give --token-file FILE")
-        session.headers["Authorization"] = f"Bearer {token}"
+        headers["Authorization"] = f"Bearer {token}"
     elif auth in ("basic", "digest"):
         if not user:
             raise PublishError(f"{auth} authentication needs a user", term="--user")
-        session.auth = (requests.auth.HTTPDigestAuth(user, password or "") if auth == "digest"
-                        else requests.auth.HTTPBasicAuth(user, password or ""))
-    return session
+        if auth == "digest":
+            digest = DigestAuth(user, password or "")
+        else:
+            headers["Authorization"] = "Basic " + b64encode(f"{user}:{password or ''}".encode("utf-8")).decode()
+    return HttpClient("SPARQL 1.1 Graph Store Protocol client", timeout=300.0, connect_timeout=30.0,
+                      headers=headers, auth=digest)
 
 
-def _send(session, method: str, url: str, body: bytes, timeout: float) -> None:
-    import requests
-
+def _send(session: HttpClient, method: str, url: str, body: bytes, timeout: float) -> None:
+    where = f"{method} {url.split('?')[0]}"
+    hint = ("check the URL (e.g. Oxigraph …/store, Fuseki …/DATASET/data, Virtuoso …/sparql-graph-crud-auth) "
+            "and the credentials")
     try:
-        response = session.request(method, url, data=body, timeout=timeout, allow_redirects=False,
-                                    headers={"Content-Type": "application/n-triples"})
-    except requests.RequestException as error:
-        raise PublishError(f"{method} {url.split('?')[0]} failed: {type(error).__name__}",
+        response = session.request(method, url, body=body, timeout=timeout,
+                                   headers={"Content-Type": "application/n-triples"})
+    except HttpRedirected as redirect:
+        raise PublishError(f"{where} answered HTTP {redirect.status}, a redirect to {redirect.location or '?'} "
+                           "that is not followed", hint=hint) from None
+    except HttpError as error:
+        raise PublishError(f"{where} failed: {error.reason}",
                            hint="is the store running, and is this its Graph Store Protocol URL?") from None
-    if response.status_code not in (200, 201, 204):
+    if response.status not in (200, 201, 204):
         detail = " ".join(response.text.split())[:300]
-        raise PublishError(f"{method} {url.split('?')[0]} answered HTTP {response.status_code}"
-                           + (f": {detail}" if detail else ""),
-                           hint="check the URL (e.g. Oxigraph …/store, Fuseki …/DATASET/data, Virtuoso "
-                                "…/sparql-graph-crud-auth) and the credentials")
+        raise PublishError(f"{where} answered HTTP {response.status}" + (f": {detail}" if detail else ""), hint=hint)
 
 
-def publish(store, to: str, *, session, batch: int = BATCH, timeout: float = 300.0,
+def publish(store, to: str, *, session: HttpClient, batch: int = BATCH, timeout: float = 300.0,
             graphs: list[str] | None = None, progress: bool | None = None) -> PublishReport:
     """Send every named graph of ``store`` (an `OxigraphStore`) to the Graph Store at ``to``."""
     import pyoxigraph as ox

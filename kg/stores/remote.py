@@ -14,6 +14,7 @@ from typing import Sequence
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ..errors import QueryError, StoreError
+from ..http import HttpBrokenOff, HttpClient, HttpError, HttpRedirected, HttpTimeout, HttpTooLarge
 from ..namespaces import PREFIXES
 from ..settings import Settings
 from .base import _BaseStore, check_syntax
@@ -26,7 +27,6 @@ REMOTE_MAX_BYTES = 256 * 1024 * 1024
 GRAPH_LIST_SECONDS = 30.0
 #: a graph IRI no store holds: an empty default graph, or no named graphs, in protocol parameters
 NO_GRAPH = "urn:eco-kg:no-graph"
-USER_AGENT = "eco-kg/1.0 (remote store client; https://w3id.org/eco-kg/)"
 #: Virtuoso's SQL states for a query stopped by its time limit (partial answer / error)
 _VIRTUOSO_TIMEOUT_STATES = ("S1TAT", "S1T00")
 _GRAPH_MEDIA = {"application/n-triples": "nt", "text/plain": "nt", "text/turtle": "turtle",
@@ -52,17 +52,15 @@ class RemoteStore(_BaseStore):
     name = "remote"
 
     def __init__(self, settings: Settings, endpoint: str, *, graphs: Sequence[str] | None = None,
-                 graph_prefix: str | None = None, session=None, service_client: ServiceClient | None = None,
-                 max_bytes: int = REMOTE_MAX_BYTES, union_default: str | None = None):
-        import requests
-
+                 graph_prefix: str | None = None, http: HttpClient | None = None,
+                 service_client: ServiceClient | None = None, max_bytes: int = REMOTE_MAX_BYTES,
+                 union_default: str | None = None):
         super().__init__(settings, service_client=service_client)
         if not re.match(r"https?://[^/\s]+", endpoint or ""):
             raise StoreError(f"remote store endpoint {endpoint!r} is not an http(s) URL", term=endpoint,
                              hint="give the SPARQL endpoint's URL, e.g. http://127.0.0.1:8890/sparql")
         self.endpoint = endpoint
         self.graph_prefix = settings.public_base if graph_prefix is None else graph_prefix
-        self.max_bytes = max_bytes
         if union_default not in (None, "listed", "store"):
             raise StoreError(f"union_default {union_default!r}: use 'listed' or 'store'", term=str(union_default))
         self.union_default = union_default
@@ -71,12 +69,8 @@ class RemoteStore(_BaseStore):
         self._graphs_lock = threading.Lock()
         #: whether the endpoint is Virtuoso (learnt from its Server header): it is then sent the time limit
         self.virtuoso = False
-        if session is None:
-            session = requests.Session()
-            adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=16)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-        self._session = session
+        #: only the endpoint is asked; a busy store (429, 503) is asked again within the query's time limit
+        self._http = http or HttpClient("remote store client", allowlist=[endpoint], max_bytes=max_bytes)
 
     # ------------------------------------------------------------------------------- the dataset
 
@@ -213,59 +207,46 @@ class RemoteStore(_BaseStore):
 
     def _post(self, text: str, params: dict, accept: str, remaining: float, limit: float) -> tuple[bytes, str]:
         """POST one query; (body, media type). Errors become `QueryTimeout`, `QueryError` or `StoreError`."""
-        import requests
-
         form = {"query": text, **params}
         if self.virtuoso:
             form["timeout"] = str(max(1, int(remaining * 1000)))  # Virtuoso stops the query itself
+        remaining = max(0.1, remaining)
         try:
-            response = self._session.post(
-                self.endpoint, data=form, stream=True, allow_redirects=False,
-                timeout=(min(5.0, max(0.1, remaining)), max(0.1, remaining)),
-                headers={"Accept": accept, "User-Agent": USER_AGENT})
-        except requests.Timeout:
+            response = self._http.request("POST", self.endpoint, form=form, headers={"Accept": accept},
+                                          timeout=remaining, deadline=time.monotonic() + remaining, read_only=True)
+        except HttpTimeout:
             raise QueryTimeout(f"the query did not finish within {limit:g} s (the SPARQL store at "
                                f"{self.endpoint} did not answer in time)",
                                hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
-        except requests.RequestException as exc:
-            raise StoreError(f"the SPARQL store at {self.endpoint} could not be reached: {_reason(exc)}",
+        except HttpTooLarge:
+            raise StoreError(f"the SPARQL store at {self.endpoint} answered more than {self._http.max_bytes} "
+                             "bytes", hint="narrow the query (LIMIT)") from None
+        except HttpRedirected as redirect:
+            raise StoreError(f"the SPARQL store at {self.endpoint} answered HTTP {redirect.status}, a redirect to "
+                             f"{redirect.location or '?'} that is not followed",
+                             hint="give the endpoint's own URL in the remote endpoint setting") from None
+        except HttpBrokenOff as error:
+            raise StoreError(f"the SPARQL store at {self.endpoint} broke off its answer: {error.reason}") from None
+        except HttpError as error:
+            raise StoreError(f"the SPARQL store at {self.endpoint} could not be reached: {error.reason}",
                              hint="start the store, or check the remote endpoint setting") from None
-        with response:
-            self.virtuoso = "virtuoso" in response.headers.get("Server", "").lower()
-            state = response.headers.get("X-SQL-State", "")
-            body = bytearray()
-            try:
-                for chunk in response.iter_content(65536):
-                    body += chunk
-                    if len(body) > self.max_bytes:
-                        raise StoreError(f"the SPARQL store at {self.endpoint} answered more than "
-                                         f"{self.max_bytes} bytes", hint="narrow the query (LIMIT)")
-            except requests.Timeout:
-                raise QueryTimeout(f"the query did not finish within {limit:g} s") from None
-            except requests.RequestException as exc:
-                raise StoreError(f"the SPARQL store at {self.endpoint} broke off its answer: {_reason(exc)}") from None
-        detail = bytes(body[:2000]).decode("utf-8", "replace").strip()
+        self.virtuoso = "virtuoso" in response.headers.get("Server", "").lower()
+        state = response.headers.get("X-SQL-State", "")
+        detail = response.body[:2000].decode("utf-8", "replace").strip()
         if state in _VIRTUOSO_TIMEOUT_STATES or any(s in detail[:300] for s in _VIRTUOSO_TIMEOUT_STATES):
             raise QueryTimeout(f"the query did not finish within {limit:g} s",
                                hint="narrow it (LIMIT, more specific patterns) or raise query_timeout")
-        if response.status_code in (400, 414) or 400 <= response.status_code < 500 and "syntax" in detail.lower():
+        if response.status in (400, 414) or 400 <= response.status < 500 and "syntax" in detail.lower():
             raise QueryError(f"the SPARQL store at {self.endpoint} rejected the query: {_first_lines(detail)}")
-        if response.status_code != 200:
-            raise StoreError(f"the SPARQL store at {self.endpoint} answered HTTP {response.status_code}"
+        if response.status != 200:
+            raise StoreError(f"the SPARQL store at {self.endpoint} answered HTTP {response.status}"
                              + (f": {_first_lines(detail)}" if detail else ""))
-        media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        return bytes(body), media
+        return response.body, response.media_type
 
 
 def _first_lines(text: str, limit: int = 300) -> str:
     text = " ".join(line.strip() for line in text.splitlines()[:4] if line.strip())
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
-
-
-def _reason(exc) -> str:
-    text = str(exc)
-    match = re.search(r"\[Errno -?\d+\] ([^')\]]+)", text)
-    return f"{type(exc).__name__} ({match.group(1).strip()})" if match else type(exc).__name__
 
 
 def _json(body: bytes, endpoint: str) -> dict:

@@ -1,7 +1,8 @@
 """SERVICE, performed by the server: `ServiceClient` calls allow-listed endpoints and answers as VALUES.
 
-Owns the allow-list check, the HTTP call (no redirects, time and size limits) and reading SPARQL JSON
-results. The engines never call SERVICE themselves (they run without network access, `kg.sandbox`).
+Owns the allow-list check, the call (through `kg.http`: no redirects, time and size limits) and
+reading SPARQL JSON results. The engines never call SERVICE themselves (they run without network
+access, `kg.sandbox`).
 """
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from typing import Iterable
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
+from ..http import HttpBrokenOff, HttpClient, HttpError, HttpNotAllowed, HttpRedirected, HttpTimeout, HttpTooLarge
 from .interface import ForbiddenQuery, QueryTimeout, ServiceFailure, ServiceTimeout
 from .query_text import QueryShape, ServiceBlock
 
 SERVICE_MAX_BYTES = 32 * 1024 * 1024
-SERVICE_USER_AGENT = "eco-kg/1.0 (SPARQL 1.1 federated query; https://w3id.org/eco-kg/)"
 
 # --------------------------------------------------------------------------------------- SERVICE
 
@@ -29,17 +30,21 @@ def _sparql_term(term) -> str:
 class ServiceClient:
     """Answers SERVICE clauses by sending their group to an allow-listed SPARQL endpoint.
 
-    Only exact IRIs in ``allowlist`` are called; redirects are not followed (an allowed endpoint
-    must not lead the server elsewhere); answers are read as SPARQL JSON results, capped in size.
+    Only exact IRIs in ``allowlist`` are called, at the URL ``endpoint_map`` gives for them or at
+    the IRI itself; redirects are not followed (an allowed endpoint must not lead the server
+    elsewhere); answers are read as SPARQL JSON results, capped in size. A busy endpoint (429, 503)
+    is asked again within the SERVICE time limit: a query only reads.
     """
 
-    def __init__(self, allowlist: Iterable[str], timeout: float, *, session=None,
+    def __init__(self, allowlist: Iterable[str], timeout: float, *, http: HttpClient | None = None,
                  endpoint_map: Iterable[str] = ()):
         self.allowlist = tuple(allowlist)
         self.timeout = timeout
-        self._session = session
         #: SERVICE IRI -> URL actually called (setting service_endpoint_map, "IRI=URL" entries)
         self.endpoint_map = dict(entry.split("=", 1) for entry in endpoint_map if "=" in entry)
+        self._http = http or HttpClient(
+            "SPARQL 1.1 federated query", max_bytes=SERVICE_MAX_BYTES,
+            allowlist=[self.endpoint_map.get(iri, iri) for iri in self.allowlist])
 
     def check(self, block: ServiceBlock) -> None:
         if block.endpoint is None:
@@ -57,33 +62,30 @@ class ServiceClient:
 
     def select(self, endpoint: str, query: str, *, timeout: float) -> tuple[list[str], list[dict]]:
         """Run ``query`` at ``endpoint``; (variables, bindings as {var: rdflib term})."""
-        import requests
-
-        session = self._session or requests
+        timeout = max(0.1, timeout)
         try:
-            response = session.post(
-                endpoint, data={"query": query}, timeout=max(0.1, timeout), allow_redirects=False, stream=True,
-                headers={"Accept": "application/sparql-results+json", "User-Agent": SERVICE_USER_AGENT})
-        except requests.Timeout:
+            response = self._http.request(
+                "POST", endpoint, form={"query": query}, timeout=timeout, deadline=time.monotonic() + timeout,
+                read_only=True, headers={"Accept": "application/sparql-results+json"})
+        except HttpNotAllowed:
+            raise ForbiddenQuery(f"SERVICE <{endpoint}> is not an allowed endpoint", term=endpoint,
+                                 hint=self._allowed_hint()) from None
+        except HttpTimeout:
             raise ServiceTimeout(f"SERVICE <{endpoint}> did not answer within {timeout:.1f} s") from None
-        except requests.RequestException as exc:
-            raise ServiceFailure(f"SERVICE <{endpoint}> could not be reached: {type(exc).__name__}") from None
-        with response:
-            if response.status_code != 200:
-                detail = response.text[:300].strip()
-                raise ServiceFailure(f"SERVICE <{endpoint}> answered HTTP {response.status_code}"
-                                     + (f": {detail}" if detail else ""))
-            body = bytearray()
-            try:
-                for chunk in response.iter_content(65536):
-                    body += chunk
-                    if len(body) > SERVICE_MAX_BYTES:
-                        raise ServiceFailure(f"SERVICE <{endpoint}> answered more than {SERVICE_MAX_BYTES} bytes")
-            except requests.Timeout:
-                raise ServiceTimeout(f"SERVICE <{endpoint}> did not answer within {timeout:.1f} s") from None
-            except requests.RequestException as exc:
-                raise ServiceFailure(f"SERVICE <{endpoint}> broke off: {type(exc).__name__}") from None
-        return parse_json_results(bytes(body), source=f"SERVICE <{endpoint}>")
+        except HttpRedirected as redirect:
+            raise ServiceFailure(f"SERVICE <{endpoint}> answered HTTP {redirect.status}, a redirect to "
+                                 f"{redirect.location or '?'} that is not followed") from None
+        except HttpTooLarge:
+            raise ServiceFailure(f"SERVICE <{endpoint}> answered more than {SERVICE_MAX_BYTES} bytes") from None
+        except HttpBrokenOff as error:
+            raise ServiceFailure(f"SERVICE <{endpoint}> broke off: {error.reason}") from None
+        except HttpError as error:
+            raise ServiceFailure(f"SERVICE <{endpoint}> could not be reached: {error.reason}") from None
+        if response.status != 200:
+            detail = response.text[:300].strip()
+            raise ServiceFailure(f"SERVICE <{endpoint}> answered HTTP {response.status}"
+                                 + (f": {detail}" if detail else ""))
+        return parse_json_results(response.body, source=f"SERVICE <{endpoint}>")
 
     def substitute(self, text: str, shape: QueryShape, *, deadline: float) -> str:
         """The query with every outermost SERVICE clause replaced by the endpoint's answer as VALUES."""
