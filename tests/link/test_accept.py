@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib
-from types import SimpleNamespace
 
 import pytest
 from rdflib import Graph
@@ -10,6 +9,7 @@ from rdflib.namespace import OWL
 
 import kg.link
 import kg.validate
+from kg.gate.report import Problem, Report
 from kg.namespaces import ID, WD
 
 HEADER = ("entity\tentity_label\tentity_type\tcandidate_qid\tcandidate_label\tcandidate_description\tscore\t"
@@ -21,7 +21,7 @@ def passing_gate(monkeypatch):
     """A validation gate that accepts every change, without building a base dataset for it
     (the real gate runs in test_real_gate_accepts_a_reviewed_link)."""
     build_module = importlib.import_module("kg.build")  # the name kg.build is also the function build()
-    monkeypatch.setattr(kg.validate, "validate_graph_change", lambda *a, **k: SimpleNamespace(ok=True))
+    monkeypatch.setattr(kg.validate, "validate_graph_change", lambda *a, **k: Report())
     monkeypatch.setattr(build_module, "load_dataset", lambda settings: None)
 
 
@@ -113,7 +113,7 @@ def test_gate_rejection_exits_1_and_writes_nothing(project, ecokg, monkeypatch, 
 
     def rejecting_gate(added, removed, settings, base_dataset):
         seen["added"] = added
-        return SimpleNamespace(ok=False, text=lambda: "owl:sameAs to an item of another type")
+        return Report(problems=[Problem("graph", "same-as-type", "owl:sameAs to an item of another type")])
 
     monkeypatch.setattr(kg.validate, "validate_graph_change", rejecting_gate)
     mapping = project.seeds_dir / "links" / "mapping.tsv"
