@@ -267,7 +267,7 @@ def test_every_project_query_runs_on_the_query_page(project_queries_app, name):
 
 
 def test_literals_are_escaped(pages_app):
-    from server.pages import term_html
+    from server.pages.terms import term_html
 
     with pages_app.test_request_context("/"):
         html = term_html(Literal('<script>alert("x")</script>', lang="en"))

@@ -1,0 +1,120 @@
+"""What every page shares: the blueprint, the store and settings, IRIs and local paths, and errors.
+
+Owns the `pages` blueprint object, reading the store with the project's prefixes, turning an IRI under
+the public base into a local link, and showing a person's bad input as a page (or plain text) with
+its status, never a traceback. The pages themselves live in the sibling modules.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, g, render_template, request
+from rdflib.term import Node
+
+from kg.errors import EcoKGError, StoreError
+from kg.namespaces import sparql_prologue
+from kg.settings import Settings
+
+_SERVER = Path(__file__).resolve().parent.parent
+blueprint = Blueprint("pages", __name__, template_folder=str(_SERVER / "templates"),
+                      static_folder=str(_SERVER / "static"), static_url_path="/pages-static")
+
+#: characters that may not appear in an IRI written between < > in SPARQL
+UNSAFE_IRI = re.compile(r'[<>"{}|^`\\\s\x00-\x1f]')
+STATUS_TITLES = {400: "Bad request", 404: "Not found", 406: "Not acceptable", 500: "Server error",
+                 503: "Service unavailable"}
+
+
+class BadRequest(Exception):
+    """Input a person sent that the pages cannot use; shown with its status, never a traceback."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def settings() -> Settings:
+    return current_app.config.get("ECOKG_SETTINGS") or Settings()
+
+
+def public_base() -> str:
+    return settings().public_base
+
+
+def store():
+    return current_app.extensions["ecokg_store"]
+
+
+def iri_ref(iri: str) -> str:
+    """``<iri>`` for a SPARQL text; refuses characters that could end the IRI early."""
+    if UNSAFE_IRI.search(iri):
+        raise BadRequest(f"not a usable IRI: {iri!r}", 404)
+    return f"<{iri}>"
+
+
+def run(sparql: str):
+    """Run one of the pages' own queries (the project's prefixes declared)."""
+    return store().query(sparql_prologue() + sparql, timeout=settings().query_timeout)
+
+
+def select(sparql: str) -> list[dict[str, Node | None]]:
+    result = run(sparql)
+    names = [str(v).lstrip("?$") for v in result.variables]
+    return [dict(zip(names, row)) for row in result.rows]
+
+
+def values_clause(variable: str, iris) -> str:
+    return f"VALUES ?{variable} {{ {' '.join(iri_ref(str(i)) for i in iris)} }}"
+
+
+def local_href(iri: str) -> str:
+    """Where a browser should go for ``iri``: the local path for IRIs under the base, else the IRI."""
+    base = public_base()
+    if iri.startswith(base):
+        return (request.script_root or "") + "/" + quote(iri[len(base):], safe="/:@!$&'()*+,;=-._~%")
+    return iri
+
+
+def iri_for_path(path: str) -> str:
+    return public_base() + path.lstrip("/")
+
+
+def problem(message: str, status: int) -> Response:
+    """An error as a readable page for browsers, as plain text for everything else."""
+    wants_html = (not request.accept_mimetypes
+                  or request.accept_mimetypes.best_match(["text/html", "text/plain"]) == "text/html")
+    if wants_html:
+        body = render_template("error.html", status=status, title=STATUS_TITLES.get(status, "Error"), message=message)
+        return Response(body, status=status, mimetype="text/html")
+    return Response(message + "\n", status=status, mimetype="text/plain")
+
+
+@blueprint.errorhandler(BadRequest)
+def _bad_request(error: BadRequest):
+    return problem(error.message, error.status)
+
+
+@blueprint.errorhandler(EcoKGError)
+def _library_error(error: EcoKGError):
+    return problem(str(error), 503 if isinstance(error, StoreError) else 400)
+
+
+@blueprint.app_context_processor
+def _navigation():
+    def nav_sources() -> list[dict]:
+        """The source documents, for the navigation bar (none when the store cannot answer)."""
+        if "ecokg_nav" not in g:
+            try:
+                rows = select("""SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s a ?t }
+                    VALUES ?t { eco:Interview eco:SourceDocument } } ORDER BY ?s""")
+            except Exception:  # an error page must render even when the store is the problem
+                rows = []
+            root = request.script_root or ""
+            g.ecokg_nav = [{"href": local_href(str(r["s"])), "path": local_href(str(r["s"]))[len(root):],
+                            "name": "Interview" if len(rows) == 1 else str(r["s"]).rsplit("/", 1)[-1]} for r in rows]
+        return g.ecokg_nav
+
+    return {"nav_sources": nav_sources}

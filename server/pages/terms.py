@@ -1,0 +1,161 @@
+"""How RDF terms read on a page: labels, links, literals, and what the ontology says a class is.
+
+Owns fetching the best (English) label of many IRIs at once, writing a term as HTML (IRIs linked,
+locally under the public base; literals escaped), the class hierarchy read from the ontology, and the
+kinds of claim (proposal, stance …) that entity pages count and the graph picture colours. Values
+are remembered for one request only (`flask.g`). It does not lay out pages.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flask import g
+from markupsafe import Markup, escape
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDFS, SKOS, XSD
+
+from kg.namespaces import ECO
+from kg.query import term_text
+
+from .site import UNSAFE_IRI, local_href, public_base, select, values_clause
+
+LABEL_PREDICATES = [RDFS.label, SKOS.prefLabel, DCTERMS.title]
+
+
+@dataclass(frozen=True)
+class ClaimKind:
+    """A kind of claim: its class, the key used in links and the picture, how it reads."""
+
+    cls: URIRef
+    key: str
+    plural: str
+    verb: str
+
+
+#: most specific first: a claim is of the first kind whose class it is an instance of
+CLAIM_KINDS = [
+    ClaimKind(ECO.Proposal, "proposal", "Proposals", "proposes"),
+    ClaimKind(ECO.Stance, "stance", "Stances", "takes a stance on"),
+    ClaimKind(ECO.Assessment, "assessment", "Assessments", "assesses"),
+    ClaimKind(ECO.ReportedStatement, "reported", "Reported statements", "speaks of"),
+    ClaimKind(ECO.FactualStatement, "factual", "Factual statements", "states"),
+    ClaimKind(ECO.Claim, "claim", "Other claims", "says about"),
+]
+
+
+def _label_rank(literal: Literal, predicate: URIRef) -> tuple:
+    lang = (literal.language or "").lower()
+    return (0 if lang == "en" else 1 if not lang else 2, LABEL_PREDICATES.index(predicate), str(literal))
+
+
+def fetch_labels(iris) -> dict[str, str]:
+    """Best label of each IRI (English first), fetched in batches; remembered for the request."""
+    known: dict[str, str] = g.setdefault("ecokg_labels", {})
+    wanted = sorted({str(i) for i in iris if isinstance(i, URIRef)} - set(known))
+    for chunk_start in range(0, len(wanted), 200):
+        chunk = [URIRef(i) for i in wanted[chunk_start:chunk_start + 200] if not UNSAFE_IRI.search(i)]
+        if not chunk:
+            continue
+        rows = select(f"""SELECT ?x ?p ?label WHERE {{ {values_clause('x', chunk)}
+            VALUES ?p {{ rdfs:label skos:prefLabel dcterms:title }}
+            GRAPH ?g {{ ?x ?p ?label }} FILTER(isLiteral(?label)) }}""")
+        best: dict[str, tuple] = {}
+        for row in rows:
+            rank = _label_rank(row["label"], row["p"])
+            key = str(row["x"])
+            if key not in best or rank < best[key][0]:
+                best[key] = (rank, str(row["label"]))
+        for key, (_rank, label) in best.items():
+            known[key] = label
+    for i in wanted:
+        known.setdefault(i, "")
+    return known
+
+
+def compact(term) -> str:
+    return term_text(term) if term is not None else ""
+
+
+def label_of(term) -> str:
+    labels = g.get("ecokg_labels", {})
+    if isinstance(term, URIRef):
+        return labels.get(str(term)) or compact(term)
+    return str(term)
+
+
+def term_html(term, *, with_curie: bool = True) -> Markup:
+    """One RDF term as HTML: IRIs linked (locally when under the base), literals escaped."""
+    if term is None:
+        return Markup('<span class="unbound">—</span>')
+    if isinstance(term, URIRef):
+        label = label_of(term)
+        curie = compact(term)
+        external = "" if str(term).startswith(public_base()) else ' class="external"'
+        link = Markup('<a href="{}" title="{}"{}>{}</a>').format(local_href(str(term)), str(term),
+                                                                 Markup(external), label)
+        if with_curie and label != curie:
+            link += Markup(' <span class="curie">{}</span>').format(curie)
+        return link
+    if isinstance(term, BNode):
+        return Markup('<span class="bnode">_:{}</span>').format(str(term)[:12])
+    if isinstance(term, Literal):
+        text = Markup('<span class="literal">{}</span>').format(str(term))
+        if term.language:
+            text += Markup('<span class="lang">@{}</span>').format(term.language)
+        elif term.datatype and term.datatype != XSD.string:
+            text += Markup('<span class="datatype">{}</span>').format(compact(term.datatype))
+        return text
+    return Markup(escape(str(term)))
+
+
+def class_closure() -> dict[URIRef, set[URIRef]]:
+    """Each class with all its superclasses (itself included), from the ontology."""
+    if "ecokg_classes" in g:
+        return g.ecokg_classes
+    rows = select("SELECT ?c ?s WHERE { GRAPH ?g { ?c rdfs:subClassOf ?s } FILTER(isIRI(?c) && isIRI(?s)) }")
+    direct: dict[URIRef, set] = defaultdict(set)
+    for row in rows:
+        direct[row["c"]].add(row["s"])
+    closure: dict[URIRef, set] = {}
+
+    def supers(cls, seen=()):
+        if cls in closure:
+            return closure[cls]
+        found = {cls}
+        for parent in direct.get(cls, ()):
+            if parent not in seen:
+                found |= supers(parent, seen + (cls,))
+        closure[cls] = found
+        return found
+
+    for cls in list(direct):
+        supers(cls)
+    g.ecokg_classes = defaultdict(set, closure)
+    return g.ecokg_classes
+
+
+def ancestors(cls: URIRef) -> set[URIRef]:
+    closure = class_closure()
+    return closure[cls] if cls in closure else {cls}
+
+
+def claim_classes() -> set[URIRef]:
+    return {c for c, supers in class_closure().items() if ECO.Claim in supers} | {ECO.Claim}
+
+
+def is_claim(types) -> bool:
+    return any(t in claim_classes() for t in types)
+
+
+def claim_kind(types) -> ClaimKind:
+    """The most specific kind of claim among ``types`` (a claim of no known kind is a plain claim)."""
+    supers: set = set()
+    for t in types:
+        supers |= ancestors(t)
+    return next((kind for kind in CLAIM_KINDS if kind.cls in supers), CLAIM_KINDS[-1])
+
+
+def leading_types(types) -> list[URIRef]:
+    """The most specific of ``types``: those that are no superclass of another one given."""
+    return [t for t in types if not any(t != other and t in ancestors(other) for other in types)]
