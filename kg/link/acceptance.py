@@ -22,7 +22,7 @@ from .tables import (
 )
 
 if TYPE_CHECKING:
-    from ..gate.report import Report
+    from ..validate import Report
 
 
 def accepted_rows(path: Path) -> list[tuple[int, dict[str, str]]]:

@@ -22,7 +22,6 @@ QID_PATTERN = re.compile(r"Q[1-9][0-9]*")
 ID_TABLE_FILE = "wikidata-links.tsv"
 MAPPING_FILE = "mapping.tsv"
 UNLINKED_FILE = "unlinked.tsv"
-LINKSET_FILE = "wikidata.ttl"
 MAPPING_COLUMNS = ["entity", "wikidata_id", "table_label", "confirmation", "agreeing_sources"]
 UNLINKED_COLUMNS = ["entity", "status", "reason"]
 GAP_STATUSES = ("unconfirmed", "no-counterpart")

@@ -9,8 +9,8 @@ from rdflib.namespace import OWL
 
 import kg.link
 import kg.validate
-from kg.gate.report import Problem, Report
 from kg.namespaces import ID, WD
+from kg.validate import Problem, Report
 
 HEADER = ("entity\tentity_label\tentity_type\tcandidate_qid\tcandidate_label\tcandidate_description\tscore\t"
           "label_similarity\ttype_match\tp31\tdecision\n")
