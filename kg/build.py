@@ -32,8 +32,10 @@ from .namespaces import (
     BACKGROUND_GRAPH, BASE, DATASET_IRI, ECO, ENTITIES_GRAPH, EVIDENCE, FACT, GRAPH, ID, INFERRED_GRAPH, METADATA_GRAPH,
     OA, ONTOLOGY_GRAPH, ONTOLOGY_IRI, WIKIDATA_ENRICHMENT_GRAPH, WIKIDATA_LINKS_GRAPH, source_graph,
 )
+from .ontology import claim_kinds
 from .rdfio import bind_prefixes, parse_file
 from .settings import Settings
+from .terms import base_relative, local_name, short
 
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
@@ -102,17 +104,12 @@ def _line_of(path: Path, needles: list[str]) -> int | None:
     return None
 
 
-def _local(iri: URIRef) -> str:
-    text = str(iri)
-    return text[len(BASE):] if text.startswith(BASE) else text
-
-
 def load_source_text(graph: Graph, doc: URIRef, seed_path: Path) -> SourceText:
     """Read the text a source document record points at and check its digest."""
     file_name = graph.value(doc, ECO.textFile)
     if file_name is None:
-        raise BuildError(f"source {_local(doc)} has no eco:textFile", file=seed_path,
-                         line=_line_of(seed_path, [_local(doc).split("/")[-1]]),
+        raise BuildError(f"source {base_relative(doc)} has no eco:textFile", file=seed_path,
+                         line=_line_of(seed_path, [base_relative(doc).split("/")[-1]]),
                          hint="add eco:textFile \"<name>.txt\" naming the text in seeds/")
     text_path = seed_path.parent / str(file_name)
     if not text_path.is_file():
@@ -193,16 +190,16 @@ def resolve_claims(graph: Graph, source: SourceText, seed_path: Path) -> int:
         graph.add((claim, PROV.wasDerivedFrom, source.iri))
         for quote in sorted(graph.objects(claim, ECO.quote)):
             prefix = graph.value(claim, ECO.quotePrefix)
-            line = _line_of(seed_path, [f'"{quote}"', str(quote), str(quote)[:40], _local(claim).split("/")[-1]])
+            line = _line_of(seed_path, [f'"{quote}"', str(quote), str(quote)[:40], base_relative(claim).split("/")[-1]])
             span = evidence.locate_quote(source.text, str(quote), prefix=str(prefix) if prefix else None,
-                                         source_name=source.path.name, subject=_local(claim),
+                                         source_name=source.path.name, subject=base_relative(claim),
                                          file=str(seed_path), line=line)
             annotation = add_evidence(graph, claim, span, source, OA.describing, "q")
             graph.add((claim, ECO.hasEvidence, annotation))
             seg = evidence.segment_containing(source.segments, span.start, span.end)
             if seg is None:
-                raise EvidenceError(f"quote of {_local(claim)} runs across paragraphs", file=seed_path,
-                                    line=line, term=_local(claim), hint="quote within one paragraph")
+                raise EvidenceError(f"quote of {base_relative(claim)} runs across paragraphs", file=seed_path,
+                                    line=line, term=base_relative(claim), hint="quote within one paragraph")
             if not any(graph.objects(claim, PROV.wasAttributedTo)):
                 # a question's words are the interviewer's, not the speaker's
                 who = interviewer if seg.kind == "question" else speaker
@@ -232,10 +229,7 @@ def add_mentions(graph: Graph, source: SourceText, forms_graph: Graph) -> int:
 
 def fact_iri(subject, predicate, obj, negated: bool) -> URIRef:
     """A readable IRI for a stated fact, the same on every build: id/fact/[not-]Subject-predicate-Object."""
-    def name(term) -> str:
-        text = str(term)
-        return text.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-    return FACT[("not-" if negated else "") + "-".join(name(t) for t in (subject, predicate, obj))]
+    return FACT[("not-" if negated else "") + "-".join(local_name(t) for t in (subject, predicate, obj))]
 
 
 def assert_facts(graph: Graph) -> None:
@@ -373,7 +367,7 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText]) -> Graph:
         meta.add((ds, VOID.subset, graph.identifier))
         meta.add((graph.identifier, RDF.type, VOID.Dataset))
         meta.add((graph.identifier, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
-        meta.add((graph.identifier, RDFS.label, Literal("named graph " + _local(graph.identifier), lang="en")))
+        meta.add((graph.identifier, RDFS.label, Literal("named graph " + base_relative(graph.identifier), lang="en")))
         classes = Counter(o for o in graph.objects(None, RDF.type) if isinstance(o, URIRef))
         for cls in sorted(classes):
             partition = URIRef(f"{graph.identifier}/class/{hashlib.sha1(str(cls).encode()).hexdigest()[:10]}")
@@ -482,18 +476,17 @@ def build_report(result: BuildResult) -> str:
     lines = [f"ECO-KG build: {len(set(dataset.triples((None, None, None))))} distinct triples "
              f"in {len(result.graph_sizes())} named graphs ({result.seconds:.2f} s)", "", "Triples by named graph:"]
     for name, size in sorted(result.graph_sizes().items()):
-        lines.append(f"  {size:>7}  {_local(URIRef(name))}")
+        lines.append(f"  {size:>7}  {base_relative(URIRef(name))}")
     classes: Counter = Counter()
     for s, o in set(dataset.subject_objects(RDF.type)):
         if isinstance(o, URIRef) and str(o).startswith(str(ECO)):
             classes[o] += 1
     lines += ["", "Instances by class (eco:):"]
     for cls, count in sorted(classes.items(), key=lambda kv: (-kv[1], str(kv[0]))):
-        lines.append(f"  {count:>7}  eco:{str(cls)[len(str(ECO)):]}")
-    kinds = [ECO.Proposal, ECO.Stance, ECO.Assessment, ECO.ReportedStatement, ECO.FactualStatement]
+        lines.append(f"  {count:>7}  {short(cls)}")
     lines += ["", "Claims by kind:"]
-    for kind in kinds:
-        lines.append(f"  {len(set(dataset.subjects(RDF.type, kind))):>7}  eco:{str(kind)[len(str(ECO)):]}")
+    for kind in claim_kinds(dataset.graph(ONTOLOGY_GRAPH)):
+        lines.append(f"  {len(set(dataset.subjects(RDF.type, kind.iri))):>7}  {short(kind.iri)}")
     mentions = len(set(dataset.subjects(OA.motivatedBy, OA.identifying)))
     lines += ["", f"Entity mentions annotated: {mentions}"]
     return "\n".join(lines) + "\n"

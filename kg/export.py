@@ -19,6 +19,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from .build import LICENCE, load_dataset
 from .errors import EXIT_OK, EcoKGError
 from .namespaces import BASE, CLAIM, DATASET_IRI, ECO, FACT, ID, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
+from .ontology import CLAIM_CLASS, claim_kinds
 from .settings import Settings
 
 NP = Namespace("http://www.nanopub.org/nschema#")
@@ -26,7 +27,6 @@ NPX = Namespace("http://purl.org/nanopub/x/")
 NANOPUB_BASE = BASE + "np/"
 #: properties of a claim that say where it comes from: provenance, not assertion
 PROVENANCE_PROPERTIES = {ECO.hasEvidence, PROV.wasAttributedTo, PROV.wasDerivedFrom}
-CLAIM_KINDS = {ECO.Claim, ECO.Proposal, ECO.Stance, ECO.Assessment, ECO.ReportedStatement, ECO.FactualStatement}
 
 
 def _closure(graph: Graph, start, owned) -> set:
@@ -101,11 +101,12 @@ def claim_nanopublications(dataset: Dataset) -> list[tuple[URIRef, Dataset]]:
     ontology = dataset.graph(ONTOLOGY_GRAPH)
     created = ontology.value(URIRef(ONTOLOGY_IRI), DCTERMS.issued)
     created = Literal(str(created), datatype=XSD.date) if created is not None else None
+    claim_classes = [CLAIM_CLASS, *(kind.iri for kind in claim_kinds(ontology))]
     found = []
     for graph in dataset.graphs():
         if not str(graph.identifier).startswith(BASE + "graph/source/"):
             continue
-        claims = {s for kind in CLAIM_KINDS for s in graph.subjects(RDF.type, kind)
+        claims = {s for kind in claim_classes for s in graph.subjects(RDF.type, kind)
                   if isinstance(s, URIRef) and str(s).startswith(str(CLAIM))}
         found += [(claim, claim_nanopublication(graph, claim, created)) for claim in claims]
     return sorted(found, key=lambda pair: str(pair[0]))

@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal
 
 from .errors import QueryError
-from .namespaces import PREFIXES
 from .results import results_json
 from .settings import Settings
+from .terms import term_text
 
 
 @dataclass(frozen=True)
@@ -91,22 +91,6 @@ def run_query(text: str, settings: Settings | None = None, *, store=None, source
         if error.file is None:
             error.file = source
         raise
-
-
-def term_text(term, compact: bool = True) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, URIRef):
-        if compact:
-            for prefix, namespace in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-                if str(term).startswith(namespace) and re.fullmatch(r"[\w\-.]*", str(term)[len(namespace):]):
-                    return f"{prefix}:{str(term)[len(namespace):]}"
-        return str(term)
-    if isinstance(term, BNode):
-        return "_:" + str(term)
-    if isinstance(term, Literal):
-        return str(term)
-    return str(term)
 
 
 def result_rows(result) -> tuple[list[str], list[list]]:

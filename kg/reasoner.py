@@ -24,8 +24,8 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from .errors import EcoKGError, EXIT_INTERNAL
-from .namespaces import PREFIXES
 from .sandbox import program_memory
+from .terms import short
 
 #: HermiT runs in one JVM per check; its heap (MB). Plenty for graphs of this size.
 JAVA_MEMORY_MB = 1000
@@ -61,20 +61,6 @@ class ReasonerReport:
     @property
     def ok(self) -> bool:
         return self.consistent and not self.unsatisfiable_classes
-
-
-def short(term) -> str:
-    """A compact, prefixed form of an IRI for messages (eco:State, ecoid:Pakistan)."""
-    if isinstance(term, Literal):
-        return repr(str(term)) if term.datatype is None else f'"{term}"^^{short(term.datatype)}'
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    text = str(term)
-    best = None
-    for prefix, namespace in PREFIXES.items():
-        if text.startswith(namespace) and (best is None or len(namespace) > len(best[1])):
-            best = (prefix, namespace)
-    return f"{best[0]}:{text[len(best[1]):]}" if best else f"<{text}>"
 
 
 def _union(graph_or_graphs) -> Graph:

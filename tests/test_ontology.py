@@ -91,3 +91,44 @@ def test_modality_scheme_covers_existing_proposed_and_discussed():
     modalities = parse_file(SETTINGS.ontology_dir / "modalities.ttl")
     for concept in (MODALITY.Existing, MODALITY.Proposed, MODALITY.UnderDiscussion, MODALITY.Constraining):
         assert (concept, RDF.type, ECO.Modality) in modalities
+
+
+# ---------------------------------------------------------------------------------------- claim kinds
+
+def test_claim_kinds_are_the_subclasses_of_claim_in_the_order_of_their_disjointness_axiom():
+    from kg.ontology import claim_kinds
+
+    kinds = claim_kinds()
+    assert [(kind.iri, kind.label) for kind in kinds] == [
+        (ECO.Proposal, "proposal"), (ECO.Stance, "stance"), (ECO.Assessment, "assessment"),
+        (ECO.ReportedStatement, "reported statement"), (ECO.FactualStatement, "factual statement")]
+    assert all(kind.definition for kind in kinds)
+    assert claim_kinds(ONTOLOGY) == kinds  # the same read from a graph as from the ontology folder
+
+
+def test_a_kind_added_to_the_ontology_is_a_claim_kind_without_a_code_change():
+    from kg.ontology import claim_kinds
+
+    extended = Graph()
+    for triple in ONTOLOGY:
+        extended.add(triple)
+    extended.add((ECO.Demand, RDFS.subClassOf, ECO.Claim))
+    assert [kind.iri for kind in claim_kinds(extended)][-1] == ECO.Demand
+    assert claim_kinds(extended)[-1].label == "Demand"  # no rdfs:label: its local name
+
+
+def test_no_library_module_lists_the_claim_kinds_itself():
+    """A list of the kinds in code goes stale when the ontology changes: `kg.ontology.claim_kinds` reads them."""
+    import re
+    from pathlib import Path
+
+    from kg.ontology import claim_kinds
+
+    names = [str(kind.iri)[len(str(ECO)):] for kind in claim_kinds()]
+    restating = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "kg").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        named = {name for name in names if re.search(rf"\bECO\.{name}\b|\beco:{name}\b|\{{ECO\}}{name}\b", text)}
+        if len(named) > 1:
+            restating.append(f"{path.name}: {sorted(named)}")
+    assert restating == []

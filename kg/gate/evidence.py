@@ -16,7 +16,8 @@ from rdflib.namespace import PROV, RDF
 from ..build import add_segments, assert_facts, resolve_claims
 from ..errors import EcoKGError
 from ..namespaces import ECO, OA
-from ..reasoner import short
+from ..ontology import CLAIM_CLASS, claim_kinds
+from ..terms import short
 from .context import Base, Change
 from .report import Problem
 
@@ -165,7 +166,7 @@ def check_selectors(change: Change, base: Base) -> list[Problem]:
 def check_evidence(change: Change, base: Base, resolution: Resolution) -> list[Problem]:
     problems = list(resolution.problems)
     problems += check_selectors(change, base)
-    claim_classes = {ECO.Claim, ECO.Proposal, ECO.Stance, ECO.Assessment, ECO.ReportedStatement, ECO.FactualStatement}
+    claim_classes = {CLAIM_CLASS, *(kind.iri for kind in claim_kinds(base.ontology))}
     for claim in sorted({s for s, o in change.graph.subject_objects(RDF.type) if o in claim_classes}, key=str):
         if claim in resolution.unresolved:
             continue

@@ -18,7 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from ..namespaces import BASE, ECO, ID
-from ..reasoner import short
+from ..terms import short
 from .context import Change
 from .report import Problem
 from .vocabulary import _INVISIBLE, WIKIDATA_ENTITY

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rdflib import BNode, Literal, URIRef
 
-from ..reasoner import short
+from ..terms import short
 
 _NEWLINE = re.compile(r"\r\n|\n|\r")
 _PREFIX_DECL = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)

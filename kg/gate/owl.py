@@ -102,6 +102,6 @@ def _check_hermit(change: Change, data: Graph) -> list[Problem]:
 
 
 def _mentions(sentence: str, iri: URIRef) -> bool:
-    from ..reasoner import short
+    from ..terms import short
 
     return short(iri) in sentence

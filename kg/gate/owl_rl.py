@@ -25,7 +25,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from ..namespaces import ID
-from ..reasoner import short, type_reasons
+from ..reasoner import type_reasons
+from ..terms import short
 
 #: ontology triples that carry no logic: left out of what the reasoner sees
 _ANNOTATIONS = {RDFS.label, RDFS.comment, RDFS.isDefinedBy, RDFS.seeAlso, SKOS.definition, SKOS.scopeNote,

@@ -14,7 +14,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
 from ..namespaces import BASE, SHAPES
-from ..reasoner import short
+from ..terms import short
 from ..shacl import run_shacl
 from .context import Base, Change
 from .report import Problem

@@ -19,6 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import (DCAT, DCTERMS, FOAF, GEO, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, VOID, XSD)
 
 from ..namespaces import BASE, ECO, ID, OA, VANN
+from ..terms import local_name, short
 from .bytes import _CONTROL, control_name
 from .context import Base, Change
 from .report import Problem
@@ -337,7 +338,7 @@ class Vocabulary:
             lowered = {c.lower(): c for c in candidates}
             if local.lower() in lowered:
                 match = [lowered[local.lower()]]
-        return _short(candidates[match[0]]) if match else None
+        return short(candidates[match[0]]) if match else None
 
     def property_expects(self, prop: URIRef) -> str | None:
         """"literal", "iri" or None (either) for the values of ``prop``."""
@@ -354,11 +355,6 @@ class Vocabulary:
             if rng in self.datatypes or str(rng).startswith(str(XSD)):
                 return "literal"
         return None
-
-
-def _short(term) -> str:
-    from ..reasoner import short
-    return short(term)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -408,10 +404,6 @@ def _point_at_character(problem: Problem, change: Change, iri: URIRef) -> None:
     column = source.column_of(problem.line, f"<{text}>")
     if column is not None:
         problem.column = column + 1 + bad.start()
-
-
-def _local_name(iri: str) -> str:
-    return re.split(r"[/#]", iri.rstrip("/#"))[-1] or "Name"
 
 
 def wikidata_suggestion(iri: str) -> str | None:
@@ -469,28 +461,28 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
         # ontology edits
         if p in _TBOX_PREDICATES or (p == RDF.type and o in _TBOX_TYPES) or (
                 p == OWL.members and (s, RDF.type, OWL.AllDisjointClasses) in graph):
-            report("tbox-edit", f"a data file may not add ontology axioms: {_short(s)} {_short(p)} {_short(o)}",
+            report("tbox-edit", f"a data file may not add ontology axioms: {short(s)} {short(p)} {short(o)}",
                    node=s, prop=p, value=o,
                    hint="propose classes, properties and axioms as a change to ontology/eco.ttl, reviewed on their own")
             continue
         if (s, p) not in passed:
             if isinstance(s, URIRef) and (str(s).startswith(str(ECO)) or str(s) == str(ECO).rstrip("/")):
                 if s in vocab.ontology_subjects:
-                    report("tbox-edit", f"a data file may not describe the ontology term {_short(s)}", node=s, prop=p,
+                    report("tbox-edit", f"a data file may not describe the ontology term {short(s)}", node=s, prop=p,
                            value=o, hint="change ontology/eco.ttl instead; data files describe individuals")
                 else:
-                    report("coined-term", f"{_short(s)} would be a new term in the ontology namespace", node=s, prop=p,
+                    report("coined-term", f"{short(s)} would be a new term in the ontology namespace", node=s, prop=p,
                            hint="name individuals under https://w3id.org/eco-kg/id/ (prefix ecoid:); "
                                 "new classes and properties go into ontology/eco.ttl")
                 continue
             if isinstance(s, URIRef) and s in vocab.ontology_subjects and s in terms:
-                report("tbox-edit", f"{_short(s)} is a term of the ontology and may not be changed by a data file",
+                report("tbox-edit", f"{short(s)} is a term of the ontology and may not be changed by a data file",
                        node=s, prop=p, value=o, hint="propose the change to the ontology files instead")
                 continue
             if isinstance(s, URIRef) and not str(s).startswith(BASE):
                 where = vocab.namespace_of(str(s))
                 if where:
-                    report("coined-term", f"{_short(s)} is in the {where[0]}: vocabulary, which the project does not own",
+                    report("coined-term", f"{short(s)} is in the {where[0]}: vocabulary, which the project does not own",
                            node=s, prop=p,
                            hint=f"describe things under {BASE}id/ (ecoid:) and use {where[0]}: terms only as they are defined")
                 else:
@@ -501,17 +493,17 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
             if isinstance(s, URIRef) and (not str(s).startswith(str(ID)) or str(s) == str(ID)):
                 report("subject-outside-namespace", f"new subject <{s}> is not under {ID}, where the graph names "
                        "what it describes", node=s,
-                       hint=f"name it {ID}Name (prefix ecoid:), e.g. <{ID}{_local_name(str(s))}>")
+                       hint=f"name it {ID}Name (prefix ecoid:), e.g. <{ID}{local_name(s) or 'Name'}>")
                 continue
             # properties
             if p not in vocab.properties:
                 if p in vocab.classes:
-                    report("class-as-property", f"{_short(p)} is a class, not a property", node=s, prop=p,
+                    report("class-as-property", f"{short(p)} is a class, not a property", node=s, prop=p,
                            hint="use it as the object of rdf:type (a), or use a property")
                 else:
                     where = vocab.namespace_of(str(p))
                     guess = None if change.problems_full else vocab.suggest(p, "property")
-                    what = (f"unknown property {_short(p)}: the {where[0]}: vocabulary has no such term" if where
+                    what = (f"unknown property {short(p)}: the {where[0]}: vocabulary has no such term" if where
                             else f"unknown property <{p}> from a vocabulary the project does not use")
                     report("unknown-property", what + (f"; did you mean {guess}?" if guess else ""), node=s, prop=p,
                            hint=(f"use {guess}" if guess else "use a property of the ECO ontology (ontology/eco.ttl) "
@@ -522,24 +514,24 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
         if p == RDF.type:
             if isinstance(o, URIRef) and o not in vocab.classes:
                 if o in vocab.properties:
-                    report("property-as-class", f"{_short(o)} is a property, not a class", node=s, prop=p, value=o,
+                    report("property-as-class", f"{short(o)} is a property, not a class", node=s, prop=p, value=o,
                            hint="use a class after rdf:type (a)")
                 else:
                     guess = None if change.problems_full else vocab.suggest(o, "class")
-                    report("unknown-class", f"unknown class {_short(o)}" + (f"; did you mean {guess}?" if guess else ""),
+                    report("unknown-class", f"unknown class {short(o)}" + (f"; did you mean {guess}?" if guess else ""),
                            node=s, prop=p, value=o,
                            hint=f"use {guess}" if guess else "use a class of the ECO ontology (ontology/eco.ttl)")
             elif isinstance(o, Literal):
-                report("iri-expected", f"rdf:type needs a class IRI, not the literal {_short(o)}", node=s, prop=p, value=o)
+                report("iri-expected", f"rdf:type needs a class IRI, not the literal {short(o)}", node=s, prop=p, value=o)
         # literal or IRI, as the property says
         if p not in expects_of:
             expects_of[p] = vocab.property_expects(p) if p in vocab.properties else None
         expects = expects_of[p]
         if expects == "literal" and not isinstance(o, Literal):
-            report("literal-expected", f"{_short(p)} takes a literal value, but {_short(o)} is an IRI",
-                   node=s, prop=p, value=o, hint=f'write the value as a string, e.g. {_short(p)} "…"@en')
+            report("literal-expected", f"{short(p)} takes a literal value, but {short(o)} is an IRI",
+                   node=s, prop=p, value=o, hint=f'write the value as a string, e.g. {short(p)} "…"@en')
         elif expects == "iri" and isinstance(o, Literal):
-            report("iri-expected", f"{_short(p)} links to a resource, but the value is the literal {_short(o)}",
+            report("iri-expected", f"{short(p)} links to a resource, but the value is the literal {short(o)}",
                    node=s, prop=p, value=o, hint="give the IRI of the thing (e.g. ecoid:Pakistan), not its name")
         # literals
         if isinstance(o, Literal):
@@ -562,8 +554,8 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
             if o.datatype is not None and o.datatype not in vocab.datatypes:
                 guess = [] if change.problems_full else difflib.get_close_matches(
                     str(o.datatype), [str(d) for d in vocab.datatypes], n=1, cutoff=0.8)
-                report("unknown-datatype", f"unknown datatype {_short(o.datatype)}"
-                       + (f"; did you mean {_short(URIRef(guess[0]))}?" if guess else ""), node=s, prop=p, value=o,
+                report("unknown-datatype", f"unknown datatype {short(o.datatype)}"
+                       + (f"; did you mean {short(URIRef(guess[0]))}?" if guess else ""), node=s, prop=p, value=o,
                        hint="use an XSD datatype (xsd:string, xsd:integer, xsd:date, xsd:gYear …)")
             else:
                 why = lexical_problem(o)
@@ -584,7 +576,7 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
         entity_types = {t for t in types if t not in _STRUCTURAL_CLASSES}
         eco_properties = {p for p in graph.predicates(node) if str(p).startswith(str(ECO))}
         if entity_types or (not types and eco_properties):
-            what = ", ".join(sorted(_short(t) for t in entity_types)) or "an entity (it has ECO properties)"
+            what = ", ".join(sorted(short(t) for t in entity_types)) or "an entity (it has ECO properties)"
             report("blank-node-entity", f"a blank node is typed as {what}; entities need IRIs", node=node,
                    prop=RDF.type if entity_types else None, value=min(entity_types, key=str) if entity_types else None,
                    hint=f"name it, e.g. ecoid:SomeName or claim:some-name under {BASE}id/, so others can refer to it")

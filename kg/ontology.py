@@ -1,0 +1,82 @@
+"""What the ontology defines, read from it rather than restated in code: the kinds of claim.
+
+Owns `claim_kinds`: the subclasses of eco:Claim (proposal, stance, assessment …) with their labels and
+definitions, in the order the ontology's disjointness axiom lists them. Anything that counts, filters
+or names claims by kind asks here, so a kind added to ontology/eco.ttl reaches the build report, the
+gate and the nanopublications without a code change. Building the ontology graph is `kg.build`'s.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+from .namespaces import ECO
+from .settings import Settings
+from .terms import local_name
+
+#: the class every claim is an instance of; its direct subclasses are the kinds
+CLAIM_CLASS = ECO.Claim
+
+
+@dataclass(frozen=True)
+class ClaimKind:
+    """One kind of claim: its class, and how the ontology names and defines it (in English)."""
+
+    iri: URIRef
+    label: str
+    definition: str = ""
+
+
+def claim_kinds(ontology: Graph | Settings | None = None) -> tuple[ClaimKind, ...]:
+    """The kinds of claim ``ontology`` defines: the direct subclasses of eco:Claim.
+
+    ``ontology`` is a graph holding the ontology (read as it is: a few index look-ups), or the settings
+    whose ontology folder is read (default: the project's), parsed once per process. Ordered as the
+    owl:AllDisjointClasses axiom over them lists them; a kind it leaves out comes after, by IRI.
+    """
+    if isinstance(ontology, Graph):
+        return _read(ontology)
+    from .build import seed_files
+
+    return _from_files(tuple(seed_files(ontology or Settings())["ontology"]))
+
+
+@lru_cache(maxsize=8)
+def _from_files(paths: tuple) -> tuple[ClaimKind, ...]:
+    from .rdfio import parse_file
+
+    graph = Graph()
+    for path in paths:
+        parse_file(path, graph)
+    return _read(graph)
+
+
+def _read(ontology: Graph) -> tuple[ClaimKind, ...]:
+    kinds = {kind for kind in ontology.subjects(RDFS.subClassOf, CLAIM_CLASS) if isinstance(kind, URIRef)}
+    listed: list[URIRef] = []
+    for axiom in ontology.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = ontology.value(axiom, OWL.members)
+        order = [member for member in Collection(ontology, members)] if members is not None else []
+        if order and set(order) <= kinds:
+            listed = order
+            break
+    ordered = listed + sorted(kinds - set(listed), key=str)
+    return tuple(ClaimKind(kind, _english(ontology, kind, RDFS.label) or local_name(kind),
+                           _english(ontology, kind, SKOS.definition)) for kind in ordered)
+
+
+def _english(ontology: Graph, subject: URIRef, predicate: URIRef) -> str:
+    """The English value of ``predicate`` (else one without a language, else any), or ""."""
+    values = sorted((value for value in ontology.objects(subject, predicate) if isinstance(value, Literal)), key=str)
+    for wanted in ("en", None):
+        for value in values:
+            if value.language == wanted:
+                return str(value)
+    return str(values[0]) if values else ""
+
+
+__all__ = ["CLAIM_CLASS", "ClaimKind", "claim_kinds"]
