@@ -1,33 +1,27 @@
 """The SPARQL 1.1 Protocol update operation: `POST /update`, off unless enabled with a bearer token.
 
-Owns the update request (body or form, token check), working out on a scratch copy what an update
-would add and remove, the refusals (LOAD, SERVICE, the ontology and default graphs), running the
-validation gate on that change, and applying an accepted change to the store in one step.
+Owns the update request (body or form, token check), the refusals made before anything runs (LOAD,
+SERVICE, relative IRIs), running `kg.updates.work_out_change` (the scratch store and the gate) in a
+sandboxed child, journalling an accepted change and applying it to the store in one step.
 """
 from __future__ import annotations
 
-import functools
 import hmac
 import re
 import threading
 import time
-from collections import Counter
-from dataclasses import dataclass
-from typing import Callable
 
 from flask import Blueprint, Response, current_app, request
-from rdflib import Dataset, Graph
 
 from kg.errors import EcoKGError
 from kg.gate.report import format_json, format_text
-from kg.namespaces import ECO, ONTOLOGY_GRAPH, PREFIXES
+from kg.namespaces import PREFIXES
 from kg.settings import Settings
 from kg import journal, sandbox
 from kg.errors import StoreError
-from kg.stores import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, QUERY_FORMS, UnsupportedTerm,
-                      analyse, oxigraph_quad, rdflib_term, refuse_engine_service, syntax_error, tokenize,
+from kg.updates import UpdateRefused, UpdateSyntaxError, work_out_change  # noqa: F401 (UpdateSyntaxError: re-exported)
+from kg.stores import (QueryTimeout, QueryTooLarge, QUERY_FORMS, analyse, refuse_engine_service, tokenize,
                       unescape_codepoints)
-from kg.validate import validate_graph_change
 
 from .protocol import ProtocolError, install_error_handlers, read_operation, text_response
 
@@ -47,14 +41,6 @@ OWL_CONFIG = "ECOKG_UPDATE_OWL"
 
 class UpdateConfigError(EcoKGError):
     """The server is told to accept updates but not given the token that guards them."""
-
-
-class UpdateRefused(ForbiddenQuery):
-    """A well-formed update this service will not run (LOAD, SERVICE, a change to the ontology …)."""
-
-
-class UpdateSyntaxError(QuerySyntaxError):
-    """An update the parser rejects; ``line`` and ``column`` say where."""
 
 
 class UpdateUnauthorized(Exception):
@@ -204,32 +190,6 @@ def update():
     return _summary(outcome.added, outcome.removed, time.perf_counter() - started, outcome.report, where)
 
 
-@dataclass
-class Outcome:
-    """What an update would do, worked out away from the served store: the quads and the gate's report."""
-
-    added: list[tuple]
-    removed: list[tuple]
-    report: object | None
-
-
-def work_out_change(store, text: str, settings: Settings, owl: bool) -> Outcome:
-    """(In a sandboxed child.) Run ``text`` on a scratch copy of ``store`` and the gate on the change."""
-    before = functools.cache(store.quads)  # every stored quad as rdflib terms: read only if a step needs them
-    added, removed = preview(before, text, settings, store=store)
-    if not added and not removed:
-        return Outcome([], [], None)
-    _check_graphs(added, removed, store)
-    # the gate reads the served store itself (inherited by this child), only around the change
-    report = validate_graph_change(*gate_graphs(added, removed, before), settings, _gate_view(store, before), owl=owl)
-    if not report.ok:
-        report.derived = None
-        return Outcome([], [], report)
-    added = added + derived_quads(report.derived, added, before)
-    report.derived = None
-    return Outcome(added, removed, report)
-
-
 def _authorize(settings: Settings) -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
@@ -263,115 +223,6 @@ def _refuse(text: str, settings: Settings) -> None:
             if token.kind == "iri" and not _ABSOLUTE.match(token.text[1:-1]):
                 raise UpdateRefused(f"the update uses the relative IRI {token.text}; write absolute IRIs, a "
                                     "prefixed name, or declare BASE <…> first", term=token.text)
-
-
-# --------------------------------------------------------------------------------------- the change
-
-def preview(before: Callable[[], list[tuple]], text: str, settings: Settings, *,
-            store=None) -> tuple[list[tuple], list[tuple]]:
-    """(added quads, removed quads) that ``text`` would make on a store holding ``before``; nothing
-    else is touched. The update runs on a scratch pyoxigraph store (filled straight from ``store``'s
-    own quads when it is the embedded one), within the update's time limit."""
-    import pyoxigraph as ox
-
-    scratch = ox.Store()
-    if hasattr(store, "oxigraph_quads"):
-        scratch.extend(store.oxigraph_quads())
-    else:
-        scratch.extend([oxigraph_quad(q) for q in before()])
-    original = set(scratch)
-    outcome: dict = {}
-
-    def run():
-        try:
-            scratch.update(text, base_iri=settings.public_base, prefixes=PREFIXES)
-        except SyntaxError as exc:
-            error = syntax_error(exc)
-            outcome["error"] = UpdateSyntaxError(error.message.replace("malformed query", "malformed update", 1),
-                                                 line=error.line, column=error.column)
-        except OSError as exc:
-            outcome["error"] = UpdateRefused(f"the update could not be run: {exc}")
-        except Exception as exc:  # pyoxigraph reports evaluation errors with several types
-            outcome["error"] = UpdateRefused(f"the update could not be run: {type(exc).__name__}: {exc}")
-
-    run()  # in the sandboxed child that `work_out_change` runs in: its time limit stops it
-    if "error" in outcome:
-        raise outcome["error"]
-    after = set(scratch)
-    try:
-        return [_quad_terms(q) for q in after - original], [_quad_terms(q) for q in original - after]
-    except UnsupportedTerm as error:
-        raise UpdateRefused(error.message, term=error.term) from None
-
-
-def _quad_terms(quad) -> tuple:
-    return (rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object),
-            rdflib_term(quad.graph_name))
-
-
-def _check_graphs(added: list[tuple], removed: list[tuple], store) -> None:
-    """The ontology is changed only by editing ontology/; every triple lives in an existing named graph."""
-    local = set(store.graph_names())
-    hint = "named graphs: " + ", ".join(f"<{g}>" for g in sorted(local))
-    for verb, quads in (("remove", removed), ("add", added)):
-        for s, p, o, g in quads:
-            if g == ONTOLOGY_GRAPH:
-                raise UpdateRefused(f"the update would {verb} ontology axioms in <{g}> ({s.n3()} {p.n3()} {o.n3()}); "
-                                    "the ontology is not changed through /update",
-                                    hint="propose ontology changes to ontology/eco.ttl, reviewed on their own")
-            if g is None:
-                raise UpdateRefused(f"the update would {verb} a triple in the default graph ({s.n3()} {p.n3()} "
-                                    f"{o.n3()}); every triple of this dataset lives in a named graph",
-                                    hint="wrap the triples in GRAPH <…> { … } or use WITH <…>; " + hint)
-            if verb == "add" and g not in local:
-                raise UpdateRefused(f"the update would create the graph <{g}>; only existing graphs are changed "
-                                    "through /update", term=str(g), hint=hint)
-
-
-def gate_graphs(added: list[tuple], removed: list[tuple], before: Callable[[], list[tuple]]) -> tuple[Graph, Graph]:
-    """The change as the gate sees it (triples of the union graph): every added triple, and the
-    removed triples that no graph holds any more."""
-    added_graph, removed_graph = Graph(), Graph()
-    for s, p, o, _g in added:
-        added_graph.add((s, p, o))
-    gone = Counter((s, p, o) for s, p, o, _g in removed)
-    held = Counter((s, p, o) for s, p, o, _g in (before() if gone else ()) if (s, p, o) in gone)
-    for s, p, o, _g in added:
-        held[(s, p, o)] += 1
-    for triple, count in gone.items():
-        if held[triple] <= count:
-            removed_graph.add(triple)
-    return added_graph, removed_graph
-
-
-def _gate_view(store, before: Callable[[], list[tuple]]):
-    """The stored graph as the gate reads it: the store's own pyoxigraph store when it has one, else ``before``."""
-    from kg.gate.view import StoredGraph
-
-    try:
-        return StoredGraph.of(store)
-    except TypeError:
-        return StoredGraph.from_quads(before())
-
-
-def base_dataset(quads: list[tuple]) -> Dataset:
-    dataset = Dataset(default_union=True)
-    for s, p, o, g in quads:
-        dataset.add((s, p, o, dataset.default_graph if g is None else dataset.graph(g)))
-    return dataset
-
-
-def derived_quads(derived, added: list[tuple], before: Callable[[], list[tuple]]) -> list[tuple]:
-    """The triples the build derives from an accepted change (a claim's evidence selectors, its
-    attribution), as quads in the graph the claim went into, leaving out what is already stored."""
-    if not derived:
-        return []
-    claim_graphs = sorted({g for _s, p, _o, g in added if p == ECO.quote and g is not None}, key=str)
-    if not claim_graphs:
-        return []
-    graph = claim_graphs[0]
-    present = set(before()) | set(added)
-    return [(s, p, o, graph) for s, p, o in derived if (s, p, o, graph) not in present]
 
 
 def _summary(added: list[tuple], removed: list[tuple], seconds: float, report, persisted: str | None) -> Response:
