@@ -165,7 +165,7 @@ def lay_out(nodes: list[Node], edges: list[Edge]) -> Picture:
         node.strong = node.degree >= 10 or (node.kind == "domain" and node.depth == 0)
         node.lines = wrap(node.label, WRAP[node.band], bold=node.strong)
         node.radius = 4.5 + min(5.5, 1.1 * node.degree ** 0.5)
-    widths = _label_widths(nodes)
+    widths = {n.key: max(text_width(line, NAME_SIZE, n.strong) for line in n.lines) for n in nodes}
     x0 = MARGIN + max([widths[n.key] for n in nodes if n.band == 0] + [text_width(BAND_TITLES[0], 12, True)]) + 18
     x1 = x0 + GAPS[0]
     pill_width = max([widths[n.key] + 2 * PILL_PAD for n in nodes if n.band == 1] + [120.0])
@@ -177,26 +177,15 @@ def lay_out(nodes: list[Node], edges: list[Edge]) -> Picture:
                 Text(BAND_TITLES[1], x1 + pill_width / 2, band_top, "middle", "band-title"),
                 Text(BAND_TITLES[2], x2 - 10, band_top, "start", "band-title")]
     top = band_top + 22
-    heights = [_band_height(band, sections[band]) for band in range(3)]
+    heights = [list(_rows(band, sections[band], 0.0))[-1][1] for band in range(3)]
     tallest = max(heights)
     for band in range(3):
-        y = top + (tallest - heights[band]) / 2
-        for number, section in enumerate(sections[band]):
-            if not section:
-                continue
-            if band == 0 and sum(1 for s in sections[0] if s) > 1:
-                y += 6 if number else 0
-                headings.append(Text(SECTION_TITLES[(0, number)], x0 + 10, y + 12, "end", "section-title"))
-                y += 20
-            previous_kind = None
-            for node in section:
-                if band == 1 and previous_kind not in (None, node.kind):
-                    y += 10
-                previous_kind = node.kind
-                height = _row_height(node)
-                node.y = y + height / 2
-                _place_node(node, x0, x1, x2, pill_width, widths[node.key])
-                y += height
+        for row, y in _rows(band, sections[band], top + (tallest - heights[band]) / 2):
+            if isinstance(row, Node):
+                row.y = y
+                _place_node(row, x0, x1, x2, pill_width, widths[row.key])
+            elif row:
+                headings.append(Text(row, x0 + 10, y, "end", "section-title"))
     boxes = [node.box for node in nodes] + [_text_box(h) for h in headings]
     for edge in edges:
         _route(edge, by_key[edge.source], by_key[edge.target])
@@ -253,18 +242,19 @@ def _row_height(node: Node) -> float:
     return max(ROW, len(node.lines) * NAME_LINE + 7)
 
 
-def _band_height(band: int, sections: list[list[Node]]) -> float:
-    height = sum(_row_height(n) for s in sections for n in s)
-    if band == 0 and sum(1 for s in sections if s) > 1:
-        height += 46
-    if band == 1:
-        kinds = [n.kind for s in sections for n in s]
-        height += 10 * sum(1 for a, b in zip(kinds, kinds[1:]) if a != b)
-    return height
-
-
-def _label_widths(nodes: list[Node]) -> dict[str, float]:
-    return {n.key: max(text_width(line, NAME_SIZE, n.strong) for line in n.lines) for n in nodes}
+def _rows(band: int, sections: list[list[Node]], y: float):
+    """Down one band from ``y``: (node, its centre) and (caption, its baseline); last (None, the end)."""
+    captions = band == 0 and sum(1 for s in sections if s) > 1
+    for number, section in enumerate(sections):
+        if section and captions:
+            y += 6 if number else 0
+            yield SECTION_TITLES[(0, number)], y + 12
+            y += 20
+        for i, node in enumerate(section):
+            y += 10 if band == 1 and i and section[i - 1].kind != node.kind else 0
+            yield node, y + _row_height(node) / 2
+            y += _row_height(node)
+    yield None, y
 
 
 def _place_node(node: Node, x0: float, x1: float, x2: float, pill_width: float, label_width: float) -> None:
@@ -331,11 +321,12 @@ def _bulge(sy: float, ty: float) -> float:
 def _candidates(a: Node, b: Node, text_w: float) -> list[tuple[float, float, str]]:
     """Points (x, centre y, anchor) for the words, best first: along the lane from the dot's end, or
     beside the top of an arc. A relation whose words fit nowhere there keeps them in its hover title."""
-    if a.band == b.band:
+    if a.band == b.band:  # across the arc's far side, else just outside it
         right = a.band == 0
         (sx, sy), (tx, ty) = _attach(a, right), _attach(b, right)
         apex = (max(sx, tx) if right else min(sx, tx)) + _bulge(sy, ty) * 0.75 * (1 if right else -1)
-        return [(apex + (3 if right else -3), (sy + ty) / 2 + dy, "start" if right else "end")
+        outside = ("start", apex + 4) if right else ("end", apex - 4)
+        return [(x, (sy + ty) / 2 + dy, anchor) for anchor, x in (("middle", apex), outside)
                 for dy in (0, -14, 14, -28, 28)]
     rightwards = b.x > a.x
     (sx, sy), (tx, ty) = _attach(a, rightwards), _attach(b, not rightwards)

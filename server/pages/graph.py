@@ -208,7 +208,7 @@ def filter_options(contents: Contents, choice: Choice) -> dict:
     actor_iri = URIRef(public_base() + "id/" + choice.actor) if choice.actor else None
     kinds = []
     for kind in CLAIM_KINDS:
-        count = sum(1 for c in contents.claims if c[1] == kind.key and actor_iri in (None, c[2]))
+        count = len({c[0] for c in contents.claims if c[1] == kind.key and actor_iri in (None, c[2])})
         if count:
             kinds.append({"key": kind.key, "name": kind.plural, "count": count, "href": choice.href(kind=kind.key)})
     held = defaultdict(set)
@@ -231,7 +231,7 @@ def graph_page():
     zoom = ZOOMS[choice.zoom]
     body = render_template("graph.html", svg=svg, picture=laid_out, choice=choice, options=filter_options(contents, choice),
                            zooms=[{"key": k, "href": choice.href(zoom=k), "scale": v} for k, v in ZOOMS.items()],
-                           zoom_width=round(laid_out.width * zoom) if zoom else 0, actor_name=label_of(
+                           zoom_width=round(round(laid_out.width) * zoom) if zoom else 0, actor_name=label_of(
                                URIRef(public_base() + "id/" + choice.actor)) if choice.actor else "",
                            nodes_by_key={n.key: n for n in laid_out.nodes})
     return Response(body, mimetype="text/html")
