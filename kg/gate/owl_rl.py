@@ -58,7 +58,7 @@ def logical_axioms(ontology: Graph) -> list[tuple]:
     return [t for t in ontology if t[1] not in _ANNOTATIONS]
 
 
-def _rdf_list(graph: Graph, head) -> list:
+def _rdf_list(graph, head) -> list:
     items = []
     while head is not None and head != RDF.nil and len(items) < 10_000:
         first = graph.value(head, RDF.first)
@@ -98,7 +98,7 @@ def check_rl_consistency(axioms: list[tuple], data, focus: set | None = None, *,
     import reasonable
 
     started = time.perf_counter()
-    given = Graph()
+    given = _Triples()
     inverse_functional = set()
     for triple in axioms:
         if triple[1] == RDF.type and triple[2] == OWL.InverseFunctionalProperty:
@@ -110,18 +110,69 @@ def check_rl_consistency(axioms: list[tuple], data, focus: set | None = None, *,
         given.add(triple[:3])
     stated_same = _identity_classes(given)  # the unique-name assumption yields to stated identities only
     reasoner = reasonable.PyReasoner()
-    reasoner.from_graph(given)
+    reasoner.from_graph(list(given))
     closure = given  # the closure holds what was given
     for triple in reasoner.reason():
         closure.add(tuple(URIRef(str(t)) if isinstance(t, URIRef) else t for t in triple))
-    findings = _false_rules(closure, stated if stated is not None else (lambda: closure), stated_same,
+    findings = _false_rules(closure, stated if stated is not None else closure.as_graph, stated_same,
                             inverse_functional)
     if focus:
         findings.sort(key=lambda f: (f.individual not in focus,))
     return RLReport(not findings, findings, time.perf_counter() - started, len(closure))
 
 
-def _identity_classes(graph: Graph) -> dict:
+class _Triples:
+    """A set of triples indexed for the lookups the rules make (by predicate, subject+predicate and
+    predicate+object): the closure of a change's neighbourhood, built and read far faster than an rdflib
+    graph. Offers the few `rdflib.Graph` methods the rules use, with the same answers."""
+
+    def __init__(self):
+        self._all: set = set()
+        self._by_p: dict = defaultdict(list)
+        self._by_sp: dict = defaultdict(list)
+        self._by_po: dict = defaultdict(list)
+
+    def add(self, triple) -> None:
+        if triple in self._all:
+            return
+        self._all.add(triple)
+        s, p, o = triple
+        self._by_p[p].append((s, o))
+        self._by_sp[(s, p)].append(o)
+        self._by_po[(p, o)].append(s)
+
+    def __contains__(self, triple) -> bool:
+        return triple in self._all
+
+    def __iter__(self):
+        return iter(self._all)
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def subject_objects(self, predicate):
+        return iter(list(self._by_p.get(predicate, ())))
+
+    def subjects(self, predicate, obj=None):
+        if obj is None:
+            return iter([s for s, _o in self._by_p.get(predicate, ())])
+        return iter(list(self._by_po.get((predicate, obj), ())))
+
+    def objects(self, subject, predicate):
+        return iter(list(self._by_sp.get((subject, predicate), ())))
+
+    def value(self, subject, predicate):
+        found = self._by_sp.get((subject, predicate))
+        return found[0] if found else None
+
+    def as_graph(self) -> Graph:
+        graph = Graph()
+        for triple in self._all:
+            graph.add(triple)
+        return graph
+
+
+def _identity_classes(graph) -> dict:
     """node -> every node owl:sameAs links join it to as stated (both ways, transitively)."""
     linked: dict = defaultdict(set)
     for a, b in graph.subject_objects(OWL.sameAs):
@@ -142,7 +193,7 @@ def _identity_classes(graph: Graph) -> dict:
     return classes
 
 
-def _false_rules(g: Graph, stated, stated_same: dict, inverse_functional: set = frozenset()) -> list[Finding]:
+def _false_rules(g: _Triples, stated, stated_same: dict, inverse_functional: set = frozenset()) -> list[Finding]:
     found: list[Finding] = []
     seen: set = set()
 
