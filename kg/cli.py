@@ -13,7 +13,6 @@ import importlib
 import sys
 import traceback
 from functools import lru_cache
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EcoKGError
@@ -46,6 +45,8 @@ def commands() -> dict[str, tuple[str, str]]:
     """Every sub-command: the library's, then those registered in ``COMMAND_GROUP`` (sorted by name).
 
     A registered module that cannot be imported is left out: its command is not offered."""
+    from importlib.metadata import entry_points  # scans every installed package: only when needed
+
     table = dict(LIBRARY_COMMANDS)
     for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda entry: entry.name):
         if entry.name in table:
@@ -65,15 +66,16 @@ EXIT_CODES_HELP = """exit codes:
   3  internal error"""
 
 
-def make_parser(selected: str | None = None) -> argparse.ArgumentParser:
-    """The argument parser. Only ``selected``'s module is imported (to add its options): start-up stays
-    fast because a command never pays for another command's imports (Flask, pySHACL, owlready2)."""
+def make_parser(selected: str | None = None, table: dict[str, tuple[str, str]] | None = None) -> argparse.ArgumentParser:
+    """The argument parser for the commands in ``table`` (default: every command). Only ``selected``'s
+    module is imported (to add its options): start-up stays fast because a command never pays for
+    another command's imports (Flask, pySHACL, owlready2)."""
     parser = argparse.ArgumentParser(
         prog="ecokg", description="ECO-KG: build, check, query and serve the ECO knowledge graph.",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, help="project directory (default: this checkout)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module_name, help_text) in commands().items():
+    for name, (module_name, help_text) in (table or commands()).items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text, epilog=EXIT_CODES_HELP,
                                         formatter_class=argparse.RawDescriptionHelpFormatter)
         command_parser.set_defaults(module_name=module_name)
@@ -123,7 +125,12 @@ def settings_for(args: argparse.Namespace) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = make_parser(next((arg for arg in argv if arg in commands()), None))
+    # a library command needs no look at the other packages' entry points (they cost start-up time)
+    library = next((arg for arg in argv if arg in LIBRARY_COMMANDS), None)
+    if library is not None:
+        parser = make_parser(library, LIBRARY_COMMANDS)
+    else:
+        parser = make_parser(next((arg for arg in argv if arg in commands()), None))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
