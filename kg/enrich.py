@@ -76,51 +76,48 @@ class Snapshot:
     items_without_data: list[str] = field(default_factory=list)
 
 
-def _wikidata_item(binding: dict | None) -> URIRef | None:
-    if not binding or binding.get("type") != "uri":
-        return None
-    value = str(binding.get("value", ""))
-    if value.startswith(str(WD)) and QID_PATTERN.fullmatch(value[len(str(WD)):]):
-        return URIRef(value)
+def _wikidata_item(term) -> URIRef | None:
+    """``term`` when it is a Wikidata item's IRI, else None."""
+    if isinstance(term, URIRef) and term.startswith(str(WD)) and QID_PATTERN.fullmatch(term[len(str(WD)):]):
+        return term
     return None
 
 
-def _literal(binding: dict | None) -> tuple[str, str | None, str | None] | None:
-    if not binding or binding.get("type") not in ("literal", "typed-literal"):
-        return None
-    return str(binding.get("value", "")), binding.get("xml:lang"), binding.get("datatype")
+def _literal(term) -> Literal | None:
+    return term if isinstance(term, Literal) else None
 
 
-def snapshot_graph(bindings: list[dict], item_ids: list[str], query: str, endpoint: str,
+def snapshot_graph(rows: list[dict], item_ids: list[str], query: str, endpoint: str,
                    started: datetime, ended: datetime, languages: tuple[str, ...] = LANGUAGES) -> Snapshot:
-    """The snapshot graph from the query's answer; values not of the expected form are skipped, not guessed."""
+    """The snapshot graph from the query's answer (rows of variable -> term); values not of the expected
+    form are skipped, not guessed."""
     graph = bind_prefixes(Graph())
     snapshot = Snapshot(graph, sorted(item_ids, key=lambda q: int(q[1:])))
     requested = {WD[qid] for qid in item_ids}
     seen_items: set[URIRef] = set()
-    for row in bindings:
+    for row in rows:
         item = _wikidata_item(row.get("item"))
         if item is None or item not in requested:
-            snapshot.skipped.append(f"an answer row for {row.get('item', {}).get('value', '?')!r}, not a requested item")
+            snapshot.skipped.append(f"an answer row for {str(row.get('item', '?'))!r}, not a requested item")
             continue
         if "label" in row:
             label = _literal(row["label"])
-            if label and label[1] in languages:
-                if (item, RDFS.label, Literal(label[0], lang=label[1])) not in graph:
-                    graph.add((item, RDFS.label, Literal(label[0], lang=label[1])))
-                    snapshot.labels[label[1]] += 1
+            if label is not None and label.language in languages:
+                if (item, RDFS.label, Literal(str(label), lang=label.language)) not in graph:
+                    graph.add((item, RDFS.label, Literal(str(label), lang=label.language)))
+                    snapshot.labels[label.language] += 1
                 seen_items.add(item)
             else:
-                snapshot.skipped.append(f"label {row['label'].get('value', '')!r} of {item} (language not asked for)")
+                snapshot.skipped.append(f"label {str(row['label'])!r} of {item} (language not asked for)")
         if "iso3" in row:
             code = _literal(row["iso3"])
-            if code and ISO3.fullmatch(code[0]):
-                if (item, WDT.P298, Literal(code[0])) not in graph:
-                    graph.add((item, WDT.P298, Literal(code[0])))
+            if code is not None and ISO3.fullmatch(str(code)):
+                if (item, WDT.P298, Literal(str(code))) not in graph:
+                    graph.add((item, WDT.P298, Literal(str(code))))
                     snapshot.iso_codes += 1
                 seen_items.add(item)
             else:
-                snapshot.skipped.append(f"P298 {row['iso3'].get('value', '')!r} of {item} (not three capital letters)")
+                snapshot.skipped.append(f"P298 {str(row['iso3'])!r} of {item} (not three capital letters)")
         if "capital" in row:
             capital = _wikidata_item(row["capital"])
             if capital is not None:
@@ -128,11 +125,11 @@ def snapshot_graph(bindings: list[dict], item_ids: list[str], query: str, endpoi
                     graph.add((item, WDT.P36, capital))
                     snapshot.capitals += 1
                 label = _literal(row.get("capitalLabel"))
-                if label and label[1] == "en":
-                    graph.add((capital, RDFS.label, Literal(label[0], lang="en")))
+                if label is not None and label.language == "en":
+                    graph.add((capital, RDFS.label, Literal(str(label), lang="en")))
                 seen_items.add(item)
             else:
-                snapshot.skipped.append(f"P36 {row['capital'].get('value', '')!r} of {item} (not a Wikidata item)")
+                snapshot.skipped.append(f"P36 {str(row['capital'])!r} of {item} (not a Wikidata item)")
         if "ecoMembership" in row:
             if _wikidata_item(row["ecoMembership"]) == WD[ECO_ITEM]:
                 if (item, WDT.P463, WD[ECO_ITEM]) not in graph:
@@ -140,7 +137,7 @@ def snapshot_graph(bindings: list[dict], item_ids: list[str], query: str, endpoi
                     snapshot.eco_members += 1
                 seen_items.add(item)
             else:
-                snapshot.skipped.append(f"P463 {row['ecoMembership'].get('value', '')!r} of {item} (not ECO)")
+                snapshot.skipped.append(f"P463 {str(row['ecoMembership'])!r} of {item} (not ECO)")
     snapshot.items_without_data = [qid for qid in snapshot.items if WD[qid] not in seen_items]
 
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
@@ -178,9 +175,9 @@ def enrich(settings: Settings, endpoint: str = WIKIDATA_SPARQL, timeout: float =
     query = enrichment_query(item_ids)
     client = WikidataClient(endpoint, timeout)
     started = datetime.now(timezone.utc)
-    bindings = client.select(query)
+    rows = client.select(query)
     ended = datetime.now(timezone.utc)
-    snapshot = snapshot_graph(bindings, item_ids, query, endpoint, started, ended)
+    snapshot = snapshot_graph(rows, item_ids, query, endpoint, started, ended)
     if len(snapshot.items_without_data) == len(item_ids):
         raise LinkError(f"{endpoint} answered no labels or facts for any of the {len(item_ids)} linked items; "
                         "the snapshot was not written", hint="is --endpoint Wikidata's SPARQL endpoint or a mirror of it?")

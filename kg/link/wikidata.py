@@ -1,8 +1,9 @@
 """The Wikidata client: the few calls linking and enrichment make, with errors a person can act on.
 
 Owns `WikidataClient` (wbsearchentities and wbgetentities on the action API, SELECT on a SPARQL
-endpoint) over `kg.http`, which asks a busy Wikidata again when it says when (429/503, Retry-After)
-and never follows a redirect away from the endpoint given. It does not rank or decide links.
+endpoint, its answer read by `kg.results.read_json`) over `kg.http`, which asks a busy Wikidata again
+when it says when (429/503, Retry-After) and never follows a redirect away from the endpoint given.
+It does not rank or decide links.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from http import HTTPStatus
 
 from ..errors import LinkError
 from ..http import HttpClient, HttpError, HttpRedirected, HttpTimeout, HttpTooLarge
+from ..results import read_json
 from .tables import QID_PATTERN
 
 #: Wikidata's action API (wbsearchentities, wbgetentities): the default for `--reconcile`
@@ -92,13 +94,14 @@ class WikidataClient:
         return found
 
     def select(self, query: str) -> list[dict]:
-        """A SPARQL SELECT (POSTed, as long queries need) -> the JSON result bindings."""
+        """A SPARQL SELECT (POSTed, as long queries need) -> its rows, each variable -> rdflib term."""
         answer = self._call("POST", data={"query": query}, accept="application/sparql-results+json")
-        bindings = answer.get("results", {}).get("bindings") if isinstance(answer, dict) else None
-        if not isinstance(bindings, list):
+        try:
+            _variables, rows = read_json(answer)
+        except ValueError:
             raise LinkError(f"{self.endpoint} answered JSON that is not a SPARQL SELECT result",
-                            hint="--endpoint must be a SPARQL endpoint such as https://query.wikidata.org/sparql")
-        return bindings
+                            hint="--endpoint must be a SPARQL endpoint such as https://query.wikidata.org/sparql") from None
+        return rows
 
 
 def p31_of(entity: dict) -> list[str]:

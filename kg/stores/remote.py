@@ -16,11 +16,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from ..errors import QueryError, StoreError
 from ..http import HttpBrokenOff, HttpClient, HttpError, HttpRedirected, HttpTimeout, HttpTooLarge
 from ..namespaces import PREFIXES
+from ..results import read_json
 from ..settings import Settings
 from .base import _BaseStore, check_syntax
 from .interface import QueryResult, QuerySyntaxError, QueryTimeout
 from .query_text import analyse, refuse_engine_service
-from .service import ServiceClient, json_term
+from .service import ServiceClient
 
 REMOTE_MAX_BYTES = 256 * 1024 * 1024
 #: seconds the list of the dataset's graphs is reused before it is asked for again
@@ -155,11 +156,11 @@ class RemoteStore(_BaseStore):
         if isinstance(data.get("boolean"), bool):
             return data["boolean"]
         try:
-            if data["head"]["vars"] == ["__ASK_RETVAL"]:
-                bindings = data["results"]["bindings"]
-                return bool(bindings) and bindings[0]["__ASK_RETVAL"]["value"] in ("1", "true")
-        except (KeyError, TypeError, IndexError):
-            pass
+            variables, rows = read_json(data)
+        except ValueError:
+            variables, rows = [], []
+        if variables == ["__ASK_RETVAL"] and (not rows or "__ASK_RETVAL" in rows[0]):
+            return bool(rows) and str(rows[0]["__ASK_RETVAL"]) in ("1", "true")
         raise StoreError(f"the SPARQL store at {self.endpoint} answered an ASK query without a boolean")
 
     def _prologue(self, text: str, base: str | None) -> str:
@@ -172,15 +173,12 @@ class RemoteStore(_BaseStore):
 
     def _select(self, text: str, params: dict, *, timeout: float, limit: float | None = None):
         body = self._post(text, params, "application/sparql-results+json", timeout, limit or timeout)[0]
-        data = _json(body, self.endpoint)
         try:
-            variables = list(data["head"].get("vars", []))
-            rows = [tuple(_term(binding[v]) if v in binding else None for v in variables)
-                    for binding in data["results"]["bindings"]]
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            variables, bindings = read_json(_json(body, self.endpoint))
+        except ValueError as exc:
             raise StoreError(f"the SPARQL store at {self.endpoint} answered something that is not SPARQL "
                              f"JSON results ({exc})") from None
-        return variables, rows
+        return variables, [tuple(_bnode(row[v]) if v in row else None for v in variables) for row in bindings]
 
     def _graph_result(self, body: bytes, media: str, form: str, row_limit: int) -> QueryResult:
         fmt = _GRAPH_MEDIA.get(media)
@@ -266,10 +264,3 @@ def _bnode(term):
     if isinstance(term, URIRef) and str(term).startswith("nodeID://"):
         return BNode(str(term)[len("nodeID://"):])
     return term
-
-
-def _term(value: dict):
-    """An rdflib term from one SPARQL JSON binding (Virtuoso's "typed-literal" included)."""
-    return _bnode(json_term(value))
-
-

@@ -1,18 +1,19 @@
 """SERVICE, performed by the server: `ServiceClient` calls allow-listed endpoints and answers as VALUES.
 
 Owns the allow-list check, the call (through `kg.http`: no redirects, time and size limits) and
-reading SPARQL JSON results. The engines never call SERVICE themselves (they run without network
-access, `kg.sandbox`).
+writing the answer, read by `kg.results.read_json`, into the query as VALUES. The engines never call
+SERVICE themselves (they run without network access, `kg.sandbox`).
 """
 from __future__ import annotations
 
+import json
 import time
 from typing import Iterable
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import BNode
 
 from ..http import HttpBrokenOff, HttpClient, HttpError, HttpNotAllowed, HttpRedirected, HttpTimeout, HttpTooLarge
+from ..results import read_json
 from .interface import ForbiddenQuery, QueryTimeout, ServiceFailure, ServiceTimeout
 from .query_text import QueryShape, ServiceBlock
 
@@ -85,7 +86,11 @@ class ServiceClient:
             detail = response.text[:300].strip()
             raise ServiceFailure(f"SERVICE <{endpoint}> answered HTTP {response.status}"
                                  + (f": {detail}" if detail else ""))
-        return parse_json_results(response.body, source=f"SERVICE <{endpoint}>")
+        try:
+            return read_json(json.loads(response.body))
+        except ValueError as exc:  # not JSON (json's error is a ValueError), or JSON but not SPARQL results
+            raise ServiceFailure(f"SERVICE <{endpoint}> answered something that is not SPARQL JSON results "
+                                 f"({exc})") from None
 
     def substitute(self, text: str, shape: QueryShape, *, deadline: float) -> str:
         """The query with every outermost SERVICE clause replaced by the endpoint's answer as VALUES."""
@@ -121,34 +126,3 @@ def values_block(variables: list[str], bindings: list[dict]) -> str:
     rows = " ".join("(" + " ".join(_sparql_term(b[v]) if v in b else "UNDEF" for v in variables) + ")"
                     for b in bindings)
     return f"{{ VALUES ({head}) {{ {rows} }} }}"
-
-
-def json_term(value: dict):
-    kind = value.get("type")
-    text = value.get("value", "")
-    if kind == "uri":
-        return URIRef(text)
-    if kind == "bnode":
-        return BNode(text)
-    if kind in ("literal", "typed-literal"):
-        if "xml:lang" in value:
-            return Literal(text, lang=value["xml:lang"])
-        datatype = value.get("datatype")
-        if datatype and datatype != str(XSD.string):
-            return Literal(text, datatype=URIRef(datatype), normalize=False)
-        return Literal(text)
-    raise ValueError(f"unknown term type {kind!r}")
-
-
-def parse_json_results(body: bytes, *, source: str) -> tuple[list[str], list[dict]]:
-    import json
-
-    try:
-        data = json.loads(body)
-        variables = list(data["head"].get("vars", []))
-        bindings = [{k: json_term(v) for k, v in row.items()} for row in data["results"]["bindings"]]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ServiceFailure(f"{source} answered something that is not SPARQL JSON results ({exc})") from None
-    return variables, bindings
-
-
