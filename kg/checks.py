@@ -20,6 +20,7 @@ from .namespaces import ECO, OA
 from .rdfio import parse_file
 from .settings import Settings
 from .shacl import run_shacl
+from .terms import local_name
 
 
 @dataclass
@@ -72,7 +73,7 @@ def shacl_results(data: Graph, shapes: Graph, ontology: Graph | None = None,
 def shape_name(shape, shapes: Graph) -> str:
     """The named node shape a (possibly blank-node property) shape belongs to."""
     if isinstance(shape, URIRef):
-        return str(shape).rsplit("/", 1)[-1]
+        return local_name(shape)
     for parent in shapes.subjects(SH.property, shape):
         return shape_name(parent, shapes)
     return str(shape)

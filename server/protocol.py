@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from kg.build import DUMPS
 from kg.errors import EcoKGError, QueryError, StoreError
 from kg.namespaces import ECO, ENTITIES_GRAPH, INFERRED_GRAPH, METADATA_GRAPH, PREFIXES, SD
+from kg.ontology import CLAIM_CLASS, claim_kinds
 from kg.settings import Settings
 from kg.stores import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy, ServiceFailure,
                       ServiceTimeout, Store, analyse, unescape_codepoints)
@@ -363,11 +364,14 @@ def robots_txt():
     return Response(body, mimetype="text/plain")
 
 
-#: the pages a search engine should know about: the dataset, its documentation, every entity, claim and source
-SITEMAP_QUERY = f"""SELECT DISTINCT ?s WHERE {{
+def sitemap_query(settings: Settings) -> str:
+    """The pages a search engine should know about: every entity, every claim (of each kind the ontology
+    defines, `kg.ontology.claim_kinds`) and every interview."""
+    kinds = [CLAIM_CLASS, *(kind.iri for kind in claim_kinds(settings)), ECO.Interview]
+    return f"""SELECT DISTINCT ?s WHERE {{
   {{ GRAPH <{ENTITIES_GRAPH}> {{ ?s ?p ?o }} }}
-  UNION {{ GRAPH ?g {{ ?s a ?kind }} VALUES ?kind {{ <{ECO}Claim> <{ECO}Proposal> <{ECO}Stance> <{ECO}Assessment>
-        <{ECO}ReportedStatement> <{ECO}FactualStatement> <{ECO}Interview> }} FILTER(?g != <{INFERRED_GRAPH}>) }}
+  UNION {{ GRAPH ?g {{ ?s a ?kind }} VALUES ?kind {{ {" ".join(f"<{kind}>" for kind in kinds)} }}
+        FILTER(?g != <{INFERRED_GRAPH}>) }}
   FILTER(isIRI(?s))
 }} ORDER BY ?s"""
 
@@ -378,7 +382,7 @@ def sitemap_xml():
     public = settings().public_base
     here = request.host_url
     paths = ["", "dataset", "ontology", "graph", "shapes/"]
-    for (iri,) in store().query(SITEMAP_QUERY, timeout=settings().query_timeout).rows:
+    for (iri,) in store().query(sitemap_query(settings()), timeout=settings().query_timeout).rows:
         if str(iri).startswith(public):
             paths.append(quote(str(iri)[len(public):], safe="/:@!$&'()*+,;=-._~"))
     entries = "\n".join(f"  <url><loc>{escape(here + path)}</loc></url>" for path in dict.fromkeys(paths))

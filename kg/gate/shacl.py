@@ -14,8 +14,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
 from ..namespaces import BASE, SHAPES
-from ..terms import short
 from ..shacl import run_shacl
+from ..terms import local_name, short
 from .context import Base, Change
 from .report import Problem
 
@@ -134,7 +134,7 @@ def check_shapes(change: Change, base: Base, data: Graph, focus: set,
         if key in seen:
             continue
         seen.add(key)
-        component_name = str(component).rsplit("#", 1)[-1] if component else "Constraint"
+        component_name = local_name(component) if component else "Constraint"
         shape = _parent_shape(shapes, source_shape)
         shape_name = ("shape:" + str(shape)[len(str(SHAPES)):]) if shape is not None and str(shape).startswith(
             str(SHAPES)) else (short(shape) if shape is not None else "shape")

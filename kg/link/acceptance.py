@@ -15,6 +15,7 @@ from rdflib.namespace import VOID, XSD
 
 from ..errors import LinkError, ValidationFailure
 from ..settings import Settings
+from ..terms import short
 from .linkset import LINKSET_IRI, links_graph, write_linkset
 from .tables import (
     MAPPING_FILE, UNLINKED_FILE, LinkRecord, check_qid, entity_iri, entity_name, entity_register, links_dir,
@@ -70,7 +71,7 @@ def accept(settings: Settings, review_path: Path, reviewer: str | None = None) -
                             file=review_path, line=number, term=row["entity"],
                             hint="remove the old row from seeds/links/mapping.tsv first if it is wrong")
         if qid in items:
-            raise LinkError(f"{qid} is already linked from ecoid:{entity_name(items[qid].entity)}; owl:sameAs "
+            raise LinkError(f"{qid} is already linked from {short(items[qid].entity)}; owl:sameAs "
                             "would make the two entities the same thing", file=review_path, line=number, term=qid)
         table_row = table.get(qid)
         who = f" by {reviewer}" if reviewer else ""

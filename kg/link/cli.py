@@ -10,11 +10,12 @@ from pathlib import Path
 
 from ..errors import EXIT_OK, EXIT_VIOLATIONS, LinkError
 from ..settings import Settings
+from ..terms import short
 from .acceptance import accept
 from .gaps import format_rows, gap_report
 from .linkset import linkset_is_current, linkset_path, write_linkset
 from .reconciliation import reconcile, write_review
-from .tables import entity_name, load_mapping
+from .tables import load_mapping
 from .wikidata import WIKIDATA_API, WikidataClient
 
 
@@ -69,7 +70,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"wrote {output}: {len(candidates)} candidates for {entities} entities; "
               f"{len(without)} entities without candidates")
         for entity in without:
-            print(f"  no candidates: ecoid:{entity_name(entity.iri)} ({entity.label})")
+            print(f"  no candidates: {short(entity.iri)} ({entity.label})")
         print(f"next: mark the right rows 'accept', then run: ecokg link --accept {output}")
         return EXIT_OK
     if args.accept:
@@ -78,7 +79,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
             print(f"no new links: no row of {args.accept} is marked accept (or all are linked already)")
             return EXIT_OK
         for record in added:
-            print(f"linked ecoid:{entity_name(record.entity)} owl:sameAs wd:{record.wikidata_id}")
+            print(f"linked {short(record.entity)} owl:sameAs wd:{record.wikidata_id}")
         print(f"wrote {linkset_path(settings)} ({len(load_mapping(settings))} links)")
         return EXIT_OK
     rows = gap_report(settings)

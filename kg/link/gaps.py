@@ -11,7 +11,8 @@ import json
 from dataclasses import asdict, dataclass
 
 from ..settings import Settings
-from .tables import entity_name, entity_register, load_mapping, load_unlinked
+from ..terms import short
+from .tables import entity_register, load_mapping, load_unlinked
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def gap_report(settings: Settings) -> list[GapRow]:
         if iri in linked:
             continue
         note = unlinked.get(iri)
-        rows.append(GapRow(f"ecoid:{entity_name(iri)}", entity.type_name, entity.label,
+        rows.append(GapRow(short(iri), entity.type_name, entity.label,
                            note.status if note else "not reviewed",
                            note.reason if note else "no row in seeds/links/unlinked.tsv"))
     order = {"not reviewed": 0, "unconfirmed": 1, "no-counterpart": 2}

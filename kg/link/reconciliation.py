@@ -20,7 +20,8 @@ from rdflib import URIRef
 from ..errors import LinkError
 from ..namespaces import ECO
 from ..settings import Settings
-from .tables import RegisteredEntity, entity_iri, entity_name, entity_register, load_mapping, load_unlinked
+from ..terms import short
+from .tables import RegisteredEntity, entity_iri, entity_register, load_mapping, load_unlinked
 from .wikidata import WikidataClient, label_of, p31_of
 
 #: Wikidata classes a candidate's P31 should contain for each of our classes (see
@@ -155,7 +156,7 @@ def reconcile(settings: Settings, client: WikidataClient, names: list[str] | Non
             typed = type_match(entity.types, p31, class_labels)
             score = round(LABEL_WEIGHT * similarity + TYPE_WEIGHT * typed, 3)
             p31_text = "; ".join(f"{c} {class_labels.get(c, '')}".strip() for c in p31)
-            ranked.append(Candidate(f"ecoid:{entity_name(entity.iri)}", entity.label, entity.type_name, qid,
+            ranked.append(Candidate(short(entity.iri), entity.label, entity.type_name, qid,
                                     str(hit.get("label", "")), str(hit.get("description", "")), score,
                                     similarity, typed, p31_text))
         ranked.sort(key=lambda c: (-c.score, int(c.candidate_qid[1:])))
@@ -174,7 +175,7 @@ def write_review(candidates: list[Candidate], without: list[RegisteredEntity], p
         "# score = 0.6 * label_similarity + 0.4 * type_match (1: an expected class, 0: another, 0.5: unknown).",
     ]
     for entity in without:
-        lines.append(f"# no candidates: ecoid:{entity_name(entity.iri)} ({entity.label})")
+        lines.append(f"# no candidates: {short(entity.iri)} ({entity.label})")
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
     writer.writerow(REVIEW_COLUMNS)

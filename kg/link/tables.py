@@ -14,9 +14,10 @@ from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from ..errors import LinkError
-from ..namespaces import ECO, ID, WD
+from ..namespaces import ID, PREFIXES, WD
 from ..rdfio import parse_file
 from ..settings import Settings
+from ..terms import curie
 
 QID_PATTERN = re.compile(r"Q[1-9][0-9]*")
 ID_TABLE_FILE = "wikidata-links.tsv"
@@ -67,8 +68,7 @@ class RegisteredEntity:
 
     @property
     def type_name(self) -> str:
-        return ", ".join("eco:" + str(t)[len(str(ECO)):] if str(t).startswith(str(ECO)) else str(t)
-                         for t in self.types)
+        return ", ".join(curie(t) or str(t) for t in self.types)
 
 
 def links_dir(settings: Settings) -> Path:
@@ -76,17 +76,18 @@ def links_dir(settings: Settings) -> Path:
 
 
 def entity_iri(name: str) -> URIRef:
-    """``Pakistan``, ``ecoid:Pakistan`` or the full IRI -> the entity IRI."""
+    """``Pakistan``, ``ecoid:Pakistan`` (any prefixed name `kg.terms` writes) or the full IRI -> the entity IRI."""
     name = name.strip()
-    if name.startswith("ecoid:"):
-        name = name[len("ecoid:"):]
     if name.startswith("http://") or name.startswith("https://"):
         return URIRef(name)
+    prefix, colon, local = name.partition(":")
+    if colon and prefix in PREFIXES:
+        return URIRef(PREFIXES[prefix] + local)
     return ID[name]
 
 
 def entity_name(iri: URIRef) -> str:
-    """The local name of an entity IRI under ecoid:, or the IRI itself."""
+    """An entity as mapping.tsv writes it: its local name under ecoid:, or the IRI itself."""
     text = str(iri)
     return text[len(str(ID)):] if text.startswith(str(ID)) else text
 
