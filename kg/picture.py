@@ -27,6 +27,7 @@ STYLES = {
     "geography": "located in, connects, passes through", "membership": "member of", "fact": "other stated relation",
 }
 CLAIM_STYLES = ["proposal", "stance", "assessment", "reported", "factual", "claim", "mixed"]
+QUIET = {"membership", "geography"}  # relations whose line style the legend names: words only in the title
 
 NAME_SIZE, NAME_LINE = 12.5, 15.0  # px: names of things
 WORD_SIZE = 10.5  # px: the words on a relation
@@ -68,10 +69,10 @@ class Box:
     right: float
     bottom: float
 
-    def overlaps(self, other: "Box") -> bool:
+    def overlaps(self, other: Box) -> bool:
         return self.left < other.right and other.left < self.right and self.top < other.bottom and other.top < self.bottom
 
-    def grown(self, by: float) -> "Box":
+    def grown(self, by: float) -> Box:
         return Box(self.left - by, self.top - by, self.right + by, self.bottom + by)
 
 
@@ -111,7 +112,7 @@ class Label:
 
 @dataclass
 class Edge:
-    """A relation from ``source`` to ``target`` (node keys); ``words`` are its label as (text, style) parts."""
+    """A relation from ``source`` to ``target`` (node keys); ``words`` say it, as (text, style) parts."""
 
     source: str
     target: str
@@ -222,17 +223,17 @@ def _order(nodes, edges, by_key) -> list[list[list[Node]]]:
         if by_key[edge.source].band != by_key[edge.target].band:
             neighbours[edge.source].append(edge.target)
             neighbours[edge.target].append(edge.source)
+    def centre(node: Node, rank: dict[str, float]) -> float:
+        found = [rank[k] for k in neighbours[node.key]]
+        return round(sum(found) / len(found), 6) if found else rank[node.key]
+
     for _sweep in range(4):  # barycentre sweeps; the domains keep their tree order
         for band in (1, 0, 1):
-            rank = {n.key: i / max(1, len(rows) - 1) for rows in (sum(s, []) for s in sections)
+            rank = {n.key: i / max(1, len(rows) - 1) for rows in ([n for s in b for n in s] for b in sections)
                     for i, n in enumerate(rows)}
-
-            def centre(node: Node) -> float:
-                found = [rank[k] for k in neighbours[node.key]]
-                return round(sum(found) / len(found), 6) if found else rank[node.key]
-
             for section in sections[band]:
-                section.sort(key=lambda n: (kind_order.index(n.kind) if band == 1 else 0, centre(n), n.label.lower()))
+                section.sort(key=lambda n: (kind_order.index(n.kind) if band == 1 else 0, centre(n, rank),
+                                            n.label.lower()))
     return sections
 
 
@@ -344,7 +345,7 @@ def _place_labels(edges: list[Edge], by_key: dict[str, Node], boxes: list[Box], 
     """Words of each relation at its first candidate point that overlaps no name, dot or other words."""
     obstacles = [box.grown(2) for box in boxes]
     unlabelled = 0
-    order = sorted((e for e in edges if e.words), key=lambda e: (e.group != "claim", -e.weight, by_key[e.target].y,
+    order = sorted((e for e in edges if e.words and e.group not in QUIET), key=lambda e: (e.group != "claim", -e.weight, by_key[e.target].y,
                                                                   by_key[e.source].y))
     for edge in order:
         a, b = by_key[edge.source], by_key[edge.target]

@@ -8,7 +8,7 @@ store never gets a stale picture. The layout is `kg.picture`; the drawing is the
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -52,10 +52,10 @@ class Choice:
     actor: str = ""
     zoom: str = "fit"
 
-    def href(self, **changes) -> str:
+    def href(self, path: str = "/graph", **changes) -> str:
         values = {"kind": self.kind, "actor": self.actor, "zoom": self.zoom, **changes}
         query = urlencode({k: v for k, v in values.items() if v and not (k == "zoom" and v == "fit")})
-        return (request.script_root or "") + "/graph" + (f"?{query}" if query else "")
+        return (request.script_root or "") + path + (f"?{query}" if query else "")
 
 
 @dataclass
@@ -66,6 +66,11 @@ class Contents:
     relations: list[tuple[URIRef, URIRef, URIRef]] = field(default_factory=list)
     claims: list[tuple[URIRef, str, URIRef, URIRef]] = field(default_factory=list)  # claim, kind key, holder, topic
     broader: dict[URIRef, set] = field(default_factory=lambda: defaultdict(set))
+
+
+def id_iri(local: str) -> URIRef:
+    """The IRI of a thing named by its path under /id/ (as in ``?actor=Iran``)."""
+    return URIRef(public_base() + "id/" + local)
 
 
 def _category(types, closure) -> str | None:
@@ -121,7 +126,7 @@ def read_choice(contents: Contents) -> Choice:
     kinds = [k.key for k in CLAIM_KINDS] + [RELATIONS_ONLY]
     if kind and kind not in kinds:
         raise BadRequest(f"unknown kind {kind!r}; use one of: {', '.join(kinds)}", 400)
-    if actor and contents.category.get(URIRef(public_base() + "id/" + actor)) not in ACTOR_KINDS:
+    if actor and contents.category.get(id_iri(actor)) not in ACTOR_KINDS:
         raise BadRequest(f"no actor {actor!r} in the picture; choose one from the list on /graph", 404)
     if zoom not in ZOOMS:
         raise BadRequest(f"unknown zoom {zoom!r}; use one of: {', '.join(ZOOMS)}", 400)
@@ -130,7 +135,7 @@ def read_choice(contents: Contents) -> Choice:
 
 def chosen(contents: Contents, choice: Choice) -> tuple[list, list]:
     """The stated relations and claims ``choice`` keeps."""
-    actor = URIRef(public_base() + "id/" + choice.actor) if choice.actor else None
+    actor = id_iri(choice.actor) if choice.actor else None
     relations = [] if choice.kind not in ("", RELATIONS_ONLY) else [
         r for r in contents.relations if actor is None or actor in (r[0], r[2])]
     claims = [] if choice.kind == RELATIONS_ONLY else [
@@ -155,8 +160,7 @@ def picture_input(contents: Contents, relations: list, claims: list) -> tuple[li
     edges = []
     for s, p, o in relations:
         group = EDGE_GROUP.get(p, "fact")
-        words = [(label_of(p), "fact")] if group == "fact" else []
-        edges.append(picture.Edge(str(s), str(o), group, group, words,
+        edges.append(picture.Edge(str(s), str(o), group, group, [(label_of(p), group)],
                                   f"{label_of(s)} — {label_of(p)} → {label_of(o)}"))
     for (holder, topic), by_kind in sorted(merged.items(), key=lambda kv: tuple(map(str, kv[0]))):
         kinds = [k.key for k in CLAIM_KINDS if k.key in by_kind]
@@ -167,14 +171,14 @@ def picture_input(contents: Contents, relations: list, claims: list) -> tuple[li
             "• " + label_of(c) for c in behind)
         edges.append(picture.Edge(str(holder), str(topic), kinds[0] if len(kinds) == 1 else "mixed", "claim",
                                   words, title, len(behind)))
-    held = defaultdict(int)
-    for _claim, _kind, holder, _topic in claims:
-        held[holder] += 1
+    held = defaultdict(set)
+    for claim, _kind, holder, _topic in claims:
+        held[holder].add(claim)
     nodes = []
     for iri in sorted(shown, key=str):
         kind = contents.category[iri]
         parents = sorted((p for p in contents.broader.get(iri, ()) if p in shown), key=str)
-        title = f"{label_of(iri)} ({picture.KINDS[kind][0]})" + (f" · holds {held[iri]} claims shown" if held[iri] else "")
+        title = f"{label_of(iri)} ({picture.KINDS[kind][0]})" + (f" · {len(held[iri])} claims shown" if held[iri] else "")
         nodes.append(picture.Node(str(iri), label_of(iri), kind, title, local_href(str(iri)),
                                   str(parents[0]) if parents else None))
     return nodes, edges
@@ -185,14 +189,17 @@ def drawn(nodes: list, edges: list) -> tuple[picture.Picture, str]:
     key = hashlib.sha256(repr((
         [(n.key, n.label, n.kind, n.title, n.href, n.parent) for n in nodes],
         [(e.source, e.target, e.style, e.group, e.words, e.title, e.weight) for e in edges])).encode()).hexdigest()
-    kept: OrderedDict = current_app.extensions.setdefault("ecokg_pictures", OrderedDict())
-    if key not in kept:
+    kept: dict = current_app.extensions.setdefault("ecokg_pictures", {})
+    found = kept.get(key)
+    if found is None:  # threads may both draw a new picture; each step on the dict is atomic
         laid_out = picture.lay_out(nodes, edges)
-        kept[key] = (laid_out, render_template("graph.svg", picture=laid_out))
+        found = kept[key] = (laid_out, render_template("graph.svg", picture=laid_out))
         while len(kept) > KEPT_PICTURES:
-            kept.popitem(last=False)
-    kept.move_to_end(key)
-    return kept[key]
+            try:
+                del kept[next(iter(kept))]  # the oldest
+            except (KeyError, StopIteration, RuntimeError):
+                break
+    return found
 
 
 def _current() -> tuple[Contents, Choice, picture.Picture, str]:
@@ -205,7 +212,7 @@ def _current() -> tuple[Contents, Choice, picture.Picture, str]:
 
 def filter_options(contents: Contents, choice: Choice) -> dict:
     """The kinds of claim and the actors a person can choose, with how many claims each keeps."""
-    actor_iri = URIRef(public_base() + "id/" + choice.actor) if choice.actor else None
+    actor_iri = id_iri(choice.actor) if choice.actor else None
     kinds = []
     for kind in CLAIM_KINDS:
         count = len({c[0] for c in contents.claims if c[1] == kind.key and actor_iri in (None, c[2])})
@@ -215,12 +222,11 @@ def filter_options(contents: Contents, choice: Choice) -> dict:
     for claim, kind, holder, _topic in contents.claims:
         if not choice.kind or choice.kind == kind:
             held[holder].add(claim)
-    actors = [{"key": str(iri)[len(public_base() + "id/"):], "name": label_of(iri), "count": len(held[iri])}
-              for iri, category in contents.category.items() if category in ACTOR_KINDS
-              and (held[iri] or any(iri in (r[0], r[2]) for r in contents.relations))]
-    fetch_labels([URIRef(public_base() + "id/" + a["key"]) for a in actors])
-    for actor in actors:
-        actor["name"] = label_of(URIRef(public_base() + "id/" + actor["key"]))
+    related = {x for s, _p, o in contents.relations for x in (s, o)}
+    iris = [iri for iri, category in contents.category.items() if category in ACTOR_KINDS and (held[iri] or iri in related)]
+    fetch_labels(iris)
+    base_id = public_base() + "id/"
+    actors = [{"key": str(iri)[len(base_id):], "name": label_of(iri), "count": len(held[iri])} for iri in iris]
     actors.sort(key=lambda a: (-a["count"], a["name"].lower()))
     return {"kinds": kinds, "actors": actors}
 
@@ -231,9 +237,9 @@ def graph_page():
     zoom = ZOOMS[choice.zoom]
     body = render_template("graph.html", svg=svg, picture=laid_out, choice=choice, options=filter_options(contents, choice),
                            zooms=[{"key": k, "href": choice.href(zoom=k), "scale": v} for k, v in ZOOMS.items()],
-                           zoom_width=round(round(laid_out.width) * zoom) if zoom else 0, actor_name=label_of(
-                               URIRef(public_base() + "id/" + choice.actor)) if choice.actor else "",
-                           nodes_by_key={n.key: n for n in laid_out.nodes})
+                           zoom_width=round(round(laid_out.width) * zoom) if zoom else 0, actor_name=label_of(id_iri(choice.actor)) if choice.actor else "",
+                           nodes_by_key={n.key: n for n in laid_out.nodes},
+                           svg_href=choice.href("/graph.svg", zoom="fit"))
     return Response(body, mimetype="text/html")
 
 

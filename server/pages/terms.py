@@ -137,7 +137,7 @@ def class_closure() -> dict[URIRef, set[URIRef]]:
 
 def ancestors(cls: URIRef) -> set[URIRef]:
     closure = class_closure()
-    return closure[cls] if cls in closure else {cls}
+    return closure.get(cls, {cls})
 
 
 def claim_classes() -> set[URIRef]:
