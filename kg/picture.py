@@ -1,10 +1,8 @@
-"""The picture of the graph as data: which band each thing goes in, where it is drawn, where words fit.
+"""The picture of the graph as data: the band of each thing, where it is drawn, where words fit.
 
-Owns the layout of the graph picture: given things (each of a kind) and the relations between them, it
-puts places and corridors, actors, and cooperation domains in three bands, orders the rows to cut
-crossings, wraps long names instead of cutting them, routes every relation and places its words where
-they overlap nothing (or leaves them to the hover title). Deterministic and pure: it does not read the
-store or choose what is shown (`server.pages.graph`) and writes no SVG (the `graph.svg` template does).
+Owns the layout: places and corridors, actors, and cooperation domains in three bands, rows ordered to cut
+crossings, long names wrapped (never cut), relations routed and their words put where they overlap
+nothing (else left to the hover title). Pure: no store, no Flask, no SVG (the `graph.svg` template).
 """
 from __future__ import annotations
 
@@ -70,7 +68,8 @@ class Box:
     bottom: float
 
     def overlaps(self, other: Box) -> bool:
-        return self.left < other.right and other.left < self.right and self.top < other.bottom and other.top < self.bottom
+        return (self.left < other.right and other.left < self.right
+                and self.top < other.bottom and other.top < self.bottom)
 
     def grown(self, by: float) -> Box:
         return Box(self.left - by, self.top - by, self.right + by, self.bottom + by)
@@ -345,8 +344,8 @@ def _place_labels(edges: list[Edge], by_key: dict[str, Node], boxes: list[Box], 
     """Words of each relation at its first candidate point that overlaps no name, dot or other words."""
     obstacles = [box.grown(2) for box in boxes]
     unlabelled = 0
-    order = sorted((e for e in edges if e.words and e.group not in QUIET), key=lambda e: (e.group != "claim", -e.weight, by_key[e.target].y,
-                                                                  by_key[e.source].y))
+    order = sorted((e for e in edges if e.words and e.group not in QUIET),
+                   key=lambda e: (e.group != "claim", -e.weight, by_key[e.target].y, by_key[e.source].y))
     for edge in order:
         a, b = by_key[edge.source], by_key[edge.target]
         text = "".join(part for part, _style in edge.words)

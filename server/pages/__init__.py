@@ -1,9 +1,8 @@
 """Pages for people, as one blueprint: the query page, Linked Data pages and the picture of the graph.
 
-Each module owns one family of pages — `query` (/), `resource` (/id/…, /graph/…, /dataset, with
-`describe`, `evidence`, `source` and `highlight` behind it), `ontology`, `shapes` and `graph` (/graph,
-/graph.svg) — on the blueprint of `site`; content negotiation is `negotiation`. Pages read data only
-through the store's `query`; the SPARQL protocol is `server.protocol`, media types `server.formats`.
+One module per family of pages — `query` (/), `resource` (/id/…, /graph/…, /dataset), `ontology`, `shapes`,
+`graph` (/graph, /graph.svg) — on the blueprint of `site`; negotiation is `negotiation`. The SPARQL
+protocol is `server.protocol`, media types `server.formats`.
 """
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
 """Where words in the sources back the graph: paragraphs, evidence of claims, mentions of things.
 
-Owns reading a source's paragraphs (segments) and the text spans that annotations select (a claim's
-evidence, an entity's mentions, what an annotation or selector itself selects), and showing spans in
-their paragraph with `server.pages.highlight`. The whole marked-up text of a source is
-`server.pages.source`.
+Owns a source's paragraphs, the spans annotations select (a claim's evidence, an entity's mentions, what an
+annotation selects itself) and showing spans in their paragraph. A source's whole marked-up text is
+`server.pages.source`; the marking itself `server.pages.highlight`.
 """
 from __future__ import annotations
 

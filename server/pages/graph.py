@@ -1,9 +1,8 @@
 """The picture of the graph: /graph (the page, with filters and zoom) and /graph.svg (the picture alone).
 
-Owns choosing what the picture shows — things of the kinds it draws, the stated relations between
-them, and claims merged per holder and topic — filtered by claim kind and by actor, and keeping drawn
-pictures on the app (`app.extensions`), keyed by a digest of what they are drawn from, so a changed
-store never gets a stale picture. The layout is `kg.picture`; the drawing is the `graph.svg` template.
+Owns what the picture shows — things, stated relations and claims merged per holder and topic — filtered
+by claim kind and actor, and pictures kept on the app under a digest of what they are drawn from (never
+stale). The layout is `kg.picture`; the drawing is the `graph.svg` template.
 """
 from __future__ import annotations
 
@@ -178,7 +177,8 @@ def picture_input(contents: Contents, relations: list, claims: list) -> tuple[li
     for iri in sorted(shown, key=str):
         kind = contents.category[iri]
         parents = sorted((p for p in contents.broader.get(iri, ()) if p in shown), key=str)
-        title = f"{label_of(iri)} ({picture.KINDS[kind][0]})" + (f" · {len(held[iri])} claims shown" if held[iri] else "")
+        title = f"{label_of(iri)} ({picture.KINDS[kind][0]})"
+        title += f" · {len(held[iri])} claims shown" if held[iri] else ""
         nodes.append(picture.Node(str(iri), label_of(iri), kind, title, local_href(str(iri)),
                                   str(parents[0]) if parents else None))
     return nodes, edges
@@ -223,7 +223,8 @@ def filter_options(contents: Contents, choice: Choice) -> dict:
         if not choice.kind or choice.kind == kind:
             held[holder].add(claim)
     related = {x for s, _p, o in contents.relations for x in (s, o)}
-    iris = [iri for iri, category in contents.category.items() if category in ACTOR_KINDS and (held[iri] or iri in related)]
+    iris = [iri for iri, category in contents.category.items()
+            if category in ACTOR_KINDS and (held[iri] or iri in related)]
     fetch_labels(iris)
     base_id = public_base() + "id/"
     actors = [{"key": str(iri)[len(base_id):], "name": label_of(iri), "count": len(held[iri])} for iri in iris]
@@ -235,11 +236,12 @@ def filter_options(contents: Contents, choice: Choice) -> dict:
 def graph_page():
     contents, choice, laid_out, svg = _current()
     zoom = ZOOMS[choice.zoom]
-    body = render_template("graph.html", svg=svg, picture=laid_out, choice=choice, options=filter_options(contents, choice),
-                           zooms=[{"key": k, "href": choice.href(zoom=k), "scale": v} for k, v in ZOOMS.items()],
-                           zoom_width=round(round(laid_out.width) * zoom) if zoom else 0, actor_name=label_of(id_iri(choice.actor)) if choice.actor else "",
-                           nodes_by_key={n.key: n for n in laid_out.nodes},
-                           svg_href=choice.href("/graph.svg", zoom="fit"))
+    body = render_template(
+        "graph.html", svg=svg, picture=laid_out, choice=choice, options=filter_options(contents, choice),
+        zooms=[{"key": k, "href": choice.href(zoom=k), "scale": v} for k, v in ZOOMS.items()],
+        zoom_width=round(round(laid_out.width) * zoom) if zoom else 0,
+        actor_name=label_of(id_iri(choice.actor)) if choice.actor else "",
+        nodes_by_key={n.key: n for n in laid_out.nodes}, svg_href=choice.href("/graph.svg", zoom="fit"))
     return Response(body, mimetype="text/html")
 
 

@@ -1,9 +1,8 @@
-"""Content negotiation for every page: HTML for people, RDF for programs, from one decision.
+"""Content negotiation for every page: HTML for people, RDF for programs, decided in one place.
 
-Owns choosing the representation of a dereferenced IRI (``?format=`` first, then the Accept header
-read by werkzeug, the media types and their aliases being those of `server.formats`), the headers
-that say so (`Vary`, `Content-Location`, `Link: rel="alternate"`), and writing a description in the
-chosen RDF format. It does not build descriptions or pages.
+Owns the choice (``?format=`` first, then Accept as werkzeug reads it, with `server.formats`' media types
+and aliases), the headers that tell it (`Vary`, `Content-Location`, `Link: rel="alternate"`) and writing
+a description in the chosen RDF format. It builds no descriptions or pages.
 """
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""The ontology's documentation and its files: /ontology, its namespace, version IRIs and terms.
+"""The ontology: /ontology (its namespace and version IRIs too), its documentation and its files.
 
-Owns the documentation page (classes, properties, concept schemes, the header's metadata), the whole
-ontology in RDF by content negotiation or as a downloadable file (eco.ttl, eco.owl …), and sending a
-term's IRI (/ontology/State) to its Linked Data page (`server.pages.resource`). Shapes are
-`server.pages.shapes`.
+Owns the documentation page (classes, properties, concept schemes, metadata), the whole ontology in RDF
+by negotiation or as a file (eco.ttl, eco.owl …), and sending a term's IRI to its Linked Data page
+(`server.pages.resource`). Shapes are `server.pages.shapes`.
 """
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
 """Linked Data pages: every IRI under the public base (/id/…, /graph/…, /dataset, ontology terms).
 
-Owns dereferencing an IRI — the page, or RDF by content negotiation (200 with Content-Location, no 303
-round trip) — and what a page leads with: kind, other names, the Wikidata link, claims counted by kind,
-then the claims with their exact words, mentions and statements folded when long. The ontology's own
-page is `server.pages.ontology`; a source's text is `server.pages.source`.
+Owns dereferencing an IRI (the page, or RDF by negotiation: 200 with Content-Location) and what a page
+leads with — kind, other names, the Wikidata link, claims counted by kind — then the claims with their
+exact words and folded lists. The ontology's page is `server.pages.ontology`; a source's text `.source`.
 """
 from __future__ import annotations
 

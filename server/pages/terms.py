@@ -1,9 +1,8 @@
 """How RDF terms read on a page: labels, links, literals, and what the ontology says a class is.
 
-Owns fetching the best (English) label of many IRIs at once, writing a term as HTML (IRIs linked,
-locally under the public base; literals escaped), the class hierarchy read from the ontology, and the
-kinds of claim (proposal, stance …) that entity pages count and the graph picture colours. Values
-are remembered for one request only (`flask.g`). It does not lay out pages.
+Owns the best (English) label of many IRIs at once, a term as HTML (IRIs linked, literals escaped), the
+class hierarchy and the kinds of claim that entity pages count and the picture colours; all remembered
+for one request (`flask.g`). It lays out no page.
 """
 from __future__ import annotations
 
