@@ -116,6 +116,8 @@ def render_resource(description: Description, local: str, graph_size: int) -> st
         selected = selected_spans(iri)
         if selected:
             sections["selected"] = paragraphs_with(selected, evidence_mark)
+    fetch_labels({para["segment"].source for key in ("evidence", "mentions", "selected")
+                  for para in sections.get(key, []) if para["segment"] is not None})  # "… of <the source>"
     if graph_size:
         sections["graph_contents"] = graph_contents(iri)
         sections["graph_size"] = graph_size
