@@ -14,13 +14,13 @@ import sys
 import time
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
 
 from . import sandbox
 from .build import seed_files
 from .errors import EcoKGError
 from .gate.bytes import read_checked
-from .gate.context import Base, Change, base_from_dataset, base_from_view, cached_base, load_base
+from .gate.context import Base, Change, base_from_view, cached_base, load_base
 from .gate.view import StoredGraph
 from .gate.evidence import check_evidence, resolve_change
 from .gate.graph import check_graph
@@ -97,27 +97,16 @@ def limit_problem(stage: str, kind: str, limits: GateLimits, files: list[str]) -
 CHANGE_GRAPH = URIRef(BASE + "graph/change-under-validation")
 
 
-def _merge(base: Base, change: Change, derived: Graph) -> list[tuple]:
-    """Apply the change to the base's dataset for checking; returns the removed quads, for `_restore`."""
-    data = base.graph
-    removed_quads = []
+def _add_change(scoped: Base, change: Change, derived: Graph) -> None:
+    """Put the change into a scoped base's private copy of the stored graph: its removed triples out, its
+    triples and what the build derives from them in `CHANGE_GRAPH`."""
     for triple in change.removed:
-        for s, p, o, g in list(data.quads(triple)):
-            removed_quads.append((s, p, o, getattr(g, "identifier", g)))
-        data.remove(triple)
-    target = data.graph(CHANGE_GRAPH)
+        scoped.graph.remove(triple)
+    target = scoped.graph.graph(CHANGE_GRAPH)
     for triple in change.graph:
         target.add(triple)
     for triple in derived:
         target.add(triple)
-    return removed_quads
-
-
-def _restore(base: Base, removed_quads: list[tuple]) -> None:
-    """Undo `_merge`: the base is as it was, so one base serves many checks."""
-    base.graph.remove_graph(base.graph.graph(CHANGE_GRAPH))
-    for quad in removed_quads:
-        base.graph.add(quad)
 
 
 def owl_engine(owl) -> str | None:
@@ -139,15 +128,14 @@ def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *
     resolution = None
     data = None
     scoped = base
-    merged: list[tuple] = []
 
     def shapes():
         nonlocal resolution, data, scoped
-        scoped = base.scoped(change)  # the stored graph around the change (a private copy with a view)
+        scoped = base.scoped(change)  # a private copy of the stored graph around the change: ``base`` stays as it is
         resolution = resolve_change(change, scoped)
         change.derived = resolution.derived
         scoped.include(set(resolution.derived.objects()) - set(change.graph.subjects()))
-        merged.extend(_merge(scoped, change, resolution.derived))
+        _add_change(scoped, change, resolution.derived)
         data = scoped.graph
         focus = set(change.graph.subjects()) | set(resolution.derived.subjects())
         focus |= {o for o in change.graph.objects() if isinstance(o, URIRef) and str(o).startswith(BASE)
@@ -161,15 +149,11 @@ def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *
                 skip.add((claim, path))
         return check_shapes(change, scoped, data, focus, skip)
 
-    try:
-        stages.run("shacl", shapes)
-        stages.run("evidence", lambda: check_evidence(change, scoped, resolution))
-        stages.run("owl", lambda: check_owl(change, data, scoped, engine),
-                   skip_note=None if engine else "turned off (--no-owl)")
-        stages.run("graph", lambda: check_graph(change, scoped.graph, resolution.derived if resolution else Graph()))
-    finally:
-        if data is not None and scoped is base:
-            _restore(base, merged)
+    stages.run("shacl", shapes)
+    stages.run("evidence", lambda: check_evidence(change, scoped, resolution))
+    stages.run("owl", lambda: check_owl(change, data, scoped, engine),
+               skip_note=None if engine else "turned off (--no-owl)")
+    stages.run("graph", lambda: check_graph(change, scoped.graph, resolution.derived if resolution else Graph()))
     return report
 
 
@@ -275,11 +259,7 @@ def _validate_files(paths: list[Path], settings: Settings, owl: bool, limits: Ga
     else:
         if base is None:
             base = load_base(settings, replacing=paths)
-        if isolated:  # the child has its own copy of the stored graph: nobody else reads it
-            _check_change(change, base, report, stages, owl=owl)
-        else:
-            with base.lock:
-                _check_change(change, base, report, stages, owl=owl)
+        _check_change(change, base, report, stages, owl=owl)
     report.seconds = time.perf_counter() - started
     if not isolated:
         report.derived = change.derived
@@ -298,21 +278,13 @@ def validate_graph_change(added: Graph, removed: Graph, settings: Settings, base
     the change only when ``report.ok``; ``report.to_error()`` gives the exception to raise otherwise.
     """
     started = time.perf_counter()
-    if isinstance(base_dataset, Base):
-        base = base_dataset
-    elif isinstance(base_dataset, Dataset):
-        base = base_from_dataset(base_dataset, settings)
-    elif isinstance(base_dataset, Graph):
-        base = base_from_view(StoredGraph.of(base_dataset), settings)
-    else:
-        base = base_from_view(StoredGraph.of(base_dataset), settings)
+    base = base_dataset if isinstance(base_dataset, Base) else base_from_view(StoredGraph.of(base_dataset), settings)
     change = Change(graph=added, removed=removed)
     report = Report(files=[])
     stages = _Stages(report)
     for name in ("input", "bytes", "syntax"):
         report.stages.append(StageRun(name, "skipped", 0.0, "already parsed"))
-    with base.lock:
-        _check_change(change, base, report, stages, owl=owl)
+    _check_change(change, base, report, stages, owl=owl)
     report.derived = change.derived
     report.seconds = time.perf_counter() - started
     return report

@@ -12,7 +12,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from rdflib.namespace import RDF, RDFS
 
 from ..build import SourceText, build_dataset, ensure_built, inputs_fingerprint, load_source_text
 from ..errors import BuildError
-from ..namespaces import ECO, ONTOLOGY_GRAPH
+from ..namespaces import ONTOLOGY_GRAPH
 from ..rdfio import parse_file
 from ..settings import Settings
 from .locate import SourceFile, show
@@ -140,75 +139,57 @@ def _parse_schema(settings: Settings) -> Schema:
 
 @dataclass
 class Base:
-    """What is already stored, as one graph (a union `Dataset`), with its ontology and shapes apart.
+    """What is already stored, read through a view, with the ontology and shapes apart.
 
-    With a ``view`` (`kg.gate.view.StoredGraph`) the stored graph is read through it and ``graph``
-    holds the ontology only until `scoped` copies in the neighbourhood of one change; without one,
-    ``graph`` is the whole stored graph (a small dataset handed over as it is).
+    The stored graph is read through ``view`` (`kg.gate.view.StoredGraph`), never changed; ``graph`` is a
+    union `Dataset` of this base's own. For the base a caller holds, it is the ontology only; `scoped`
+    gives each check a new base whose ``graph`` is a private copy of the neighbourhood of its change,
+    which the check may add the change to. So one base serves many checks, at once too.
     """
 
     graph: Dataset
     ontology: Graph
     shapes: Graph
     settings: Settings
+    view: StoredGraph
+    schema: Schema
     _texts: dict = field(default_factory=dict)
-    #: held while a change is merged into ``graph`` and taken out again
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    view: StoredGraph | None = None
-    schema: Schema | None = None
 
     def scoped(self, change: "Change") -> "Base":
-        """The base a check of ``change`` reads: the neighbourhood of its nodes (a private copy), or self."""
-        if self.view is None:
-            return self
+        """The base a check of ``change`` reads: the neighbourhood of its nodes, copied out of the view."""
         from .graph import label_key
 
         nodes = set(change.graph.subjects()) | set(change.graph.objects())
         nodes |= set(change.removed.subjects()) | set(change.removed.objects())
         literals = [o for o in change.graph.objects(None, RDFS.label) if isinstance(o, Literal)]
         labels = {label_key(o) for o in literals}
-        terms = self.schema.terms if self.schema is not None else frozenset()
-        dataset = neighbourhood(self.view, self.ontology, nodes, labels=labels, ontology_terms=terms,
+        dataset = neighbourhood(self.view, self.ontology, nodes, labels=labels, ontology_terms=self.schema.terms,
                                 label_literals=literals)
-        return Base(dataset, self.ontology, self.shapes, self.settings, self._texts, view=self.view,
-                    schema=self.schema)
+        return Base(dataset, self.ontology, self.shapes, self.settings, self.view, self.schema, _texts=self._texts)
 
     def include(self, nodes) -> None:
         """Copy what the stored graph says about ``nodes`` into a scoped base (e.g. the paragraphs that
         evidence derived from the change points at)."""
-        if self.view is None or self.schema is None:
-            return
         for node in nodes:
-            if isinstance(node, (URIRef,)) and node not in self.schema.terms:
+            if isinstance(node, URIRef) and node not in self.schema.terms:
                 for s, p, o, g in self.view.quads(node, None, None):
                     if g is not None and g != ONTOLOGY_GRAPH:
                         self.graph.graph(g).add((s, p, o))
 
-    def schema_axioms(self) -> list:
-        from .owl_rl import logical_axioms
-
-        return self.schema.axioms if self.schema is not None else logical_axioms(self.ontology)
-
     def holds(self, triple) -> bool:
         """Whether the stored graph has ``triple`` (in any named graph)."""
-        if self.view is not None:
-            return self.view.contains(triple)
-        return triple in self.graph
+        return self.view.contains(triple)
 
     def value(self, subject, predicate):
-        if self.view is not None:
-            return self.view.value(subject, predicate)
-        return self.graph.value(subject, predicate)
+        return self.view.value(subject, predicate)
 
     def source_documents(self, extra: Graph | None = None) -> list[URIRef]:
-        found = set()
+        found = set(self.view.source_documents())
         for graph in (self.graph, extra):
             if graph is None:
                 continue
             for cls in SOURCE_CLASSES:
                 found.update(s for s in graph.subjects(RDF.type, cls) if isinstance(s, URIRef))
-        if self.view is not None:
-            found |= self.view.source_documents()
         return sorted(found)
 
     def source_text(self, doc: URIRef, record: Graph) -> SourceText:
@@ -219,9 +200,8 @@ class Base:
                 description.add(triple)
             for triple in self.graph.triples((doc, None, None)):
                 description.add(triple)
-            if self.view is not None:
-                for s, p, o, _g in self.view.quads(doc, None, None):
-                    description.add((s, p, o))
+            for s, p, o, _g in self.view.quads(doc, None, None):
+                description.add((s, p, o))
             slug_file = self.settings.seeds_dir / "source.ttl"  # texts live next to the seeds
             self._texts[doc] = load_source_text(description, doc, slug_file)
         return self._texts[doc]
@@ -241,10 +221,9 @@ def base_from_view(view: StoredGraph, settings: Settings) -> Base:
     return Base(schema.base_dataset(), schema.ontology, schema.shapes, settings, view=view, schema=schema)
 
 
-def base_from_dataset(dataset: Dataset, settings: Settings, *, copy: bool = False) -> Base:
+def base_from_dataset(dataset: Dataset, settings: Settings) -> Base:
     """A `Base` over ``dataset`` (its union graph, the generated metadata included: it describes the
-    dataset IRI that linksets point at), read through a view like any stored graph; ``dataset`` is
-    never modified, whatever ``copy`` says."""
+    dataset IRI that linksets point at), read through a view like any stored graph."""
     return base_from_view(StoredGraph.from_dataset(dataset), settings)
 
 

@@ -40,7 +40,7 @@ def check_owl(change: Change, data: Graph, base: Base | None = None, engine: str
         return _check_hermit(change, data)
     from .owl_rl import check_rl_consistency, logical_axioms
 
-    axioms = base.schema_axioms() if base is not None else logical_axioms(_ontology_of(data))
+    axioms = base.schema.axioms if base is not None else logical_axioms(_ontology_of(data))
     focus = set(change.graph.subjects()) | {o for o in change.graph.objects() if isinstance(o, URIRef)}
     report = check_rl_consistency(axioms, _data_triples(data), focus, stated=lambda: _as_graph(data))
     problems = []

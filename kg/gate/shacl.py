@@ -83,17 +83,6 @@ def _property_shape(shapes: Graph, node: URIRef, prop: URIRef) -> BNode:
     return prop_shape
 
 
-def all_shapes(base: Base) -> Graph:
-    if base.schema is not None:
-        return base.schema.all_shapes
-    shapes = Graph()
-    for triple in base.shapes:
-        shapes.add(triple)
-    for triple in derived_shapes(base.ontology):
-        shapes.add(triple)
-    return shapes
-
-
 def _parent_shape(shapes: Graph, shape) -> URIRef | None:
     if isinstance(shape, URIRef):
         return shape
@@ -108,7 +97,7 @@ def check_shapes(change: Change, base: Base, data: Graph, focus: set,
 
     ``skip`` holds (focus node, path) pairs whose violations another stage explains better.
     """
-    shapes = all_shapes(base)
+    shapes = base.schema.all_shapes  # ontology/shapes.ttl and the shapes derived from the ontology
     focus_nodes = sorted((n for n in focus if isinstance(n, URIRef)), key=str)
     if not focus_nodes:
         return []

@@ -416,7 +416,7 @@ def wikidata_suggestion(iri: str) -> str | None:
 # ------------------------------------------------------------------------------------------------
 
 def check_vocabulary(change: Change, base: Base) -> list[Problem]:
-    vocab = base.schema.vocabulary if base.schema is not None else Vocabulary(base.ontology)
+    vocab = base.schema.vocabulary
     graph = change.graph
     problems: list[Problem] = []
     seen: set = set()
