@@ -3,7 +3,7 @@
 Owns one append-only file of JSON lines, one per accepted change (its time, the update text, the
 quads it added and removed as N-Quads), written and fsynced before the server answers 200; `replay`
 applies it to a freshly opened store on start, and `ecokg journal fold` moves its additions into
-seeds/ through the validation gate (`kg.validate.add_file`), so the next build holds them. It does
+seeds/ through the validation gate (`kg.add.add_file`), so the next build holds them. It does
 not decide what is accepted (`server.update` and the gate do).
 """
 from __future__ import annotations
@@ -148,7 +148,7 @@ def fold(settings: Settings, *, owl: bool = True) -> tuple[int, list[str]]:
     """
     from rdflib import Graph
 
-    from .validate import add_file
+    from .add import add_file
 
     path = journal_path(settings)
     if path is None or not path.exists():

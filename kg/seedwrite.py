@@ -4,7 +4,7 @@ Owns the one-writer-at-a-time lock on the seeds folder (an fcntl lock on the fol
 every `ecokg add` from before it reads the stored graph until its file is in place) and replacing a
 seed file atomically (a temporary file beside it, written, flushed to disk, given the old file's
 mode, then renamed over it). Operating-system failures become `EcoKGError`s naming the path and
-the reason (read-only folder, full disk). What is written, and whether it may be, is `kg.validate`'s.
+the reason (read-only folder, full disk). What is written is `kg.add`'s, and whether it may be, the gate's.
 """
 from __future__ import annotations
 

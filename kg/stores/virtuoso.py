@@ -305,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
 
 
-__all__ = ["RemoteStore", "VirtuosoIsql", "LoadReport", "load_dataset_into", "dump_graph_names", "LocalVirtuoso"]
+__all__ = ["VirtuosoIsql", "LoadReport", "load_dataset_into", "dump_graph_names", "LocalVirtuoso"]
 
 if __name__ == "__main__":
     sys.exit(main())
