@@ -4,7 +4,7 @@ Owns locating a curated quote in its source text (unique, exact), computing
 `oa:TextQuoteSelector` (exact, prefix, suffix) and `oa:TextPositionSelector` (start, end),
 splitting a question-and-answer text into paragraphs, and finding every mention of an entity's
 surface forms. Offsets are Python ``str`` code-point indices, end exclusive, so
-``text[start:end] == exact`` always holds. It does not build RDF; see `kg.build`.
+``text[start:end] == exact`` always holds. It does not build RDF; see `kg.annotations`.
 """
 from __future__ import annotations
 

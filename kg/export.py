@@ -16,8 +16,9 @@ from pathlib import Path
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from .build import LICENCE, load_dataset
+from .build import load_dataset
 from .errors import EXIT_OK, EcoKGError
+from .metadata import LICENCE
 from .namespaces import BASE, CLAIM, DATASET_IRI, ECO, FACT, ID, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
 from .ontology import CLAIM_CLASS, claim_kinds
 from .settings import Settings

@@ -14,8 +14,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 from werkzeug.exceptions import HTTPException
 
-from kg.build import DUMPS
 from kg.errors import EcoKGError, QueryError, StoreError
+from kg.metadata import DUMPS
 from kg.namespaces import ECO, ENTITIES_GRAPH, INFERRED_GRAPH, METADATA_GRAPH, PREFIXES, SD
 from kg.ontology import CLAIM_CLASS, claim_kinds
 from kg.settings import Settings

@@ -18,7 +18,8 @@ from pathlib import Path
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from ..build import SourceText, build_dataset, ensure_built, inputs_fingerprint, load_source_text
+from ..annotations import SourceText, load_source_text
+from ..build import build_dataset, ensure_built, inputs_fingerprint
 from ..errors import BuildError
 from ..namespaces import ONTOLOGY_GRAPH
 from ..rdfio import parse_file

@@ -1,7 +1,7 @@
 """Stage 5, evidence: every quote of the change is in its source, word for word.
 
 Owns giving the change's claims the evidence the build would give them (by calling
-`kg.build.resolve_claims` and `kg.build.assert_facts` on each claim, so the gate and the build
+`kg.annotations.resolve_claims` and `kg.build.assert_facts` on each claim, so the gate and the build
 cannot disagree), collecting what fails (quote absent, ambiguous, empty, across paragraphs, source
 unknown), and checking selectors a contributor wrote by hand: oa:exact occurs in the source and
 oa:start/oa:end slice to it. It does not locate quotes itself (`kg.evidence`).
@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF
 
-from ..build import add_segments, assert_facts, resolve_claims
+from ..annotations import add_segments, resolve_claims
+from ..build import assert_facts
 from ..errors import EcoKGError
 from ..namespaces import ECO, OA
 from ..ontology import CLAIM_CLASS, claim_kinds

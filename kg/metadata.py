@@ -1,0 +1,146 @@
+"""The dataset's description, graph/metadata: VoID and DCAT-AP 3.0, from the built graphs.
+
+Owns `describe_dataset` (title, licence, publisher, version from the ontology's header, the named
+graphs as VoID subsets with their class partitions, the SPARQL endpoint as a dcat:DataService) and
+the dumps the dataset is offered as (`DUMPS`: file name, rdflib format, media type). Writing the dumps
+is `kg.build`'s.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, VOID, XSD
+
+from .annotations import SourceText
+from .namespaces import BASE, DATASET_IRI, ECO, GRAPH, ID, INFERRED_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI
+from .terms import base_relative
+
+LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+#: dump file name -> (rdflib format, media type, whether it keeps named graphs)
+DUMPS = {
+    "eco-kg.trig": ("trig", "application/trig", True),
+    "eco-kg.nq": ("nquads", "application/n-quads", True),
+    "eco-kg.ttl": ("turtle", "text/turtle", False),
+    "eco-kg.jsonld": ("json-ld", "application/ld+json", True),
+}
+#: the EU file-type authority's IRI for each dump (DCAT-AP wants dct:format as an IRI)
+FILE_TYPES = {"eco-kg.trig": "RDF_TRIG", "eco-kg.nq": "RDF_N_QUADS", "eco-kg.ttl": "RDF_TURTLE",
+              "eco-kg.jsonld": "JSON_LD"}
+FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+FOAF_AGENT = URIRef("http://xmlns.com/foaf/0.1/Agent")
+FOAF_NAME = URIRef("http://xmlns.com/foaf/0.1/name")
+
+
+def describe_dataset(dataset: Dataset, sources: list[SourceText]) -> Graph:
+    """VoID and DCAT description of the dataset, with its named graphs as subsets.
+
+    Conforms to DCAT-AP 3.0 (its SHACL shapes are a test fixture): agents typed foaf:Agent, formats,
+    media types and licences as typed IRIs, every distribution with an access URL, and the SPARQL
+    endpoint as a dcat:DataService. Version and release date come from the ontology's header.
+    """
+    meta = dataset.graph(METADATA_GRAPH)
+    ds = URIRef(DATASET_IRI)
+    ontology_graph = dataset.graph(ONTOLOGY_GRAPH)
+    ontology = URIRef(ONTOLOGY_IRI)
+    meta.add((ds, RDF.type, VOID.Dataset))
+    meta.add((ds, RDF.type, DCAT.Dataset))
+    meta.add((ds, DCTERMS.title, Literal("ECO-KG: Iran–Pakistan security cooperation within ECO", lang="en")))
+    meta.add((ds, DCTERMS.description, Literal(
+        "A knowledge graph of the positions, obstacles, measures, corridors and cooperation domains in an "
+        "interview with a Pakistani official on Iran–Pakistan security cooperation within the Economic "
+        "Cooperation Organization, every claim tied to the exact words it came from.", lang="en")))
+    meta.add((ds, DCTERMS.license, LICENCE))
+    meta.add((LICENCE, RDF.type, DCTERMS.LicenseDocument))
+    for role, agent in ((DCTERMS.publisher, ID.ECOKGProject), (DCTERMS.creator, ID.ECOKGContributors)):
+        meta.add((ds, role, agent))
+        meta.add((agent, RDF.type, FOAF_AGENT))
+        for name in ontology_graph.objects(agent, FOAF_NAME):
+            meta.add((agent, FOAF_NAME, name))
+    for header, target in ((OWL.versionInfo, URIRef(str(DCAT) + "version")), (DCTERMS.issued, DCTERMS.issued),
+                           (DCTERMS.modified, DCTERMS.modified)):
+        for value in ontology_graph.objects(ontology, header):
+            meta.add((ds, target, value))
+    meta.add((ds, DCAT.landingPage, URIRef(BASE)))
+    meta.add((URIRef(BASE), RDF.type, FOAF.Document))
+    meta.add((ds, VOID.uriSpace, Literal(BASE + "id/")))
+    meta.add((ds, VOID.sparqlEndpoint, URIRef(BASE + "sparql")))
+    meta.add((ds, VOID.rootResource, URIRef(ONTOLOGY_IRI)))
+    meta.add((ds, DCAT.keyword, Literal("Economic Cooperation Organization", lang="en")))
+    meta.add((ds, DCAT.keyword, Literal("Iran–Pakistan relations", lang="en")))
+    meta.add((ds, DCAT.keyword, Literal("security cooperation", lang="en")))
+    for vocab in ["http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#", "http://www.w3.org/ns/oa#",
+                  "http://www.w3.org/2004/02/skos/core#", "http://www.opengis.net/ont/geosparql#",
+                  "http://purl.org/dc/terms/", str(ECO)]:
+        meta.add((ds, VOID.vocabulary, URIRef(vocab)))
+    for source in sources:  # the texts it was made from (not datasets, so not dct:source in DCAT-AP's sense)
+        meta.add((ds, PROV.wasDerivedFrom, source.iri))
+    for name, (_fmt, media_type, _quads) in DUMPS.items():
+        dist = URIRef(BASE + "download/" + name)
+        meta.add((ds, DCAT.distribution, dist))
+        meta.add((ds, VOID.dataDump, dist))
+        meta.add((dist, RDF.type, DCAT.Distribution))
+        meta.add((dist, DCAT.accessURL, dist))
+        meta.add((dist, DCAT.downloadURL, dist))
+        media = URIRef(IANA_MEDIA_TYPES + media_type)
+        meta.add((dist, DCAT.mediaType, media))
+        meta.add((media, RDF.type, DCTERMS.MediaType))
+        file_type = URIRef(FILE_TYPE + FILE_TYPES[name])
+        meta.add((dist, DCTERMS["format"], file_type))
+        meta.add((file_type, RDF.type, DCTERMS.MediaTypeOrExtent))
+        meta.add((dist, DCTERMS.license, LICENCE))
+        meta.add((dist, DCTERMS.title, Literal(f"ECO-KG dump ({name.rsplit('.', 1)[1]})", lang="en")))
+    # the SPARQL endpoint: a data service, and a distribution reached through it
+    service = URIRef(BASE + "sparql")
+    meta.add((service, RDF.type, DCAT.DataService))
+    meta.add((service, DCTERMS.title, Literal("ECO-KG SPARQL 1.1 query service", lang="en")))
+    meta.add((service, DCAT.endpointURL, service))
+    meta.add((service, DCAT.endpointDescription, service))
+    protocol = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+    meta.add((service, DCTERMS.conformsTo, protocol))
+    meta.add((protocol, RDF.type, DCTERMS.Standard))
+    meta.add((service, DCAT.servesDataset, ds))
+    meta.add((service, DCTERMS.license, LICENCE))
+    endpoint_dist = URIRef(BASE + "sparql#distribution")
+    meta.add((ds, DCAT.distribution, endpoint_dist))
+    meta.add((endpoint_dist, RDF.type, DCAT.Distribution))
+    meta.add((endpoint_dist, DCTERMS.title, Literal("ECO-KG through its SPARQL endpoint", lang="en")))
+    meta.add((endpoint_dist, DCAT.accessURL, service))
+    meta.add((endpoint_dist, DCAT.accessService, service))
+    meta.add((endpoint_dist, DCTERMS.license, LICENCE))
+    # the record states the agents' types for DCAT-AP; the inferred graph keeps only what nothing states
+    inferred = dataset.graph(INFERRED_GRAPH)
+    for triple in list(meta):
+        inferred.remove(triple)
+    total = 0
+    for graph in sorted(dataset.graphs(), key=lambda g: str(g.identifier)):
+        if graph.identifier == METADATA_GRAPH or not len(graph) or not str(graph.identifier).startswith(str(GRAPH)):
+            continue
+        total += len(graph)
+        meta.add((ds, VOID.subset, graph.identifier))
+        meta.add((graph.identifier, RDF.type, VOID.Dataset))
+        meta.add((graph.identifier, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
+        meta.add((graph.identifier, RDFS.label, Literal("named graph " + base_relative(graph.identifier), lang="en")))
+        classes = Counter(o for o in graph.objects(None, RDF.type) if isinstance(o, URIRef))
+        for cls in sorted(classes):
+            partition = URIRef(f"{graph.identifier}/class/{hashlib.sha1(str(cls).encode()).hexdigest()[:10]}")
+            meta.add((graph.identifier, VOID.classPartition, partition))
+            meta.add((partition, VOID["class"], cls))
+            meta.add((partition, VOID.entities, Literal(classes[cls], datatype=XSD.integer)))
+    if (ds, VOID.subset, INFERRED_GRAPH) in meta:
+        meta.add((INFERRED_GRAPH, DCTERMS.description, Literal(
+            "What the ontology entails over the other graphs under OWL 2 RL: types by superclass, super-properties "
+            "(eco:about), inverses, symmetric and transitive properties, skos:broaderTransitive. Part of the "
+            "default graph; name the other graphs (FROM, default-graph-uri) to leave it out.", lang="en")))
+        for graph_iri in sorted(meta.objects(ds, VOID.subset)):
+            if graph_iri not in (INFERRED_GRAPH, ONTOLOGY_GRAPH):
+                meta.add((INFERRED_GRAPH, PROV.wasDerivedFrom, graph_iri))
+        meta.add((INFERRED_GRAPH, PROV.wasDerivedFrom, ONTOLOGY_GRAPH))
+    meta.add((ds, VOID.triples, Literal(total, datatype=XSD.integer)))
+    return meta
+
+
+__all__ = ["DUMPS", "FILE_TYPES", "LICENCE", "describe_dataset"]
