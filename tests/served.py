@@ -28,8 +28,8 @@ def wait_for_sparql(url: str, process: subprocess.Popen | None = None, timeout: 
         try:
             if requests.get(url, params={"query": "ASK {}"}, timeout=2).ok:
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or still loading (a busy machine can take more than a poll's timeout)
         if time.monotonic() > deadline:
             raise RuntimeError(f"{url} did not answer within {timeout:g} s")
         time.sleep(0.2)
