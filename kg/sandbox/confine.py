@@ -1,0 +1,139 @@
+"""What a forked child of the sandbox may not do: open an IPv4 or IPv6 socket, or map more memory than its cap.
+
+Owns `deny_network` (a seccomp filter that cannot be lifted), `limit_memory` and `program_memory` (the
+address-space cap, lifted around a program that caps its own memory), `confine`, which a child calls
+first, and telling a child that died of its cap (`died_of_memory`). It starts no process itself.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import platform
+import resource
+import signal
+import socket
+import struct
+from contextlib import contextmanager
+from typing import Iterator
+
+# seccomp: (AUDIT_ARCH_*, the socket(2) syscall number) for the architectures the filter knows
+_SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "amd64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198),
+                 "arm64": (0xC00000B7, 198)}
+_PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+_RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
+_LD_ABS, _JEQ, _RET = 0x20, 0x15, 0x06
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _bpf(code: int, k: int, jump_true: int = 0, jump_false: int = 0) -> bytes:
+    return struct.pack("HBBI", code, jump_true, jump_false, k)
+
+
+def network_denial_supported() -> bool:
+    """Whether `deny_network` can work on this machine (Linux on x86-64 or ARM64)."""
+    return platform.system() == "Linux" and platform.machine().lower() in _SECCOMP_ARCH
+
+
+def deny_network() -> bool:
+    """From now on the calling thread, and every thread and process it starts, cannot open IPv4/IPv6 sockets.
+
+    A seccomp filter makes socket(AF_INET | AF_INET6, …) fail with EACCES (Unix sockets stay
+    available). It cannot be lifted. Returns False where seccomp filters are unavailable.
+    """
+    if not network_denial_supported():
+        return False
+    arch, socket_call = _SECCOMP_ARCH[platform.machine().lower()]
+    refuse = _RET_ERRNO | errno.EACCES
+    program = b"".join([
+        _bpf(_LD_ABS, 4),                          # seccomp_data.arch
+        _bpf(_JEQ, arch, 1, 0),
+        _bpf(_RET, refuse),                        # a foreign calling convention: refuse everything
+        _bpf(_LD_ABS, 0),                          # seccomp_data.nr
+        _bpf(_JEQ, socket_call, 0, 3),
+        _bpf(_LD_ABS, 16),                         # seccomp_data.args[0]: the address family
+        _bpf(_JEQ, socket.AF_INET, 2, 0),
+        _bpf(_JEQ, socket.AF_INET6, 1, 0),
+        _bpf(_RET, _RET_ALLOW),
+        _bpf(_RET, refuse),
+    ])
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+        prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+        buffer = ctypes.create_string_buffer(program, len(program))
+        fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+        if prctl(_PR_SET_NO_NEW_PRIVS, 1, None, 0, 0) != 0:
+            return False
+        return prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+# --------------------------------------------------------------------------------------- memory
+
+def _address_space() -> int:
+    """Bytes of virtual memory this process has mapped now (0 where unknown)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def limit_memory(extra_bytes: int | None) -> None:
+    """Cap this process's address space at what it maps now plus ``extra_bytes`` (None: no cap).
+
+    The soft limit is set: the process's own code may lift it around a program that caps its memory
+    by other means (`program_memory`), such as a Java reasoner run with -Xmx.
+    """
+    if not extra_bytes:
+        return
+    limit = _address_space() + int(extra_bytes)
+    try:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        pass
+
+
+@contextmanager
+def program_memory() -> Iterator[None]:
+    """Lift this process's address-space cap while it starts a program that caps its own memory.
+
+    A Java virtual machine reserves far more address space than it uses (heap, class space, code
+    cache), so a cap meant for Python would stop it from starting; its heap is capped by -Xmx instead.
+    """
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    except (ValueError, OSError):
+        yield
+        return
+    if soft == hard:
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def confine(memory_bytes: int | None, network: bool) -> None:
+    """What a forked child does first: no network, capped memory, and no signal handlers of the parent's."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if not network:
+        deny_network()
+    limit_memory(memory_bytes)
+
+
+def died_of_memory(status: int | None, memory_bytes: int | None) -> bool:
+    # a capped Rust allocation aborts the process; a capped Python one raises MemoryError (handled apart)
+    return bool(memory_bytes) and status is not None and os.WIFSIGNALED(status) and \
+        os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS)

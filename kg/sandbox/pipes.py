@@ -1,0 +1,108 @@
+"""How the sandbox's parent and its forked children talk: framed, pickled messages over pipes, and how it ends.
+
+Owns the outcomes a caller sees (`Late`, `ChildFailed`, `OutOfMemory`, `Busy`), writing and reading a
+length-framed message within a deadline, a child's answer (its value or its exception, pickled) and
+reaping a child. Whether fork is available is `CAN_FORK`. It decides nothing about limits (`confine`).
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import time
+from typing import Any, Callable
+
+CAN_FORK = hasattr(os, "fork")
+
+
+class Late(Exception):
+    """The child did not answer before the deadline; it has been killed."""
+
+
+class ChildFailed(Exception):
+    """The child died without an answer (killed by a signal, out of memory …)."""
+
+
+class OutOfMemory(ChildFailed):
+    """The child reached its memory cap and was stopped there."""
+
+
+class Busy(Exception):
+    """Every worker is busy: the request was refused at once instead of waiting."""
+
+
+_HEADER = 8  # bytes of the big-endian length that frames each message
+
+
+def write_message(fd: int, payload: bytes) -> None:
+    view = memoryview(len(payload).to_bytes(_HEADER, "big") + payload)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
+    chunks, got = [], 0
+    while got < size:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Late()
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+        chunk = os.read(fd, min(1 << 20, size - got))
+        if not chunk:
+            raise ChildFailed("the worker process ended without an answer")
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def read_message(fd: int, deadline: float | None) -> bytes:
+    size = int.from_bytes(_read_exactly(fd, _HEADER, deadline), "big")
+    return _read_exactly(fd, size, deadline)
+
+
+def answer(fd: int, produce: Callable[[], Any]) -> None:
+    """Write ``(True, produce())`` or ``(False, the exception)``, pickled, to ``fd``."""
+    try:
+        payload = pickle.dumps((True, produce()), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException as error:  # noqa: BLE001 - every failure goes back to the caller
+        try:
+            payload = pickle.dumps((False, error), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            payload = pickle.dumps((False, ChildFailed(f"{type(error).__name__}: {error}")))
+    write_message(fd, payload)
+
+
+def unpack(payload: bytes) -> Any:
+    ok, value = pickle.loads(payload)
+    if ok:
+        return value
+    if isinstance(value, MemoryError):
+        raise OutOfMemory("the work needed more memory than its cap allows") from None
+    raise value
+
+
+def reap(pid: int, *, group: bool = False) -> int | None:
+    """SIGKILL the child (its whole process group with ``group``) and collect its exit status."""
+    try:
+        if group:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
+
+
+def describe_status(status: int | None) -> str:
+    if status is None:
+        return "exit status unknown"
+    if os.WIFSIGNALED(status):
+        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit code {os.WEXITSTATUS(status)}"
