@@ -119,7 +119,7 @@ def _parse_schema(settings: Settings) -> Schema:
     from ..build import seed_files
     from .owl_rl import logical_axioms
     from .shacl import derived_shapes
-    from .vocabulary import _CLASS_TYPES, _PROPERTY_TYPES, Vocabulary
+    from .known_terms import CLASS_TYPES, PROPERTY_TYPES, Vocabulary
 
     ontology = Graph()
     for path in seed_files(settings)["ontology"]:
@@ -131,7 +131,7 @@ def _parse_schema(settings: Settings) -> Schema:
     for triple in derived_shapes(ontology):
         combined.add(triple)
     terms = frozenset(s for s, o in ontology.subject_objects(RDF.type)
-                      if isinstance(s, URIRef) and o in (_CLASS_TYPES | _PROPERTY_TYPES))
+                      if isinstance(s, URIRef) and o in (CLASS_TYPES | PROPERTY_TYPES))
     import pickle
 
     template = pickle.dumps(_ontology_dataset(ontology), protocol=pickle.HIGHEST_PROTOCOL)

@@ -21,7 +21,7 @@ from ..namespaces import BASE, ECO, ID
 from ..terms import short
 from .context import Change
 from .report import Problem
-from .vocabulary import _INVISIBLE, WIKIDATA_ENTITY
+from .wellformed import INVISIBLE, WIKIDATA_ENTITY
 
 STAGE = "graph"
 
@@ -33,7 +33,7 @@ _NOT_ENTITY_LINKS = {RDF.type}
 
 def label_key(label: Literal) -> str:
     """A label as a reader sees it: NFKC, no invisible characters, single spaces, case folded."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(label)))
+    text = INVISIBLE.sub("", unicodedata.normalize("NFKC", str(label)))
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 

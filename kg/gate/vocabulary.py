@@ -1,58 +1,40 @@
 """Stage 3, vocabulary: the change speaks the project's language and stays in its own namespace.
 
-Owns the rules on terms and names: every class and property exists in the ontology or in a
-declared reused vocabulary (with "did you mean" for near misses); no terms coined in another
-vocabulary's namespace; no ontology (TBox) edits in data files; IRIs absolute, http(s), without
-spaces; no control characters in literals (also when escaped); new subjects under https://w3id.org/eco-kg/; typed entities named by IRIs, not blank
-nodes; literals well-formed for their datatype; language tags well-formed (BCP 47); a literal
-where the ontology expects one and an IRI where it expects an IRI; Wikidata IRIs in entity form.
-It does not check shapes or consistency (`kg.gate.shacl`, `kg.gate.owl`).
+Owns the rules on terms and names: every class and property exists in the ontology or in a declared
+reused vocabulary (with "did you mean" for near misses); no terms coined in another vocabulary's
+namespace; no ontology (TBox) edits in data files; IRIs absolute, http(s), without spaces; no control
+characters in literals (also when escaped); new subjects under https://w3id.org/eco-kg/; typed entities
+named by IRIs, not blank nodes; literals well-formed for their datatype; language tags well-formed
+(BCP 47); a literal where the ontology expects one and an IRI where it expects an IRI; Wikidata IRIs in
+entity form. Whether one term is well-formed is `kg.gate.wellformed`'s, which terms exist
+`kg.gate.known_terms`'; shapes and consistency are `kg.gate.shacl`'s and `kg.gate.owl`'s.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import difflib
 import re
-from urllib.parse import urlsplit
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import (DCAT, DCTERMS, FOAF, GEO, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, VOID, XSD)
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
-from ..namespaces import BASE, ECO, ID, OA, VANN
+from ..namespaces import BASE, ECO, ID, OA
 from ..terms import local_name, short
 from .bytes import _CONTROL, control_name
 from .context import Base, Change
+from .known_terms import CLASS_TYPES, PROPERTY_TYPES, REUSED
 from .report import Problem
 from .syntax import SENTINEL_BASE
+from .wellformed import (
+    BAD_IRI_CHARS, INVISIBLE, WIKIDATA_ENTITY, XSD_EXAMPLES, describe_character, invisible_characters, iri_problem,
+    language_tag_problem, lexical_problem, well_formed_language_tag, wikidata_suggestion, xsd_lexical_problem,
+)
+
+__all__ = ["STAGE", "check_vocabulary", "literal_flood",
+           # re-exported: the tests of single terms import them from here
+           "iri_problem", "lexical_problem", "well_formed_language_tag", "wikidata_suggestion"]
 
 STAGE = "vocabulary"
 
-#: reused vocabularies: prefix -> namespace; their terms come from rdflib's term lists, the
-#: ontology's own declarations, and the lists below for the two rdflib does not ship
-REUSED = {
-    "rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL), "xsd": str(XSD), "skos": str(SKOS),
-    "dcterms": str(DCTERMS), "prov": str(PROV), "oa": str(OA), "org": str(ORG), "geo": str(GEO),
-    "foaf": str(FOAF), "schema": str(SDO), "vann": str(VANN), "void": str(VOID), "dcat": str(DCAT),
-}
-_OA_TERMS = (
-    "Annotation AnnotationCollection AnnotationPage Choice CssSelector CssStyle DataPositionSelector "
-    "Direction FragmentSelector HttpRequestState Motivation RangeSelector ResourceSelection Selector "
-    "SpecificResource State Style SvgSelector TextPositionSelector TextQuoteSelector TextualBody "
-    "TimeState XPathSelector annotationService bodyValue cachedSource canonical end exact hasBody "
-    "hasEndSelector hasPurpose hasScope hasSelector hasSource hasStartSelector hasState hasTarget "
-    "motivatedBy prefix processingLanguage refinedBy renderedVia sourceDate sourceDateEnd "
-    "sourceDateStart start styleClass styledBy suffix textDirection via assessing bookmarking "
-    "classifying commenting describing editing highlighting identifying linking moderating "
-    "questioning replying tagging autoDirection ltrDirection rtlDirection PreferContainedDescriptions "
-    "PreferContainedIRIs").split()
-_VANN_TERMS = "changes example preferredNamespacePrefix preferredNamespaceUri termGroup usageNote".split()
-_RDFLIB_NAMESPACES = (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, PROV, FOAF, ORG, GEO, VOID, DCAT, SDO)
-
-_CLASS_TYPES = {OWL.Class, RDFS.Class, RDFS.Datatype, OWL.Restriction}
-_PROPERTY_TYPES = {RDF.Property, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
-                   OWL.FunctionalProperty, OWL.InverseFunctionalProperty, OWL.TransitiveProperty,
-                   OWL.SymmetricProperty, OWL.AsymmetricProperty, OWL.ReflexiveProperty,
-                   OWL.IrreflexiveProperty, OWL.OntologyProperty}
 #: triples with these predicates are ontology axioms, not data
 _TBOX_PREDICATES = {
     RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass,
@@ -64,157 +46,20 @@ _TBOX_PREDICATES = {
     OWL.hasSelf, OWL.onDatatype, OWL.withRestrictions,
 }
 #: rdf:type objects that declare ontology terms
-_TBOX_TYPES = (_CLASS_TYPES | _PROPERTY_TYPES | {OWL.AllDisjointClasses, OWL.AllDisjointProperties, OWL.Ontology})
+_TBOX_TYPES = (CLASS_TYPES | PROPERTY_TYPES | {OWL.AllDisjointClasses, OWL.AllDisjointProperties, OWL.Ontology})
 #: classes a blank node may have (parts of a description, not entities)
 _STRUCTURAL_CLASSES = {OA.TextQuoteSelector, OA.TextPositionSelector, OA.SpecificResource,
                        OWL.NegativePropertyAssertion, OWL.AllDifferent, OWL.Axiom, OWL.Annotation, RDF.List,
                        RDF.Statement}
-#: reused properties whose values are always literals / always IRIs
-_LITERAL_PROPERTIES = {RDFS.label, RDFS.comment, SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel,
-                       SKOS.definition, SKOS.scopeNote, SKOS.note, SKOS.example, SKOS.editorialNote,
-                       SKOS.historyNote, SKOS.changeNote, SKOS.notation, DCTERMS.title, DCTERMS.description,
-                       DCTERMS.alternative, DCTERMS.abstract, FOAF.name, SDO.alternateName, SDO.name,
-                       OA.exact, OA.prefix, OA.suffix, OA.start, OA.end, OWL.versionInfo}
-_IRI_PROPERTIES = {RDF.type, OWL.sameAs, OWL.differentFrom, SKOS.exactMatch, SKOS.closeMatch,
-                   SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch, SKOS.inScheme, SKOS.broader,
-                   SKOS.narrower, SKOS.related, RDFS.seeAlso, RDFS.isDefinedBy, OA.hasBody, OA.hasTarget,
-                   OA.hasSource, OA.hasSelector, OA.motivatedBy, PROV.wasDerivedFrom, PROV.wasAttributedTo}
 _WIKIDATA_LINK_PROPERTIES = {OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch,
                              SKOS.narrowMatch, SKOS.relatedMatch}
-WIKIDATA_ENTITY = re.compile(r"^http://www\.wikidata\.org/entity/Q[1-9][0-9]*$")
 _WIKIDATA_ANY = re.compile(r"^[a-z]+://(?:[\w-]+\.)*wikidata\.org(?:/|$)", re.IGNORECASE)
 
-# ------------------------------------------------------------------------------------------------
-# BCP 47 (RFC 5646) well-formedness
-# ------------------------------------------------------------------------------------------------
-# the primary language is an ISO 639 code (2 or 3 letters): the 4- and 5-8-letter forms RFC 5646's grammar
-# allows are reserved and unregistered, so "@english-united-kingdom" is a name written where a code belongs
-_LANGUAGE = r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3})"
-_LANGTAG = (rf"{_LANGUAGE}(?:-[a-z]{{4}})?(?:-(?:[a-z]{{2}}|\d{{3}}))?(?:-(?:[a-z\d]{{5,8}}|\d[a-z\d]{{3}}))*"
-            r"(?:-[0-9a-wy-z](?:-[a-z\d]{2,8})+)*(?:-x(?:-[a-z\d]{1,8})+)?")
-_BCP47 = re.compile(rf"^(?:{_LANGTAG}|x(?:-[a-z\d]{{1,8}})+|i-[a-z]{{3,8}}|en-gb-oed|sgn-[a-z]{{2}}-[a-z]{{2,3}})$",
-                    re.IGNORECASE)
-
-
-def well_formed_language_tag(tag: str) -> bool:
-    return bool(_BCP47.match(tag))
-
-
-def language_tag_problem(tag: str) -> str | None:
-    """Why ``tag`` is not a usable BCP 47 language tag (None when it is)."""
-    if well_formed_language_tag(tag):
-        return None
-    primary = tag.split("-", 1)[0]
-    if primary.isalpha() and len(primary) > 3 and primary.lower() not in ("x", "i"):
-        return (f"language tag @{tag} is not well-formed: its language {primary!r} is not a 2- or 3-letter "
-                "ISO 639 code")
-    return f"language tag @{tag} is not well-formed (BCP 47)"
-
-
-# ------------------------------------------------------------------------------------------------
-# Invisible characters
-# ------------------------------------------------------------------------------------------------
-#: format (Cf) characters that render as nothing: a label with one looks like another but differs.
-#: ZWNJ and ZWJ (U+200C, U+200D) are allowed in literals: Persian and Urdu spelling needs them.
+#: ZWNJ and ZWJ (U+200C, U+200D) are allowed in literals: Persian and Urdu spelling needs them
 _INVISIBLE_ALLOWED_IN_TEXT = {"\u200c", "\u200d"}
-
-
-#: Unicode's format characters (category Cf) and the Hangul fillers, as a character class
-_INVISIBLE = re.compile("[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u180e"
-                        "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
-                        "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-                        "\U000e0001\U000e0020-\U000e007f]")
-
-
 #: a control or invisible character: most literals have none, and are checked for both in one search
-_SUSPECT = re.compile(_CONTROL.pattern + "|" + _INVISIBLE.pattern)
-
-
-def invisible_characters(text: str, *, allowed=frozenset()) -> list[str]:
-    """The invisible format characters in ``text`` (U+200B ZERO WIDTH SPACE, U+FEFF, bidi controls …)."""
-    return [c for c in _INVISIBLE.findall(text) if c not in allowed]
-
-
-def describe_character(char: str) -> str:
-    import unicodedata
-
-    return f"U+{ord(char):04X} ({unicodedata.name(char, 'unnamed character')})"
-
-
-# ------------------------------------------------------------------------------------------------
-# XSD lexical forms
-# ------------------------------------------------------------------------------------------------
-_TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?"
-_LEXICAL = {
-    "integer": r"[+-]?\d+", "int": r"[+-]?\d+", "long": r"[+-]?\d+", "short": r"[+-]?\d+", "byte": r"[+-]?\d+",
-    "nonNegativeInteger": r"\+?\d+|-0+", "positiveInteger": r"\+?0*[1-9]\d*",
-    "negativeInteger": r"-0*[1-9]\d*", "nonPositiveInteger": r"-\d+|\+?0+",
-    "unsignedLong": r"\+?\d+", "unsignedInt": r"\+?\d+", "unsignedShort": r"\+?\d+", "unsignedByte": r"\+?\d+",
-    "decimal": r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)",
-    "double": r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|INF)|NaN",
-    "float": r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|INF)|NaN",
-    "boolean": r"true|false|1|0",
-    "date": rf"-?\d{{4,}}-\d{{2}}-\d{{2}}{_TZ}",
-    "dateTime": rf"-?\d{{4,}}-\d{{2}}-\d{{2}}T(?:[01]\d|2[0-4]):[0-5]\d:[0-5]\d(?:\.\d+)?{_TZ}",
-    "dateTimeStamp": r"-?\d{4,}-\d{2}-\d{2}T(?:[01]\d|2[0-4]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})",
-    "time": rf"(?:[01]\d|2[0-4]):[0-5]\d:[0-5]\d(?:\.\d+)?{_TZ}",
-    "gYear": rf"-?(?:[1-9]\d{{4,}}|\d{{4}}){_TZ}",
-    "gYearMonth": rf"-?\d{{4,}}-(?:0[1-9]|1[0-2]){_TZ}",
-    "gMonth": rf"--(?:0[1-9]|1[0-2]){_TZ}",
-    "gDay": rf"---(?:0[1-9]|[12]\d|3[01]){_TZ}",
-    "gMonthDay": rf"--(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]){_TZ}",
-    "duration": r"-?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?",
-    "anyURI": r"[^\s]*",
-    "hexBinary": r"(?:[0-9a-fA-F]{2})*",
-    "base64Binary": r"[A-Za-z0-9+/=\s]*",
-}
-_RANGES = {"int": (-2**31, 2**31 - 1), "long": (-2**63, 2**63 - 1), "short": (-2**15, 2**15 - 1),
-           "byte": (-128, 127), "unsignedLong": (0, 2**64 - 1), "unsignedInt": (0, 2**32 - 1),
-           "unsignedShort": (0, 65535), "unsignedByte": (0, 255)}
-_EXAMPLES = {"gYear": '"2024"^^xsd:gYear', "date": '"2024-05-01"^^xsd:date', "integer": '"42"^^xsd:integer',
-             "nonNegativeInteger": '"0"^^xsd:nonNegativeInteger', "boolean": '"true"^^xsd:boolean',
-             "dateTime": '"2024-05-01T12:00:00Z"^^xsd:dateTime', "decimal": '"3.14"^^xsd:decimal',
-             "gYearMonth": '"2024-05"^^xsd:gYearMonth'}
-
-
-_LEXICAL_RE = {name: re.compile(pattern) for name, pattern in _LEXICAL.items()}
+_SUSPECT = re.compile(_CONTROL.pattern + "|" + INVISIBLE.pattern)
 _XSD = str(XSD)
-
-
-def lexical_problem(literal: Literal) -> str | None:
-    """Why ``literal`` is not a valid value of its XSD datatype (None when it is, or is not XSD)."""
-    datatype = literal.datatype
-    if datatype is None or not datatype.startswith(_XSD):
-        return "not a value of its datatype" if getattr(literal, "ill_typed", False) else None
-    name = datatype[len(_XSD):]
-    found = xsd_lexical_problem(name, str(literal))
-    # rdflib's own reading decides only where the gate knows no lexical rule: it rejects valid forms
-    # Python cannot represent (a negative xsd:gYear)
-    if found is None and name not in _LEXICAL_RE and getattr(literal, "ill_typed", False):
-        return f"not a valid xsd:{name}"
-    return found
-
-
-def xsd_lexical_problem(name: str, text: str) -> str | None:
-    """Why ``text`` is not a valid lexical form of the XSD datatype ``name`` (None when it is, or unknown)."""
-    if name == "language":
-        return None if well_formed_language_tag(text) else "not a well-formed language tag"
-    pattern = _LEXICAL_RE.get(name)
-    if pattern is not None:
-        stripped = text if name in ("string", "anyURI") else text.strip()
-        if not pattern.fullmatch(stripped):
-            return f"not a valid xsd:{name}"
-        if name in _RANGES:
-            low, high = _RANGES[name]
-            if not low <= int(stripped) <= high:
-                return f"out of range for xsd:{name}"
-        if name in ("date", "dateTime", "dateTimeStamp") and re.match(r"\d{4}-", stripped):
-            try:
-                _dt.date(int(stripped[0:4]), int(stripped[5:7]), int(stripped[8:10]))
-            except ValueError:
-                return f"not a real calendar date for xsd:{name}"
-    return None
-
 
 #: pyoxigraph format names of the serialisations `literal_flood` reads
 _FLOOD_FORMATS = {"turtle": "TURTLE", "trig": "TRIG", "nt": "N_TRIPLES", "nquads": "N_QUADS"}
@@ -265,137 +110,10 @@ def literal_flood(text: str, fmt: str, file_name: str, limit: int) -> list[Probl
     return [summary, *listed[:limit - 1]]
 
 
-# ------------------------------------------------------------------------------------------------
-# Known terms
-# ------------------------------------------------------------------------------------------------
-
-class Vocabulary:
-    """The classes and properties a data file may use, by namespace."""
-
-    def __init__(self, ontology: Graph):
-        self.classes: set[URIRef] = set()
-        self.properties: set[URIRef] = set()
-        self.ontology_subjects = {s for s in ontology.subjects() if isinstance(s, URIRef)}
-        self.ontology = ontology
-        for namespace in _RDFLIB_NAMESPACES:
-            base = str(namespace._NS) if hasattr(namespace, "_NS") else str(namespace)
-            for term in dir(namespace):
-                term = URIRef(term) if isinstance(term, URIRef) else URIRef(base + str(term))
-                local = str(term)[len(base):]
-                if not local or local.startswith("_"):
-                    continue
-                (self.classes if local[:1].isupper() else self.properties).add(term)
-        for local in _OA_TERMS:
-            target = self.classes if local[:1].isupper() else self.properties
-            if local in {"describing", "identifying", "assessing", "bookmarking", "classifying", "commenting",
-                         "editing", "highlighting", "linking", "moderating", "questioning", "replying",
-                         "tagging", "autoDirection", "ltrDirection", "rtlDirection"}:
-                continue  # individuals, not terms
-            target.add(OA[local])
-        self.properties.update(VANN[local] for local in _VANN_TERMS)
-        self.properties.update({RDF.type, RDF.first, RDF.rest, RDF.value})
-        for s, o in ontology.subject_objects(RDF.type):
-            if isinstance(s, URIRef):
-                if o in _CLASS_TYPES:
-                    self.classes.add(s)
-                    self.properties.discard(s)
-                elif o in _PROPERTY_TYPES:
-                    self.properties.add(s)
-                    self.classes.discard(s)
-        for s in ontology.subjects(RDFS.label, None):  # terms the ontology labels (owl:sameAs …)
-            if isinstance(s, URIRef) and s not in self.classes and any(str(s).startswith(n) for n in REUSED.values()):
-                (self.classes if str(s).rsplit("/", 1)[-1].rsplit("#", 1)[-1][:1].isupper() else self.properties).add(s)
-        self.datatypes = {t for t in self.classes if str(t).startswith(str(XSD))} | {
-            RDF.langString, RDF.HTML, RDF.XMLLiteral, RDF.JSON, RDF.PlainLiteral, RDFS.Literal, GEO.wktLiteral,
-            GEO.gmlLiteral, XSD.string}
-        self.datatypes |= {XSD[name] for name in _LEXICAL} | {XSD.string, XSD.normalizedString, XSD.token,
-                                                              XSD.language, XSD.Name, XSD.NCName, XSD.NMTOKEN}
-
-    def namespace_of(self, iri: str) -> tuple[str, str] | None:
-        """(prefix, namespace) of a project or reused vocabulary that ``iri`` is in."""
-        if iri.startswith(str(ECO)):
-            return "eco", str(ECO)
-        best = None
-        for prefix, namespace in REUSED.items():
-            if iri.startswith(namespace) and (best is None or len(namespace) > len(best[1])):
-                best = (prefix, namespace)
-        return best
-
-    def suggest(self, iri: URIRef, kind: str) -> str | None:
-        pool = self.classes if kind == "class" else self.properties
-        where = self.namespace_of(str(iri))
-        text = str(iri)
-        if where:
-            candidates = {str(t)[len(where[1]):]: t for t in pool if str(t).startswith(where[1])}
-            local = text[len(where[1]):]
-        else:
-            candidates = {}
-            for t in pool:
-                candidates.setdefault(re.split(r"[/#]", str(t))[-1], t)
-            local = re.split(r"[/#]", text)[-1]
-        match = difflib.get_close_matches(local, list(candidates), n=1, cutoff=0.6)
-        if not match:
-            lowered = {c.lower(): c for c in candidates}
-            if local.lower() in lowered:
-                match = [lowered[local.lower()]]
-        return short(candidates[match[0]]) if match else None
-
-    def property_expects(self, prop: URIRef) -> str | None:
-        """"literal", "iri" or None (either) for the values of ``prop``."""
-        if prop in _LITERAL_PROPERTIES:
-            return "literal"
-        if prop in _IRI_PROPERTIES:
-            return "iri"
-        types = set(self.ontology.objects(prop, RDF.type))
-        if OWL.DatatypeProperty in types:
-            return "literal"
-        if OWL.ObjectProperty in types:
-            return "iri"
-        for rng in self.ontology.objects(prop, RDFS.range):
-            if rng in self.datatypes or str(rng).startswith(str(XSD)):
-                return "literal"
-        return None
-
-
-# ------------------------------------------------------------------------------------------------
-# IRIs
-# ------------------------------------------------------------------------------------------------
-_BAD_IRI_CHARS = re.compile(r'[\s<>"{}|\\^`\x00-\x1f\x7f]')
-
-
-def iri_problem(iri: str) -> tuple[str, str, str] | None:
-    """(rule, message, hint) when ``iri`` may not appear in the graph."""
-    if iri.startswith(SENTINEL_BASE):
-        written = iri[len(SENTINEL_BASE):]
-        return ("relative-iri", f"relative IRI <{written}>: it would resolve against wherever the file happens to be",
-                f"write the full IRI, e.g. <{BASE}id/{written.lstrip('#/')}> or use a prefix such as ecoid:")
-    match = _BAD_IRI_CHARS.search(iri)
-    if match:
-        char = match.group()
-        what = "a space" if char == " " else f"the character {char!r} {describe_character(char)}"
-        return ("iri-malformed", f"IRI contains {what} at character {match.start() + 1}: <{iri}>",
-                "IRIs may not contain spaces, control characters or any of < > \" { } | \\ ^ `; "
-                "use - or _ or percent-encode it (a space is %20, | is %7C)")
-    hidden = invisible_characters(iri)
-    if hidden:
-        return ("iri-malformed", f"IRI contains the invisible character {describe_character(hidden[0])} at character "
-                f"{iri.index(hidden[0]) + 1}: <{iri}>", "remove it: an IRI with it looks like another but is not")
-    scheme = iri.split(":", 1)[0].lower() if ":" in iri else ""
-    if scheme not in ("http", "https"):
-        return ("iri-scheme", f"IRI scheme {scheme + ':' if scheme else '(none)'} is not allowed: <{iri}>",
-                "only http: and https: IRIs may be used (no file:, javascript:, urn:, mailto:)")
-    parts = urlsplit(iri)
-    if not parts.netloc or not re.fullmatch(r"[A-Za-z0-9.\-:@\[\]_~%!$&'()*+,;=]+", parts.netloc):
-        return ("iri-malformed", f"IRI has no valid host: <{iri}>", "write http(s)://host/path")
-    if re.search(r"%(?![0-9A-Fa-f]{2})", iri):
-        return ("iri-malformed", f"IRI has a malformed percent-escape: <{iri}>", "a % must be followed by two hex digits")
-    return None
-
-
 def _point_at_character(problem: Problem, change: Change, iri: URIRef) -> None:
     """Put the problem's column on the offending character itself, when the IRI is written out in full."""
     text = str(iri)
-    bad = _BAD_IRI_CHARS.search(text) or _INVISIBLE.search(text)
+    bad = BAD_IRI_CHARS.search(text) or INVISIBLE.search(text)
     source = change.file_of(None) if problem.file is None else next(
         (f for f in change.files if f.name == problem.file), None)
     if bad is None or source is None or problem.line is None:
@@ -404,11 +122,6 @@ def _point_at_character(problem: Problem, change: Change, iri: URIRef) -> None:
     column = source.column_of(problem.line, f"<{text}>")
     if column is not None:
         problem.column = column + 1 + bad.start()
-
-
-def wikidata_suggestion(iri: str) -> str | None:
-    match = re.search(r"(?:entity/|wiki/|Special:EntityPage/|^)(Q[1-9]\d*)\b", iri)
-    return f"http://www.wikidata.org/entity/{match.group(1)}" if match else None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -562,7 +275,7 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
                 if why:
                     local = str(o.datatype)[len(str(XSD)):]
                     report("ill-typed-literal", f'"{o}" is {why}', node=s, prop=p, value=o,
-                           hint="write it as " + _EXAMPLES.get(local, f"a valid xsd:{local}"))
+                           hint="write it as " + XSD_EXAMPLES.get(local, f"a valid xsd:{local}"))
         # Wikidata IRIs
         if isinstance(o, URIRef) and _WIKIDATA_ANY.match(str(o)) and (p in _WIKIDATA_LINK_PROPERTIES) \
                 and not WIKIDATA_ENTITY.match(str(o)):
