@@ -17,6 +17,7 @@ from typing import Iterable, Mapping
 from urllib.parse import urlencode, urlsplit
 
 from .errors import EcoKGError
+from .namespaces import BASE
 
 #: answers worth asking again for: the server is busy or rate-limits us, and will say when (Retry-After)
 RETRY_STATUSES = frozenset({429, 503})
@@ -33,7 +34,7 @@ def user_agent(purpose: str) -> str:
     """The project's User-Agent, naming what the client is for (Wikidata asks clients to say who they are)."""
     from . import __version__
 
-    return f"eco-kg/{__version__} ({purpose}; https://w3id.org/eco-kg/)"
+    return f"eco-kg/{__version__} ({purpose}; {BASE})"
 
 
 class HttpError(EcoKGError):

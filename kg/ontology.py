@@ -3,7 +3,8 @@
 Owns `claim_kinds`: the subclasses of eco:Claim (proposal, stance, assessment …) with their labels and
 definitions, in the order the ontology's disjointness axiom lists them. Anything that counts, filters
 or names claims by kind asks here, so a kind added to ontology/eco.ttl reaches the build report, the
-gate and the nanopublications without a code change. Building the ontology graph is `kg.build`'s.
+gate, the nanopublications and the sitemap without a code change. Putting the ontology into its named
+graph is `kg.build`'s.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Configuration, in one place.
 
-A small frozen settings object with documented defaults. Only the command line builds it from
-flags and the environment (`Settings.from_env`); everything below takes it as an argument.
+A small frozen settings object with documented defaults. Only the entry points build it: the command
+line from flags and the environment, the WSGI module from the environment alone (`Settings.from_env`);
+everything below takes it as an argument.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from .errors import SettingsError
 from .gate.limits import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
                           DEFAULT_STAGE_SECONDS)
+from .namespaces import BASE
 
 #: a checkout: the folder holding ontology/, seeds/, queries/ beside kg/
 CHECKOUT_ROOT = Path(__file__).resolve().parent.parent
@@ -121,7 +123,7 @@ class Settings:
     publish_token: str | None = field(default=None, repr=False)
     publish_password: str | None = field(default=None, repr=False)
     #: the public base the graph's IRIs use; the server maps it onto its own address
-    public_base: str = "https://w3id.org/eco-kg/"
+    public_base: str = BASE
     #: print the trace of an internal error (the command line otherwise prints one line)
     debug: bool = False
     extra: dict = field(default_factory=dict)

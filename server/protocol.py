@@ -1,8 +1,9 @@
-"""The read-only SPARQL 1.1 Protocol service: `/sparql` (queries, Service Description), VoID, dumps.
+"""The read-only SPARQL 1.1 Protocol service: `/sparql` (queries, Service Description), VoID, dumps, sitemap.
 
-Owns reading query requests, dataset parameters, content negotiation, text/plain errors with the right
-status, and CORS. SPARQL Update is refused here; an update service belongs on its own route (`POST
-/update`) and can reuse `read_operation` and `text_response`. No HTML (`server.pages`), no evaluation (`kg.stores`).
+Owns reading query requests (`read_operation`, shared with `server.update`), dataset parameters,
+text/plain errors with the right status (`install_error_handlers`, `text_response`), CORS, and the
+dataset's description, dumps, robots.txt and sitemap. SPARQL Update is refused here (it is
+`server.update`'s, at `POST /update`); media types are `server.formats`', evaluation `kg.stores`'.
 """
 from __future__ import annotations
 

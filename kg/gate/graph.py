@@ -1,6 +1,7 @@
 """Stage 7, graph: the change fits the graph it joins.
 
-Owns the rules that need the whole graph: object IRIs in the project namespace that nothing
+Owns the rules that need the stored graph around the change (`kg.gate.view` copies out what they read):
+object IRIs in the project namespace that nothing
 describes (dangling, also after a removal), a new entity with the same rdfs:label and type as
 another (labels compared as a reader sees them: case, Unicode compatibility forms, invisible
 characters and runs of spaces do not tell two labels apart), two entities linked to the same

@@ -13,6 +13,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ..errors import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, ValidationFailure, format_location
+from ..namespaces import BASE
 
 #: the stages, in the order they run; each stops the run when it finds a problem
 STAGES = ("input", "bytes", "syntax", "vocabulary", "shacl", "evidence", "owl", "graph")
@@ -276,7 +277,7 @@ def format_sarif(report: Report, root: Path | None = None) -> str:
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "ecokg validate", "informationUri": "https://w3id.org/eco-kg/",
+            "tool": {"driver": {"name": "ecokg validate", "informationUri": BASE,
                                 "rules": rules}},
             "results": results,
             "invocations": [{"executionSuccessful": report.exit_code in (0, 1), "exitCode": report.exit_code}],

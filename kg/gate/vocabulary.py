@@ -185,7 +185,7 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
                            value=o, hint="change ontology/eco.ttl instead; data files describe individuals")
                 else:
                     report("coined-term", f"{short(s)} would be a new term in the ontology namespace", node=s, prop=p,
-                           hint="name individuals under https://w3id.org/eco-kg/id/ (prefix ecoid:); "
+                           hint=f"name individuals under {ID} (prefix ecoid:); "
                                 "new classes and properties go into ontology/eco.ttl")
                 continue
             if isinstance(s, URIRef) and s in vocab.ontology_subjects and s in terms:

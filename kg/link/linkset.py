@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from ..namespaces import BASE, DATASET_IRI, SOURCE, WD
+from ..namespaces import BASE, DATASET_IRI, PREFIXES, SOURCE, WD
 from ..settings import Settings
 from .tables import LinkRecord, entity_name, links_dir, load_mapping
 
@@ -24,18 +24,9 @@ def _turtle_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-_PREFIXES = [
-    "@prefix eco:     <https://w3id.org/eco-kg/ontology/> .",
-    "@prefix ecoid:   <https://w3id.org/eco-kg/id/> .",
-    "@prefix source:  <https://w3id.org/eco-kg/id/source/> .",
-    "@prefix wd:      <http://www.wikidata.org/entity/> .",
-    "@prefix owl:     <http://www.w3.org/2002/07/owl#> .",
-    "@prefix rdfs:    <http://www.w3.org/2000/01/rdf-schema#> .",
-    "@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .",
-    "@prefix void:    <http://rdfs.org/ns/void#> .",
-    "@prefix dcterms: <http://purl.org/dc/terms/> .",
-    "@prefix prov:    <http://www.w3.org/ns/prov#> .",
-]
+#: the prefixes the linkset is written with, aligned
+_PREFIXES = [f"@prefix {prefix + ':':<8} <{PREFIXES[prefix]}> ."
+             for prefix in ("eco", "ecoid", "source", "wd", "owl", "rdfs", "xsd", "void", "dcterms", "prov")]
 
 
 def _link_lines(record: LinkRecord) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Sequence
 
 
 from ..errors import EcoKGError, StoreError
+from ..namespaces import GRAPH
 from ..settings import Settings
 from .remote import _first_lines
 
@@ -83,7 +84,7 @@ def dump_graph_names(path: Path) -> list[str]:
 
 
 def load_dataset_into(isql: VirtuosoIsql, dump: str | Path, *, replace: bool = True,
-                      default_graph: str = "https://w3id.org/eco-kg/graph/default") -> LoadReport:
+                      default_graph: str = str(GRAPH) + "default") -> LoadReport:
     """Load an N-Quads (.nq) or TriG (.trig) dump into Virtuoso with its named graphs kept.
 
     Uses Virtuoso's bulk loader (ld_dir, rdf_loader_run, checkpoint) through isql, so the dump must
