@@ -1,9 +1,8 @@
 """`ecokg add`: a file that passes the gate, merged into the seed file it belongs to.
 
-Owns `add_file` (the gate run against the seeds as they are, under the lock on seeds/), choosing the
-seed file (the source the claims quote, else seeds/entities.ttl) and writing the new triples into it
-as a Turtle block that parses back to exactly the old triples plus the new. The gate is
-`kg.validate`'s; locking and replacing a file atomically are `kg.seedwrite`'s.
+Owns `add_file`: the gate run against the seeds as they are, under the lock on seeds/, then the new triples
+appended to the seed file of the source the claims quote (else seeds/entities.ttl) as Turtle that parses back
+to the old triples plus the new. The gate is `kg.validate`'s; locking and atomic writes `kg.seedwrite`'s.
 """
 from __future__ import annotations
 

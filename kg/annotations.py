@@ -1,9 +1,8 @@
 """Web Annotation evidence in RDF: what the build writes about a source text and the words taken from it.
 
-Owns reading a source's text (the file its record names, its digest checked: `load_source_text`), its
-paragraphs as resources, every claim's quote resolved into an oa:Annotation with a TextQuoteSelector
-and a TextPositionSelector, attribution to the speaker or the interviewer, and every mention of an
-entity. Locating words in the text is `kg.evidence`'s; which graph they go in is `kg.build`'s.
+Owns reading a source's text (digest checked), its paragraphs, every claim's quote as an oa:Annotation with
+quote and position selectors, attribution to speaker or interviewer, and every entity mention. Finding words
+in the text is `kg.evidence`'s; which graph they go in is `kg.build`'s.
 """
 from __future__ import annotations
 

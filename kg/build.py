@@ -1,20 +1,8 @@
 """Build the dataset from `ontology/` and `seeds/`: which file goes into which named graph, and the dumps.
 
-Owns `build_dataset` (parsing every input into its named graph, then the evidence, the stated facts,
-the entailments and the description), writing the dumps and the report, and knowing when the dump is
-stale (`inputs_fingerprint`, `ensure_built`, `load_dataset`). Evidence in RDF is `kg.annotations`'s
-and the dataset's description `kg.metadata`'s (their names are importable from here too); it does
-not validate against SHACL or OWL (`kg.checks`) and does not serve (`server`).
-
-Named graphs:
-  graph/ontology        ontology/*.ttl (classes, properties, SKOS schemes)
-  graph/entities        seeds/entities.ttl (the register of named things)
-  graph/background      seeds/background/*.ttl (facts from elsewhere, each with its source)
-  graph/wikidata-links  seeds/links/*.ttl (the Wikidata linkset)
-  graph/wikidata-enrichment  seeds/enrichment/*.ttl (reviewed snapshots of Wikidata labels and facts)
-  graph/source/<slug>   seeds/<slug>.ttl (+ seeds/<slug>.txt): everything taken from one source
-  graph/inferred        generated: the OWL 2 RL consequences of the ontology over all the above (`kg.entailment`)
-  graph/metadata        the dataset description, generated (`kg.metadata`)
+Owns `build_dataset` (inputs into named graphs, then evidence, stated facts, entailments and the description),
+the dumps and the report, and knowing when the dump is stale (`ensure_built`, `load_dataset`). Evidence in RDF
+is `kg.annotations`'s, the description `kg.metadata`'s (re-exported here); checking is `kg.checks`'.
 """
 from __future__ import annotations
 
@@ -41,6 +29,16 @@ from .ontology import claim_kinds
 from .rdfio import bind_prefixes, parse_file
 from .settings import Settings
 from .terms import base_relative, local_name, short
+
+# The named graphs, and what goes into each:
+#   graph/ontology             ontology/*.ttl (classes, properties, SKOS schemes)
+#   graph/entities             seeds/entities.ttl (the register of named things)
+#   graph/background           seeds/background/*.ttl (facts from elsewhere, each with its source)
+#   graph/wikidata-links       seeds/links/*.ttl (the Wikidata linkset)
+#   graph/wikidata-enrichment  seeds/enrichment/*.ttl (reviewed snapshots of Wikidata labels and facts)
+#   graph/source/<slug>        seeds/<slug>.ttl (+ seeds/<slug>.txt): everything taken from one source
+#   graph/inferred             generated: the OWL 2 RL consequences of the ontology over the above (`kg.entailment`)
+#   graph/metadata             generated: the dataset's description (`kg.metadata`)
 
 __all__ = [
     "BuildResult", "add_entailments", "assert_facts", "build", "build_dataset", "build_report", "ensure_built",

@@ -1,9 +1,8 @@
-"""The dataset's description, graph/metadata: VoID and DCAT-AP 3.0, from the built graphs.
+"""The dataset's description, graph/metadata: VoID and DCAT-AP 3.0, made from the built graphs.
 
-Owns `describe_dataset` (title, licence, publisher, version from the ontology's header, the named
-graphs as VoID subsets with their class partitions, the SPARQL endpoint as a dcat:DataService) and
-the dumps the dataset is offered as (`DUMPS`: file name, rdflib format, media type). Writing the dumps
-is `kg.build`'s.
+Owns `describe_dataset` (title, licence, agents, version, the named graphs as VoID subsets with class
+partitions, the SPARQL endpoint as a dcat:DataService) and `DUMPS`, the files the dataset is offered as.
+Writing the dumps is `kg.build`'s.
 """
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
 """Named queries and running SPARQL against the built dataset.
 
-Owns finding a query by name in `queries/` (or by file path), reading its header comment (title,
-the question in words), running it on the store the settings choose (`kg.stores.open_store`), and
-printing results as a table, CSV or JSON (terms by `kg.terms`, JSON by `kg.results`). It does not
-serve HTTP (`server`).
+Owns finding a query by name in `queries/` (or by path), reading its header (title, question), running it on
+the store the settings choose (`kg.stores.open_store`) and printing results as a table, CSV or JSON. It does
+not serve HTTP (`server`).
 """
 from __future__ import annotations
 

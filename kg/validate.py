@@ -1,10 +1,8 @@
 """The gate for new assertions: `ecokg validate FILE…`, `ecokg add FILE`, and the same gate for a graph change.
 
-Owns running the stages of `kg.gate` in order, each stopping the run when it finds problems, on files
-(`validate_files`, in a sandboxed child) or on a change to the stored graph (`validate_graph_change`),
-and the command-line surface of both commands. Each check reads a private copy of the stored graph
-around its change; the base it is given is never changed. The rules live in the `kg.gate` modules,
-merging an accepted file into seeds/ in `kg.add`; whole-graph checks of the build are `kg.checks`.
+Owns running the stages of `kg.gate` in order, stopping at the first that finds problems, on files
+(`validate_files`, in a sandboxed child) or on a change (`validate_graph_change`), each check on a private copy
+of the stored graph around its change; and both commands' options. Merging into seeds/ is `kg.add`'s.
 """
 from __future__ import annotations
 

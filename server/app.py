@@ -1,10 +1,8 @@
 """The Flask application factory and `run_server`.
 
-Owns assembling the app from its blueprints (`server.protocol`: the SPARQL 1.1 endpoint, service
-description, dataset description, dumps, robots.txt and the sitemap; `server.update`: the guarded
-SPARQL Update route, off by default; `server.pages`: the query page and Linked Data pages), opening the
-store once (replaying the update journal into it when updates are on), and `run_server`, which the
-`ecokg serve` command (`server.cli`) calls. It calls `kg`; `kg` never calls it.
+Owns assembling the app from its blueprints (`server.protocol`, `server.update`, `server.pages`), opening the
+store once (replaying the update journal into it when updates are on), and `run_server`, which `ecokg serve`
+(`server.cli`) calls. It calls `kg`; `kg` never calls it.
 """
 from __future__ import annotations
 

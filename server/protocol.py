@@ -1,9 +1,8 @@
 """The read-only SPARQL 1.1 Protocol service: `/sparql` (queries, Service Description), VoID, dumps, sitemap.
 
-Owns reading query requests (`read_operation`, shared with `server.update`), dataset parameters,
-text/plain errors with the right status (`install_error_handlers`, `text_response`), CORS, and the
-dataset's description, dumps, robots.txt and sitemap. SPARQL Update is refused here (it is
-`server.update`'s, at `POST /update`); media types are `server.formats`', evaluation `kg.stores`'.
+Owns reading query requests (`read_operation`, shared with `server.update`), dataset parameters, plain-text
+errors with the right status, CORS, and the dataset's description, dumps, robots.txt and sitemap. Updates are
+`server.update`'s, media types `server.formats`', evaluation `kg.stores`'.
 """
 from __future__ import annotations
 

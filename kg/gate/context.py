@@ -1,10 +1,8 @@
 """The stored graph a change is checked against, and the change itself.
 
-Owns `Base` (what is stored, read through a `kg.gate.view.StoredGraph`; each check gets a private copy
-of its change's neighbourhood), loading it (the current build's dump, the on-disk store, or a build
-without the seed files under validation), the `Schema` derived once from the ontology and shapes (and
-cached on disk), the source texts claims may quote, and `Change` (the new triples, which file each
-came from, and the triples the build would derive from them). It does not check anything.
+Owns `Base` (what is stored, read through a `kg.gate.view.StoredGraph`; each check gets a private copy of its
+change's neighbourhood), loading it, the `Schema` derived once from the ontology and shapes (cached on disk),
+the source texts claims quote, and `Change` (the new triples and their files). It checks nothing.
 """
 from __future__ import annotations
 

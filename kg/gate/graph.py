@@ -1,13 +1,8 @@
-"""Stage 7, graph: the change fits the graph it joins.
+"""Stage 7, graph: the change fits the graph it joins, judged on the stored graph around it.
 
-Owns the rules that need the stored graph around the change (`kg.gate.view` copies out what they read):
-object IRIs in the project namespace that nothing
-describes (dangling, also after a removal), a new entity with the same rdfs:label and type as
-another (labels compared as a reader sees them: case, Unicode compatibility forms, invisible
-characters and runs of spaces do not tell two labels apart), two entities linked to the same
-Wikidata item, and identity links (owl:sameAs, skos:exactMatch) that would make two of the graph's
-entities one, directly or through an outside IRI. The form of Wikidata IRIs is checked
-earlier, in `kg.gate.vocabulary`.
+Owns dangling object IRIs in the project namespace (also after a removal), a new entity with the label and type
+of another (labels compared as a reader sees them), two entities linked to one Wikidata item, and identity
+links that would make two entities one. The form of Wikidata IRIs is `kg.gate.vocabulary`'s.
 """
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
 """The terms a data file may use: the ontology's classes and properties, and those of the reused vocabularies.
 
-Owns `Vocabulary` (the known classes, properties and datatypes by namespace, built once per ontology and
-kept in the gate's schema cache), what kind of value a property takes (a literal or an IRI), and "did you
-mean" for a near miss. The reused vocabularies are named in `REUSED`. It judges nothing itself: the
-vocabulary stage (`kg.gate.vocabulary`) does.
+Owns `Vocabulary` (known classes, properties and datatypes by namespace, kept in the gate's schema cache),
+whether a property takes a literal or an IRI, and "did you mean" for a near miss. It judges nothing itself:
+the vocabulary stage (`kg.gate.vocabulary`) does.
 """
 from __future__ import annotations
 

@@ -1,12 +1,8 @@
 """Stage 4, SHACL: the new nodes conform to the shapes, checked against the stored graph around them.
 
-Owns running pySHACL (through `kg.shacl.run_shacl`, with the ontology in the data graph: graph/ontology
-is part of the stored dataset, which is what ont_graph would mix in) on the change's neighbourhood in
-the stored graph (`kg.gate.view`) plus the change plus what the build would derive from it (claims get their evidence and attribution by
-`kg.gate.evidence.resolve_change`, the build's own code), restricted to the nodes the change
-touches so that the cost grows with the change. The shapes are ontology/shapes.ttl plus shapes
-derived from the ontology's rdfs:domain / rdfs:range / owl:FunctionalProperty, which check the
-domain and range of every property closed-world. It does not write shapes.ttl.
+Owns running pySHACL (`kg.shacl.run_shacl`) on the change's neighbourhood plus the change plus what the build
+derives from it, focused on the nodes the change touches; the shapes are ontology/shapes.ttl plus those derived
+from the ontology's domains, ranges and functional properties (`derived_shapes`), checked closed-world.
 """
 from __future__ import annotations
 

@@ -1,13 +1,8 @@
 """Stage 3, vocabulary: the change speaks the project's language and stays in its own namespace.
 
-Owns the rules on terms and names: every class and property exists in the ontology or in a declared
-reused vocabulary (with "did you mean" for near misses); no terms coined in another vocabulary's
-namespace; no ontology (TBox) edits in data files; IRIs absolute, http(s), without spaces; no control
-characters in literals (also when escaped); new subjects under https://w3id.org/eco-kg/; typed entities
-named by IRIs, not blank nodes; literals well-formed for their datatype; language tags well-formed
-(BCP 47); a literal where the ontology expects one and an IRI where it expects an IRI; Wikidata IRIs in
-entity form. Whether one term is well-formed is `kg.gate.wellformed`'s, which terms exist
-`kg.gate.known_terms`'; shapes and consistency are `kg.gate.shacl`'s and `kg.gate.owl`'s.
+Owns the rules on terms and names: classes and properties that exist (with "did you mean"), no terms coined in
+another vocabulary, no ontology edits, subjects under the project's id/, entities named by IRIs, literal or IRI
+as the property wants. Single terms' form is `kg.gate.wellformed`'s; the known terms `kg.gate.known_terms`'.
 """
 from __future__ import annotations
 

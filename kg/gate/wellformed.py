@@ -1,9 +1,8 @@
 """Whether a term is well-formed on its own: IRIs, language tags, XSD literals, invisible characters.
 
-Owns the tests the vocabulary stage applies term by term, each answering why a term is not usable (or
-None): `iri_problem` (absolute http(s), no spaces or invisible characters, a host, valid escapes),
-`language_tag_problem` (BCP 47), `lexical_problem` (the XSD lexical forms and ranges), the invisible
-format characters and Wikidata's entity IRIs. It knows nothing of the ontology (`kg.gate.known_terms`).
+Owns the term-by-term tests of the vocabulary stage, each saying why a term is not usable (or None):
+`iri_problem` (absolute http(s), a host, no spaces or invisible characters), `language_tag_problem` (BCP 47),
+`lexical_problem` (XSD forms and ranges), and Wikidata's entity IRIs. It knows nothing of the ontology.
 """
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
 """Run untrusted work in forked processes that cannot reach the network, with a deadline and a memory cap.
 
-The isolation that makes the service's limits real, one module a part: `confine` (the seccomp filter
-that denies IPv4/IPv6 sockets, the memory cap), `pipes` (messages between parent and child, the
-outcomes `Late`, `ChildFailed`, `OutOfMemory`, `Busy`), `isolated` (`run_isolated`: one function in a
-throwaway child) and `pool` (`WorkerPool`: forked workers that evaluate queries). It knows nothing
-about SPARQL or RDF.
+One module a part: `confine` (no sockets, the memory cap), `pipes` (messages between parent and child, and
+the outcomes `Late`, `ChildFailed`, `OutOfMemory`, `Busy`), `isolated` (`run_isolated`: one function in a
+throwaway child), `pool` (`WorkerPool`: workers that evaluate queries). It knows nothing of SPARQL or RDF.
 """
 from __future__ import annotations
 

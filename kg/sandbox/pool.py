@@ -1,9 +1,8 @@
 """Forked worker processes that answer query requests, each killed and replaced when it runs late.
 
-Owns `WorkerPool`: workers forked on demand (sharing the parent's memory copy-on-write, so the store is
-not copied), refused at once when all are busy, deprioritised once a request runs long, killed at the
-deadline, replaced after the parent's data changed (`refresh`). The workers' confinement is
-`kg.sandbox.confine`'s, the messages `kg.sandbox.pipes`'.
+Owns `WorkerPool`: workers forked on demand (sharing the parent's memory copy-on-write), refused at once when
+all are busy, deprioritised once a request runs long, killed at the deadline, replaced after `refresh`.
+Their confinement is `kg.sandbox.confine`'s, their messages `kg.sandbox.pipes`'.
 """
 from __future__ import annotations
 
