@@ -16,7 +16,7 @@ import rdflib.plugins.sparql
 from rdflib import Graph, URIRef
 
 from .. import sandbox
-from ..namespaces import PREFIXES
+from ..namespaces import GRAPH, PREFIXES
 from ..settings import Settings
 from .interface import ForbiddenQuery, QueryResult, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy
 from .query_text import QueryShape, _blank, _where, analyse, syntax_error, unescape_codepoints
@@ -127,7 +127,7 @@ class _BaseStore:
         for iri in [*default_graphs, *named_graphs]:
             if not _GRAPH_IRI.match(iri):
                 raise ForbiddenQuery(f"the graph name {iri!r} is not an absolute IRI", term=iri,
-                                     hint="name graphs by absolute IRIs, e.g. https://w3id.org/eco-kg/graph/entities")
+                                     hint=f"name graphs by absolute IRIs, e.g. {GRAPH}entities")
         # a graph the dataset does not hold is an empty graph (SPARQL 1.1 Protocol; Oxigraph does the
         # same): nothing is ever fetched from the web to fill it
         return default_graphs, named_graphs
