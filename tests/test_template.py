@@ -1,6 +1,7 @@
 """The contributor's claim template passes the validation gate as it stands."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -12,8 +13,9 @@ TEMPLATE = Settings().seeds_dir / "templates" / "claim.ttl"
 
 
 @pytest.mark.reasoner
-def test_the_claim_template_passes_the_gate():
-    run = subprocess.run([sys.executable, "-m", "kg", "validate", str(TEMPLATE)], capture_output=True, text=True)
+def test_the_claim_template_passes_the_gate(settings, built):
+    run = subprocess.run([sys.executable, "-m", "kg", "validate", str(TEMPLATE)], capture_output=True, text=True,
+                         env=dict(os.environ, ECOKG_BUILD_DIR=str(settings.build_dir)))
     assert run.returncode == 0, run.stdout + run.stderr
     assert "ok: 1 file(s)" in run.stdout
 

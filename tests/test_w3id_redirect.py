@@ -17,13 +17,12 @@ import requests
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "ci"))
-from programs import require_program  # noqa: E402  (tests/ is not a package)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from programs import missing, require_program  # noqa: E402  (tests/ is not a package)
 
 pytestmark = pytest.mark.slow
 
 CHECKOUT = Path(__file__).resolve().parents[1]
-APACHE = shutil.which("apache2") or "/usr/sbin/apache2"
 MODULES = Path("/usr/lib/apache2/modules")
 BASE = "https://w3id.org/eco-kg/"
 
@@ -47,9 +46,19 @@ def wait_for(url: str, process: subprocess.Popen, what: str, seconds: float = 12
 
 
 @pytest.fixture(scope="module")
-def ecokg_serve():
+def apache2() -> str:
+    """Debian's Apache with mod_rewrite, found before anything is started for it."""
+    (binary,) = require_program("apache2")
+    if not (MODULES / "mod_rewrite.so").exists():
+        missing(f"Apache's mod_rewrite ({MODULES})", "apt-get install apache2")
+    return binary
+
+
+@pytest.fixture(scope="module")
+def ecokg_serve(settings, built):
     port = free_port()
     process = subprocess.Popen([str(Path(sys.executable).parent / "ecokg"), "serve", "--port", str(port)],
+                               env=dict(os.environ, ECOKG_BUILD_DIR=str(settings.build_dir)),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(f"http://127.0.0.1:{port}/sparql", process, "ecokg serve")
@@ -60,8 +69,7 @@ def ecokg_serve():
 
 
 @pytest.fixture(scope="module")
-def apache(ecokg_serve):
-    require_program(Path(APACHE).exists() and (MODULES / "mod_rewrite.so").exists(), "Debian's apache2")
+def apache(apache2, ecokg_serve):
     # a world-readable folder: Apache started as root reads .htaccess as www-data
     root = Path(tempfile.mkdtemp(prefix="ecokg-w3id-", dir="/tmp"))
     try:
@@ -93,7 +101,7 @@ DocumentRoot {root}/www
 </Directory>
 SetEnvIf Request_URI "^" ECOKG_TARGET={ecokg_serve}
 """, encoding="utf-8")
-        process = subprocess.Popen([APACHE, "-f", str(root / "httpd.conf"), "-DFOREGROUND"],
+        process = subprocess.Popen([apache2, "-f", str(root / "httpd.conf"), "-DFOREGROUND"],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             wait_for(f"http://127.0.0.1:{port}/", process, "apache2", 30)

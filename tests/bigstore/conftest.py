@@ -5,7 +5,6 @@ ports, loads the session's build through isql, and stops it at the end. Never th
 """
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -17,14 +16,18 @@ from kg.stores.virtuoso import LocalVirtuoso, load_dataset_into
 from kg.stores import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from programs import require_program  # noqa: E402  (tests/ is not a package)
 
 
 @pytest.fixture(scope="session")
-def virtuoso(tmp_path_factory, settings, built):
+def virtuoso_installed() -> None:
+    """virtuoso-t and isql-vt, looked for before the dataset is built for them."""
+    require_program("virtuoso-t", "isql-vt")
+
+
+@pytest.fixture(scope="session")
+def virtuoso(virtuoso_installed, tmp_path_factory, settings, built):
     """A running Virtuoso holding the session's built dataset (N-Quads dump)."""
-    if shutil.which("virtuoso-t") is None or shutil.which("isql-vt") is None:
-        pytest.fail("Virtuoso is not installed (virtuoso-t, isql-vt): run "
-                    "`apt-get install virtuoso-opensource`", pytrace=False)
     instance = LocalVirtuoso(tmp_path_factory.mktemp("virtuoso"), dirs_allowed=[settings.build_dir])
     try:
         instance.start(timeout=90)

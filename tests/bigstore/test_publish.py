@@ -4,7 +4,6 @@ Debian's Virtuoso, both started on 127.0.0.1 by the tests."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -14,6 +13,7 @@ import requests
 from kg.query import named_queries
 from answers import rows_as_strings
 from kg.stores.remote import RemoteStore
+from programs import require_program
 from served import free_port, wait_for_sparql
 
 LOCAL_QUERIES = [q for q in named_queries() if "SERVICE" not in q.text]
@@ -22,9 +22,7 @@ LOCAL_QUERIES = [q for q in named_queries() if "SERVICE" not in q.text]
 
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory):
-    binary = shutil.which("oxigraph") or str(__import__("pathlib").Path(sys.executable).parent / "oxigraph")
-    if not os.path.exists(binary):
-        pytest.fail("Oxigraph's server is not installed: pip install oxigraph (a test dependency)", pytrace=False)
+    (binary,) = require_program("oxigraph")
     port = free_port()
     process = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
                                 "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)

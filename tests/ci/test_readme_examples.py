@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from programs import CHECKOUT  # noqa: E402  (tests/ is not a package)
 
 README = (CHECKOUT / "README.md").read_text(encoding="utf-8")

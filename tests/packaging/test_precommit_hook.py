@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from programs import require_program
 from wheelhouse import offline_pip_env
 
 pytestmark = pytest.mark.slow
@@ -19,8 +19,7 @@ TEMPLATE = CHECKOUT / "seeds" / "templates" / "claim.ttl"
 
 @pytest.fixture(scope="module")
 def scratch_repo(tmp_path_factory, wheelhouse):
-    if shutil.which("git") is None:
-        pytest.fail("git is needed to run pre-commit")
+    require_program("git")
     home = tmp_path_factory.mktemp("precommit")
     repo = home / "contributions"
     repo.mkdir()

@@ -17,8 +17,8 @@ from SPARQLWrapper import CSV, GET, JSON, JSONLD, N3, POST, RDF as RDF_FORMAT, R
 
 from kg.namespaces import ECO, ID
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ci"))
-from programs import NODE_MODULES, require_program  # noqa: E402  (tests/ is not a package)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from programs import require_npm  # noqa: E402  (tests/ is not a package)
 
 QUERIES = {
     "SELECT": f"SELECT ?label WHERE {{ <{ID}Pakistan> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}",
@@ -67,8 +67,7 @@ def test_rdflib_sparqlstore_construct_asked_as_sparql_results(live, returnFormat
 
 
 def comunica(live, query: str, media_type: str) -> subprocess.CompletedProcess:
-    binary = NODE_MODULES / ".bin" / "comunica-sparql"
-    require_program(binary.exists(), "comunica-sparql (npm @comunica/query-sparql under .venv/npm)")
+    binary = require_npm("@comunica/query-sparql", ".bin/comunica-sparql")
     return subprocess.run([str(binary), f"sparql@{live.url}/sparql", query, "-t", media_type],
                           capture_output=True, text=True, timeout=180, env={**os.environ, "NO_COLOR": "1"})
 

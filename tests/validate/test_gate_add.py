@@ -16,53 +16,53 @@ def _settings(root):
                             queries_dir=root / "queries", build_dir=root / "build")
 
 
-def test_rejected_add_leaves_seeds_byte_for_byte(run_cli, project_copy):
-    before = tree_digest(project_copy / "seeds")
+def test_rejected_add_leaves_seeds_byte_for_byte(run_cli, built_project_copy):
+    before = tree_digest(built_project_copy / "seeds")
     for bad in ("quote-not-in-source.ttl", "unknown-class.ttl", "malformed-turtle.ttl", "dangling-iri.ttl"):
-        code, out, err = run_cli("--root", project_copy, "add", "--no-owl", BAD / bad)
+        code, out, err = run_cli("--root", built_project_copy, "add", "--no-owl", BAD / bad)
         assert code in (1, 2), (bad, out, err)
         assert "nothing was added" in err
-    assert tree_digest(project_copy / "seeds") == before
+    assert tree_digest(built_project_copy / "seeds") == before
 
 
-def test_accepted_claim_is_appended_to_its_source_and_built_with_evidence(run_cli, project_copy):
-    seed = project_copy / "seeds" / "iran-pakistan-eco-security-interview.ttl"
-    entities_before = (project_copy / "seeds" / "entities.ttl").read_bytes()
+def test_accepted_claim_is_appended_to_its_source_and_built_with_evidence(run_cli, built_project_copy):
+    seed = built_project_copy / "seeds" / "iran-pakistan-eco-security-interview.ttl"
+    entities_before = (built_project_copy / "seeds" / "entities.ttl").read_bytes()
     old_text = seed.read_text(encoding="utf-8")
-    code, _out, err = run_cli("--root", project_copy, "add", "--no-owl", GOOD / "new-position.ttl")
+    code, _out, err = run_cli("--root", built_project_copy, "add", "--no-owl", GOOD / "new-position.ttl")
     assert code == 0, err
     assert f"added 7 triples to {seed}" in err
     new_text = seed.read_text(encoding="utf-8")
     assert new_text.startswith(old_text.rstrip("\n")), "the seed file is only appended to"
     assert "Added with `ecokg add` from new-position.ttl" in new_text
-    assert (project_copy / "seeds" / "entities.ttl").read_bytes() == entities_before
+    assert (built_project_copy / "seeds" / "entities.ttl").read_bytes() == entities_before
 
-    dataset = build_dataset(_settings(project_copy)).dataset
+    dataset = build_dataset(_settings(built_project_copy)).dataset
     claim = CLAIM["pk-eco-stabilising-architecture"]
     evidence = list(dataset.objects(claim, ECO.hasEvidence))
     assert len(evidence) == 1, "the build resolves the added quote into evidence"
     assert (claim, ECO.holder, ID.Pakistan) in dataset
 
 
-def test_accepted_entity_goes_to_the_entity_register(run_cli, project_copy):
-    code, _out, err = run_cli("--root", project_copy, "add", "--no-owl", GOOD / "unicode-labels.ttl")
+def test_accepted_entity_goes_to_the_entity_register(run_cli, built_project_copy):
+    code, _out, err = run_cli("--root", built_project_copy, "add", "--no-owl", GOOD / "unicode-labels.ttl")
     assert code == 0, err
-    register = (project_copy / "seeds" / "entities.ttl").read_text(encoding="utf-8")
+    register = (built_project_copy / "seeds" / "entities.ttl").read_text(encoding="utf-8")
     assert '"کوئٹہ"@ur' in register
-    dataset = build_dataset(_settings(project_copy)).dataset
+    dataset = build_dataset(_settings(built_project_copy)).dataset
     assert (URIRef(ID.Quetta), ECO.locatedIn, ID.Pakistan) in dataset
 
 
-def test_adding_the_same_file_twice_writes_it_once(run_cli, project_copy):
-    assert run_cli("--root", project_copy, "add", "--no-owl", GOOD / "subclass-instance.ttl")[0] == 0
-    before = tree_digest(project_copy / "seeds")
-    code, _out, err = run_cli("--root", project_copy, "add", "--no-owl", GOOD / "subclass-instance.ttl")
+def test_adding_the_same_file_twice_writes_it_once(run_cli, built_project_copy):
+    assert run_cli("--root", built_project_copy, "add", "--no-owl", GOOD / "subclass-instance.ttl")[0] == 0
+    before = tree_digest(built_project_copy / "seeds")
+    code, _out, err = run_cli("--root", built_project_copy, "add", "--no-owl", GOOD / "subclass-instance.ttl")
     assert code == 0 and "already in the graph" in err
-    assert tree_digest(project_copy / "seeds") == before
+    assert tree_digest(built_project_copy / "seeds") == before
 
 
-def test_a_seed_file_cannot_be_added_to_itself(run_cli, project_copy):
-    code, _out, err = run_cli("--root", project_copy, "add", project_copy / "seeds" / "entities.ttl")
+def test_a_seed_file_cannot_be_added_to_itself(run_cli, built_project_copy):
+    code, _out, err = run_cli("--root", built_project_copy, "add", built_project_copy / "seeds" / "entities.ttl")
     assert code == 2 and "already in seeds/" in err
 
 
@@ -117,29 +117,30 @@ def test_two_conflicting_adds_the_second_fails(project_copy, tmp_path):
     assert (project_copy / "seeds" / "entities.ttl").read_text(encoding="utf-8").count('"Oman"@en') == 1
 
 
-def test_add_keeps_the_seed_file_mode(run_cli, project_copy):
-    register = project_copy / "seeds" / "entities.ttl"
+def test_add_keeps_the_seed_file_mode(run_cli, built_project_copy):
+    register = built_project_copy / "seeds" / "entities.ttl"
     register.chmod(0o640)
-    code, _out, err = run_cli("--root", project_copy, "add", "--no-owl", GOOD / "unicode-labels.ttl")
+    code, _out, err = run_cli("--root", built_project_copy, "add", "--no-owl", GOOD / "unicode-labels.ttl")
     assert code == 0, err
     assert register.stat().st_mode & 0o777 == 0o640
-    assert not list((project_copy / "seeds").glob(".*.tmp")), "no temporary file is left behind"
+    assert not list((built_project_copy / "seeds").glob(".*.tmp")), "no temporary file is left behind"
 
 
 @pytest.mark.parametrize("errno_name, reason", [("ENOSPC", "No space left on device"),
                                                 ("EROFS", "Read-only file system")])
-def test_an_unwritable_seed_folder_is_a_clear_input_error(run_cli, project_copy, monkeypatch, errno_name, reason):
+def test_an_unwritable_seed_folder_is_a_clear_input_error(run_cli, built_project_copy, monkeypatch, errno_name, reason):
     import errno
     import os
 
-    before = tree_digest(project_copy / "seeds")
+    before = tree_digest(built_project_copy / "seeds")
 
     def failing_fsync(fd):
         raise OSError(getattr(errno, errno_name), os.strerror(getattr(errno, errno_name)))
 
     monkeypatch.setattr("kg.seedwrite.os.fsync", failing_fsync)
-    code, _out, err = run_cli("--root", project_copy, "add", "--no-owl", GOOD / "unicode-labels.ttl")
+    code, _out, err = run_cli("--root", built_project_copy, "add", "--no-owl", GOOD / "unicode-labels.ttl")
     assert code == 2, err
-    assert f"{project_copy / 'seeds' / 'entities.ttl'}: cannot write the seed file: {reason}; nothing was changed" in err
+    register = built_project_copy / "seeds" / "entities.ttl"
+    assert f"{register}: cannot write the seed file: {reason}; nothing was changed" in err
     assert "bug in ecokg" not in err
-    assert tree_digest(project_copy / "seeds") == before
+    assert tree_digest(built_project_copy / "seeds") == before
