@@ -218,6 +218,21 @@ class _PooledStore(_BaseStore):
                                hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
 
 
+def limited(items, row_limit: int, cancelled: threading.Event | None = None) -> tuple[list, bool]:
+    """The first ``row_limit`` of ``items`` and whether there were more (the answer is then truncated).
+
+    Stops early, with what it has, when ``cancelled`` is set: its caller has already been answered.
+    """
+    taken = []
+    for item in items:
+        if len(taken) >= row_limit:
+            return taken, True
+        if cancelled is not None and cancelled.is_set():
+            break
+        taken.append(item)
+    return taken, False
+
+
 _GRAPH_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|^`\\]*$")
 
 

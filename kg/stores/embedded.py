@@ -14,7 +14,7 @@ from rdflib.namespace import XSD
 from ..errors import QueryError, StoreError
 from ..namespaces import PREFIXES
 from ..settings import Settings
-from .base import _PooledStore, _parse_with_oxigraph, _result_graph
+from .base import _PooledStore, _parse_with_oxigraph, _result_graph, limited
 from .interface import QuadTerms, QueryResult, UnsupportedTerm
 from .query_text import syntax_error
 from .service import ServiceClient
@@ -182,16 +182,9 @@ class OxigraphStore(_PooledStore):
 
     def _solutions(self, answer, row_limit: int, cancelled) -> QueryResult:
         variables = [v.value for v in answer.variables]
-        rows = []
-        truncated = False
+        solutions, truncated = limited(answer, row_limit, cancelled)
         term = self._term
-        for solution in answer:
-            if len(rows) >= row_limit:
-                truncated = True
-                break
-            if cancelled.is_set():
-                return QueryResult("SELECT", variables)
-            rows.append(tuple(term(value) for value in solution))
+        rows = [tuple(term(value) for value in solution) for solution in solutions]
         return QueryResult("SELECT", variables, rows, truncated=truncated, row_limit=row_limit)
 
     def _written_solutions(self, answer, written, media_type: str, row_limit: int, cancelled) -> QueryResult:
@@ -202,15 +195,9 @@ class OxigraphStore(_PooledStore):
         """
         ox = self._ox
         variables = [v.value for v in answer.variables]
+        solutions, truncated = limited(answer, row_limit, cancelled)
         lines = ["\t".join("?" + name for name in variables)]
-        truncated = False
-        for solution in answer:
-            if len(lines) > row_limit:
-                truncated = True
-                break
-            if cancelled.is_set():
-                return QueryResult("SELECT", variables)
-            lines.append("\t".join("" if value is None else str(value) for value in solution))
+        lines += ["\t".join("" if value is None else str(value) for value in solution) for solution in solutions]
         lines.append("")
         table = "\n".join(lines).encode("utf-8")
         if written == ox.QueryResultsFormat.TSV:
@@ -221,18 +208,11 @@ class OxigraphStore(_PooledStore):
                            payload_type=media_type)
 
     def _triples(self, answer, form: str, row_limit: int, cancelled) -> QueryResult:
+        triples, truncated = limited(answer, row_limit, cancelled)
         graph = _result_graph()
-        count = 0
-        truncated = False
         term = self._term
-        for triple in answer:
-            if count >= row_limit:
-                truncated = True
-                break
-            if cancelled.is_set():
-                break
+        for triple in triples:
             graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
-            count += 1
         return QueryResult(form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT", graph=graph,
                            truncated=truncated, row_limit=row_limit)
 
@@ -240,15 +220,7 @@ class OxigraphStore(_PooledStore):
                          cancelled) -> QueryResult:
         """CONSTRUCT/DESCRIBE results written by pyoxigraph's serialiser, with the prefixes they use."""
         ox = self._ox
-        triples = []
-        truncated = False
-        for triple in answer:
-            if len(triples) >= row_limit:
-                truncated = True
-                break
-            if cancelled.is_set():
-                break
-            triples.append(triple)
+        triples, truncated = limited(answer, row_limit, cancelled)
         if written == ox.RdfFormat.N_QUADS:
             written = ox.RdfFormat.N_TRIPLES  # a graph's N-Triples are N-Quads in the default graph
         prefixes = _used_prefixes(triples) if written in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None

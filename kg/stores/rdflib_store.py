@@ -11,7 +11,7 @@ from rdflib import Dataset, URIRef
 from ..errors import QueryError, StoreError
 from ..namespaces import PREFIXES
 from ..settings import Settings
-from .base import _PooledStore, _result_graph
+from .base import _PooledStore, _result_graph, limited
 from .interface import QuadTerms, QueryResult, QuerySyntaxError
 from .query_text import syntax_error
 from .service import ServiceClient
@@ -100,24 +100,13 @@ class RdflibStore(_PooledStore):
             if result.type == "ASK":
                 return QueryResult("ASK", boolean=bool(result.askAnswer), row_limit=row_limit)
             if result.type == "SELECT":
-                variables = [str(v) for v in result.vars]
-                rows = []
-                truncated = False
-                for row in result:
-                    if len(rows) >= row_limit:
-                        truncated = True
-                        break
-                    rows.append(tuple(row))
-                return QueryResult("SELECT", variables, rows, truncated=truncated, row_limit=row_limit)
+                rows, truncated = limited(result, row_limit, cancelled)
+                return QueryResult("SELECT", [str(v) for v in result.vars], [tuple(row) for row in rows],
+                                   truncated=truncated, row_limit=row_limit)
+            triples, truncated = limited(result.graph, row_limit, cancelled)
             graph = _result_graph()
-            count = 0
-            truncated = False
-            for triple in result.graph:
-                if count >= row_limit:
-                    truncated = True
-                    break
+            for triple in triples:
                 graph.add(triple)
-                count += 1
             return QueryResult(result.type, graph=graph, truncated=truncated, row_limit=row_limit)
         except QueryError:
             raise

@@ -18,7 +18,7 @@ from ..http import HttpBrokenOff, HttpClient, HttpError, HttpRedirected, HttpTim
 from ..namespaces import PREFIXES
 from ..results import read_json
 from ..settings import Settings
-from .base import _BaseStore, check_syntax
+from .base import _BaseStore, _result_graph, check_syntax, limited
 from .interface import QueryResult, QuerySyntaxError, QueryTimeout
 from .query_text import analyse, refuse_engine_service
 from .service import ServiceClient
@@ -141,8 +141,8 @@ class RemoteStore(_BaseStore):
                 return QueryResult("ASK", boolean=self._boolean(_json(body, self.endpoint)), row_limit=row_limit)
             if form == "SELECT":
                 variables, rows = self._select(sent, params, timeout=remaining, limit=timeout)
-                truncated = len(rows) > row_limit
-                return QueryResult("SELECT", variables, rows[:row_limit], truncated=truncated, row_limit=row_limit)
+                rows, truncated = limited(rows, row_limit)
+                return QueryResult("SELECT", variables, rows, truncated=truncated, row_limit=row_limit)
             body, media = self._post(sent, params, "application/n-triples, text/turtle;q=0.9", remaining, timeout)
             return self._graph_result(body, media, form, row_limit)
         except QuerySyntaxError:
@@ -191,14 +191,9 @@ class RemoteStore(_BaseStore):
         except Exception as exc:  # rdflib's parsers raise assorted types
             raise StoreError(f"the SPARQL store at {self.endpoint} answered an unreadable {media} graph: "
                              f"{type(exc).__name__}: {str(exc)[:200]}") from None
-        graph = Graph(bind_namespaces="none")
-        for prefix, namespace in PREFIXES.items():
-            graph.bind(prefix, namespace, override=True, replace=True)
-        truncated = False
-        for count, (s, p, o) in enumerate(parsed):
-            if count >= row_limit:
-                truncated = True
-                break
+        triples, truncated = limited(parsed, row_limit)
+        graph = _result_graph()
+        for s, p, o in triples:
             graph.add((_bnode(s), p, _bnode(o)))
         return QueryResult(form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT", graph=graph,
                            truncated=truncated, row_limit=row_limit)
