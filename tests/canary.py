@@ -35,7 +35,7 @@ class Canary:
         self._server = ThreadingHTTPServer((host, 0), Handler)
         self.port = self._server.server_port
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def __enter__(self) -> "Canary":
         self._thread.start()

@@ -40,6 +40,7 @@ def test_build_writes_every_dump_and_a_report(built):
     assert "graph/source/iran-pakistan-eco-security-interview" in report
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["eco-kg.trig", "eco-kg.nq", "eco-kg.jsonld"])
 def test_quad_dumps_parse_back_with_every_named_graph(built, name):
     result, written = built
@@ -50,6 +51,7 @@ def test_quad_dumps_parse_back_with_every_named_graph(built, name):
     assert expected <= got
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["eco-kg.ttl"])
 def test_union_dumps_parse_back(built, name):
     result, written = built
@@ -58,6 +60,7 @@ def test_union_dumps_parse_back(built, name):
     assert len(parsed) == len(union)
 
 
+@pytest.mark.slow
 def test_rebuilding_renames_nothing(settings, built, tmp_path):
     first = {line for line in built[1]["eco-kg.nq"].read_text(encoding="utf-8").splitlines() if "_:" not in line}
     second_settings = settings.with_(build_dir=tmp_path / "again")
@@ -67,6 +70,7 @@ def test_rebuilding_renames_nothing(settings, built, tmp_path):
     assert len(first) > 6000
 
 
+@pytest.mark.slow
 def test_import_kg_gives_the_dataset(settings, built):
     dataset = kg.load_dataset(settings)
     assert isinstance(dataset, Dataset)
@@ -74,6 +78,7 @@ def test_import_kg_gives_the_dataset(settings, built):
     assert dataset.query("ASK { <https://w3id.org/eco-kg/id/Pakistan> a <https://w3id.org/eco-kg/ontology/State> }").askAnswer
 
 
+@pytest.mark.slow
 def test_cli_build_prints_the_summary(tmp_path):
     done = ecokg("build", build_dir=tmp_path / "out")
     assert done.returncode == 0, done.stderr
@@ -81,6 +86,7 @@ def test_cli_build_prints_the_summary(tmp_path):
     assert (tmp_path / "out" / "eco-kg.trig").exists()
 
 
+@pytest.mark.slow
 def test_cli_query_prints_a_table_csv_and_json(tmp_path):
     table = ecokg("query", "working-group-domains", build_dir=tmp_path / "out")
     assert table.returncode == 0, table.stderr
@@ -104,6 +110,7 @@ def test_unknown_query_is_a_usage_error(tmp_path):
     assert "no named query or file 'no-such-query'" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_malformed_query_file_reports_line_and_column(tmp_path):
     bad = tmp_path / "bad.rq"
     bad.write_text("SELECT * WHERE {\n  ?s ?p \n}\n", encoding="utf-8")
@@ -142,6 +149,7 @@ def test_seed_syntax_error_names_file_and_line(project_copy):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_quote_not_in_source_names_file_line_and_claim(project_copy):
     break_seed(project_copy, '"Pakistan is geographically central to ECO’s connectivity ambitions."',
                '"Pakistan is geographically central to ECO connectivity ambitions."')
@@ -153,6 +161,7 @@ def test_quote_not_in_source_names_file_line_and_claim(project_copy):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_ambiguous_quote_is_refused(project_copy):
     break_seed(project_copy, '"Pakistan is geographically central to ECO’s connectivity ambitions."',
                '"border management"')
@@ -161,6 +170,7 @@ def test_ambiguous_quote_is_refused(project_copy):
     assert "occurs 2 times" in done.stderr and "eco:quotePrefix" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_changed_source_text_is_refused(project_copy):
     text = project_copy / "seeds/iran-pakistan-eco-security-interview.txt"
     text.write_bytes(text.read_bytes().replace(b"Page 1", b"Page 2"))
@@ -169,6 +179,7 @@ def test_a_changed_source_text_is_refused(project_copy):
     assert "sha256" in done.stderr and "byte for byte" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_failed_build_leaves_the_previous_dumps_untouched(project_copy):
     assert ecokg("build", root=project_copy).returncode == 0
     before = {p.name: p.read_bytes() for p in (project_copy / "build").iterdir()}

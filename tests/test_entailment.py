@@ -33,6 +33,7 @@ def test_claims_are_typed_by_their_superclass_in_process(settings, built):
     assert count(run_query(COUNT_CLAIMS, settings)) == 51
 
 
+@pytest.mark.slow
 def test_claims_are_typed_by_their_superclass_on_the_command_line(settings, built, tmp_path):
     query = tmp_path / "claims.rq"
     query.write_text(COUNT_CLAIMS, encoding="utf-8")
@@ -42,6 +43,7 @@ def test_claims_are_typed_by_their_superclass_on_the_command_line(settings, buil
     assert out.stdout.splitlines() == ["n", "51"]
 
 
+@pytest.mark.slow
 def test_claims_are_typed_by_their_superclass_over_http(settings, built):
     from server.app import create_app
 
@@ -104,6 +106,7 @@ def test_the_build_report_counts_claims_by_kind(built):
     assert "51  eco:Claim" in report
 
 
+@pytest.mark.slow
 def test_entailments_conform_to_the_shapes(dataset, settings):
     report = shacl_check(dataset, settings)
     assert report.conforms, report.summary()

@@ -51,6 +51,7 @@ def test_the_assertion_is_the_claim_and_the_provenance_its_words(nanopubs):
     assert (URIRef(base), DCTERMS.license, URIRef("https://creativecommons.org/licenses/by/4.0/")) in pubinfo
 
 
+@pytest.mark.slow
 def test_the_file_parses_back_as_trig(dataset, tmp_path):
     output = tmp_path / "nanopubs.trig"
     assert write_nanopublications(dataset, output) == 51
@@ -60,6 +61,7 @@ def test_the_file_parses_back_as_trig(dataset, tmp_path):
     assert len(heads) == 51 and all(str(g).endswith("#Head") for _s, g in heads)
 
 
+@pytest.mark.slow
 def test_the_command_writes_the_file_and_says_so(settings, built, tmp_path):
     output = tmp_path / "out.trig"
     completed = subprocess.run([ECOKG, "export", "--nanopub", "--output", str(output)], capture_output=True,
@@ -69,6 +71,7 @@ def test_the_command_writes_the_file_and_says_so(settings, built, tmp_path):
     assert completed.stdout.strip() == f"wrote 51 nanopublications to {output}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", [(["export"], "--nanopub"),
                                            (["export", "--nanopub", "-o", "/proc/forbidden/x.trig"], "cannot write")])
 def test_bad_use_is_exit_2_with_a_message(settings, args, message):

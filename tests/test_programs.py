@@ -27,6 +27,7 @@ def run_without_programs(ci: bool) -> subprocess.CompletedProcess:
                            *NEEDING_PROGRAMS], cwd=TESTS.parent, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ci", [False, True], ids=["outside-ci", "ci"])
 def test_a_missing_program_skips_with_its_reason_outside_ci_and_fails_in_ci(ci):
     completed = run_without_programs(ci)

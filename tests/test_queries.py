@@ -239,10 +239,15 @@ def test_security_and_economic_branches_both_have_claims(store, settings):
 SLOW_ON_RDFLIB = {"claim-evidence"}
 
 
-@pytest.mark.parametrize("query", [q for q in LOCAL_QUERIES if q.name not in SLOW_ON_RDFLIB], ids=lambda q: q.name)
-def test_rdflib_backend_gives_the_same_answers(store, settings, query):
-    rdflib_store = open_store(settings.with_(store="rdflib", query_timeout=60))
+@pytest.fixture(scope="module")
+def rdflib_store(settings, built):
+    """The rdflib backend over the same build, loaded once: the queries compared here only read."""
+    return open_store(settings.with_(store="rdflib", query_timeout=60))
 
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query", [q for q in LOCAL_QUERIES if q.name not in SLOW_ON_RDFLIB], ids=lambda q: q.name)
+def test_rdflib_backend_gives_the_same_answers(store, rdflib_store, query):
     def rows(result):
         # GROUP_CONCAT order is undefined: compare its parts as sets
         return sorted(tuple("|".join(sorted(re.split(r"[;,] ", str(t)))) if t is not None else "" for t in row)

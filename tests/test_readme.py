@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -14,6 +16,7 @@ def python_snippets() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
 
 
+@pytest.mark.slow
 def test_the_python_example_counts_every_claim(settings, built):
     snippet = [s for s in python_snippets() if "kg.run_query" in s][0]
     program = snippet + "\nprint(int(result.rows[0][0]))\n"

@@ -53,6 +53,7 @@ def test_a_second_run_serve_skips_pip_and_answers_quickly(tmp_path):
     assert "ecokg serve" in trace
 
 
+@pytest.mark.slow
 def test_a_port_in_use_is_a_usage_error():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

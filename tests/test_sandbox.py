@@ -53,6 +53,7 @@ def test_one_idle_worker_serves_requests_in_turn(pool_of):
     assert len({pid for pid, _ in answers}) == 1
 
 
+@pytest.mark.slow
 def test_a_late_worker_is_killed_and_replaced(pool_of):
     def handler(request):
         if request == "spin":
@@ -130,6 +131,7 @@ def test_an_isolated_function_returns_and_raises_like_a_call():
         run_isolated(lambda: 1 / 0, timeout=10)
 
 
+@pytest.mark.slow
 def test_an_isolated_function_past_its_time_is_killed_with_its_children():
     import subprocess
 
@@ -161,6 +163,7 @@ def test_memory_beyond_the_cap_stops_the_work_not_the_caller(pool_of):
     assert pool.run(10, soon()) == 10 * 2**20
 
 
+@pytest.mark.slow
 def test_a_full_pool_refuses_at_once_instead_of_stalling(pool_of):
     import threading
 
@@ -190,6 +193,7 @@ def test_a_worker_killed_from_outside_costs_the_caller_nothing(pool_of):
     assert second != first
 
 
+@pytest.mark.slow
 def test_a_long_request_is_deprioritised_and_its_worker_then_serves_at_full_priority():
     pool = WorkerPool(lambda seconds: (time.sleep(seconds), os.getpid(), os.getpriority(os.PRIO_PROCESS, 0))[1:],
                       1, deprioritise_after=0.1)

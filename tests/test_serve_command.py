@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 from SPARQLWrapper import JSON, SPARQLWrapper
 
@@ -17,6 +18,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_serve_builds_and_answers(tmp_path):
     port = free_port()
     env = dict(os.environ, ECOKG_BUILD_DIR=str(tmp_path / "build"), ECOKG_PORT=str(port))

@@ -63,11 +63,13 @@ def test_shapes_cover_every_project_class_the_data_uses(dataset):
     assert uncovered == []
 
 
+@pytest.mark.slow
 def test_built_graph_conforms(dataset, settings):
     report = shacl_check(dataset, settings)
     assert report.conforms, report.summary()
 
 
+@pytest.mark.slow
 def test_a_claim_without_evidence_is_reported(dataset, settings):
     from rdflib import Dataset
 

@@ -1,6 +1,7 @@
 """Plain triples between entities only where the text states a fact, each backed by its factual statement."""
 from __future__ import annotations
 
+import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF
 
@@ -32,6 +33,7 @@ def unsupported_entity_triples(graph: Graph, dataset) -> list:
                   if s in known and o in known and p != RDF.type and (s, p, o) not in supported)
 
 
+@pytest.mark.slow
 def test_every_entity_to_entity_triple_of_the_source_graph_is_a_stated_fact(dataset):
     source = dataset.graph(SOURCE_GRAPH)
     assert unsupported_entity_triples(source, dataset) == []

@@ -14,6 +14,8 @@ from rdflib import Literal, URIRef
 from kg.stores import open_store
 from kg.stores.bulk import MANIFEST, graph_for
 
+pytestmark = pytest.mark.slow  # stores on disk and `ecokg` processes: seconds each
+
 GRAPH = "https://w3id.org/eco-kg/graph/"
 EX = "https://example.org/group/"
 TOKEN = "bulk-test-token-0123456789abcdef0123456789"
@@ -110,7 +112,6 @@ def test_build_reports_the_store_and_a_second_build_does_not_reload(settings, bu
     assert second.returncode == 0 and "unchanged, not reloaded" in second.stdout
 
 
-@pytest.mark.slow
 def test_an_update_accepted_by_a_server_on_disk_survives_a_restart_without_a_journal(settings, built, tmp_path):
     from served import Served
 

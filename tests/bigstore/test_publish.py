@@ -16,6 +16,8 @@ from kg.stores.remote import RemoteStore
 from programs import require_program
 from served import free_port, wait_for_sparql
 
+pytestmark = pytest.mark.slow  # Oxigraph's server and Virtuoso started for the module
+
 LOCAL_QUERIES = [q for q in named_queries() if "SERVICE" not in q.text]
 
 

@@ -21,6 +21,8 @@ from kg.stores import ForbiddenQuery, QuerySyntaxError, QueryTimeout
 from liveserver import LiveServer
 from server.app import create_app
 
+pytestmark = pytest.mark.slow  # a Virtuoso started for the session
+
 LOCAL_QUERIES = [q for q in named_queries() if not q.name.startswith("wikidata-")]
 GRAPH = "https://w3id.org/eco-kg/graph/"
 XSD_BOOLEAN = URIRef("http://www.w3.org/2001/XMLSchema#boolean")

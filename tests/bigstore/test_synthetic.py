@@ -4,11 +4,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from rdflib import Dataset, Graph
 from rdflib.namespace import RDF
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from synthetic import generate  # noqa: E402
+
+pytestmark = pytest.mark.slow  # SHACL over twice the graph
 
 ECO = "https://w3id.org/eco-kg/ontology/"
 

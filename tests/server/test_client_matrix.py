@@ -72,6 +72,7 @@ def comunica(live, query: str, media_type: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=180, env={**os.environ, "NO_COLOR": "1"})
 
 
+@pytest.mark.slow
 def test_comunica_select_through_the_endpoint(live):
     completed = comunica(live, QUERIES["SELECT"], "application/sparql-results+json")
     assert completed.returncode == 0, completed.stderr[-2000:]
@@ -79,6 +80,7 @@ def test_comunica_select_through_the_endpoint(live):
     assert "Pakistan" in labels
 
 
+@pytest.mark.slow
 def test_comunica_construct_through_the_endpoint(live):
     completed = comunica(live, QUERIES["CONSTRUCT"], "application/n-triples")
     assert completed.returncode == 0, completed.stderr[-2000:]

@@ -72,6 +72,7 @@ def federated_query(endpoint: str, silent: str = "") -> str:
             "ORDER BY ?label")
 
 
+@pytest.mark.slow
 def test_federated_query_joins_our_states_with_the_remote_capitals(federating, remote):
     before = len(remote.recorder.requests)
     result = federating.query(federated_query(remote.url + "/sparql"))
@@ -80,6 +81,7 @@ def test_federated_query_joins_our_states_with_the_remote_capitals(federating, r
     assert len(remote.recorder.requests) == before + 1
 
 
+@pytest.mark.slow
 def test_federated_query_through_our_http_endpoint(settings, remote, federating):
     app = create_app(settings.with_(service_allowlist=(remote.url + "/sparql",)), federating)
     with LiveServer(app) as server:
@@ -134,6 +136,7 @@ def test_refused_targets_are_never_contacted(federating, bystander, template):
     assert bystander.recorder.requests == []
 
 
+@pytest.mark.slow
 def test_a_redirect_from_an_allowed_endpoint_is_not_followed(settings, bystander, built):
     """An allow-listed endpoint cannot send the server on to somewhere else."""
     def redirector(environ, start_response):

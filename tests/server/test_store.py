@@ -17,6 +17,7 @@ def labels(result, column=1) -> set[str]:
     return {str(row[column]) for row in result.rows}
 
 
+@pytest.mark.slow
 def test_ask_pakistan_is_a_state(store):
     assert store.query(f"ASK {{ <{ID}Pakistan> a <{ECO}State> }}").boolean is True
     assert store.query(f"ASK {{ <{ID}Pakistan> a <{ECO}Port> }}").boolean is False
@@ -44,6 +45,7 @@ def test_graph_names_are_the_built_named_graphs(store):
     assert all(str(name).startswith(GRAPH) for name in names)
 
 
+@pytest.mark.slow
 def test_default_graph_is_the_union_and_graph_keeps_them_apart(store):
     everything = store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }").rows[0][0].toPython()
     per_graph = store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows
@@ -171,13 +173,14 @@ class _CountingHandler(BaseHTTPRequestHandler):
 def counting_server():
     _CountingHandler.hits = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _CountingHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)  # quick stop
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", _CountingHandler.hits
     server.shutdown()
     thread.join(5)
 
 
+@pytest.mark.slow
 def test_from_a_url_that_serves_rdf_is_never_fetched(store, counting_server):
     url, hits = counting_server
     for query in [f"SELECT * FROM <{url}/data.ttl> {{ ?s ?p ?o }}",

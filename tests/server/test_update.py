@@ -99,6 +99,7 @@ def test_ecokg_serve_exits_2_when_update_is_enabled_without_a_token(settings, bu
     assert "no update token is set" in error and "--update-token-file" in error
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("headers, why", [
     ({}, "send `Authorization: Bearer TOKEN`"),
     ({"Authorization": "Bearer not-the-token"}, "not valid"),
@@ -127,6 +128,7 @@ def test_a_valid_update_is_applied_and_visible_through_sparql(uclient):
     assert ask(uclient, f'ASK {{ GRAPH <{GRAPH}entities> {{ ecoid:Pakistan rdfs:label "Pakistan"@de }} }}')
 
 
+@pytest.mark.slow
 def test_a_new_claim_quoting_the_interview_is_accepted(uclient, update_settings):
     response = post(uclient, claim_update("pk-can-help-in-several-ways", "Concretely, Pakistan can help in several ways."),
                     headers={"Accept": "application/json"})
@@ -150,6 +152,7 @@ def test_a_new_claim_quoting_the_interview_is_accepted(uclient, update_settings)
     assert text[int(rows[0]["start"]["value"]):int(rows[0]["end"]["value"])] == rows[0]["exact"]["value"]
 
 
+@pytest.mark.slow
 def test_a_stored_claim_conforms_to_the_claim_shape(uclient, fresh_store, update_settings):
     from rdflib import Graph, URIRef
 
@@ -165,6 +168,7 @@ def test_a_stored_claim_conforms_to_the_claim_shape(uclient, fresh_store, update
     assert conforms, [r["message"] for r in results]
 
 
+@pytest.mark.slow
 def test_form_encoded_update_and_delete_insert_where(uclient):
     assert post(uclient, ADD_GERMAN_LABEL).status_code == 200
     change = (f"WITH <{GRAPH}entities> DELETE {{ ecoid:Pakistan rdfs:label ?l }} "
@@ -177,6 +181,7 @@ def test_form_encoded_update_and_delete_insert_where(uclient):
     assert ask(uclient, 'ASK { ecoid:Pakistan rdfs:label "Pakistan"@nl }')
 
 
+@pytest.mark.slow
 def test_an_update_that_changes_nothing_is_ok(uclient, fresh_store):
     before = content(fresh_store)
     response = post(uclient, 'DELETE DATA { GRAPH <%sentities> { ecoid:Pakistan rdfs:label "nope"@en } }' % GRAPH)
@@ -185,6 +190,7 @@ def test_an_update_that_changes_nothing_is_ok(uclient, fresh_store):
     assert content(fresh_store) == before
 
 
+@pytest.mark.slow
 def test_the_rdflib_backend_is_updated_too(update_settings, built):
     rdflib_settings = update_settings.with_(store="rdflib")
     app = create_app(rdflib_settings, open_store(rdflib_settings))
@@ -197,6 +203,7 @@ def test_the_rdflib_backend_is_updated_too(update_settings, built):
 
 # --------------------------------------------------------------------------------------- rejected updates
 
+@pytest.mark.slow
 @pytest.mark.parametrize("update, stage, rule", [
     (f"INSERT DATA {{ GRAPH <{GRAPH}entities> {{ ecoid:Pakistan eco:bordersOnto ecoid:Iran }} }}",
      "vocabulary", "unknown-property"),
@@ -225,6 +232,7 @@ def test_a_change_the_gate_rejects_is_422_with_its_report_and_leaves_the_store_a
     assert content(fresh_store) == before
 
 
+@pytest.mark.slow
 def test_the_owl_stage_rejects_a_disjointness_violation(uclient, update_app, fresh_store):
     update_app.config[OWL_CONFIG] = True
     before = content(fresh_store)
@@ -240,6 +248,7 @@ def test_the_owl_stage_rejects_a_disjointness_violation(uclient, update_app, fre
     assert not ask(uclient, "ASK { ecoid:Pakistan a eco:Region }")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("update, expected", [
     ("LOAD <http://example.org/data.ttl>", "LOAD is refused"),
     (f"LOAD SILENT <http://example.org/data.ttl> INTO GRAPH <{GRAPH}entities>", "LOAD is refused"),
@@ -273,6 +282,7 @@ def test_a_malformed_update_is_400_with_line_and_column(uclient, fresh_store):
     assert content(fresh_store) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kwargs, status, expected", [
     (dict(method="GET", query_string={"update": ADD_GERMAN_LABEL}), 405, "send updates with POST"),
     (dict(method="POST", data=ADD_GERMAN_LABEL, query_string={"using-graph-uri": GRAPH + "entities"},
@@ -307,6 +317,7 @@ def test_sparql_still_refuses_updates_when_update_is_enabled(uclient, fresh_stor
     assert content(fresh_store) == before
 
 
+@pytest.mark.slow
 def test_queries_running_during_updates_see_each_update_whole(uclient, update_app):
     """Two labels added in one update: a concurrent query counts none or both, never one."""
     counts = []
@@ -342,6 +353,7 @@ def live_update(update_app):
         yield server
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("request_method", [POSTDIRECTLY, "urlencoded"])
 def test_sparqlwrapper_update_over_http(live_update, request_method):
     client = SPARQLWrapper(live_update.url + "/sparql", updateEndpoint=live_update.url + "/update")
@@ -360,6 +372,7 @@ def test_sparqlwrapper_update_over_http(live_update, request_method):
     assert reader.queryAndConvert()["boolean"] is True
 
 
+@pytest.mark.slow
 def test_requests_over_http_token_rejection_and_refusal(live_update, fresh_store):
     url = live_update.url + "/update"
     before = content(fresh_store)

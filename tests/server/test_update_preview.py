@@ -74,6 +74,7 @@ def test_a_syntax_error_is_reported_where_the_writer_made_it(oxigraph_store, set
     assert caught.value.line == 1
 
 
+@pytest.mark.slow
 def test_the_rdflib_backend_gives_the_same_change(oxigraph_store, rdflib_store, settings):
     for name in ("delete what is stored", "insert a new label", "delete then insert the same"):
         text = CASES[name]

@@ -16,6 +16,7 @@ def _settings(root):
                             queries_dir=root / "queries", build_dir=root / "build")
 
 
+@pytest.mark.slow
 def test_rejected_add_leaves_seeds_byte_for_byte(run_cli, built_project_copy):
     before = tree_digest(built_project_copy / "seeds")
     for bad in ("quote-not-in-source.ttl", "unknown-class.ttl", "malformed-turtle.ttl", "dangling-iri.ttl"):
@@ -25,6 +26,7 @@ def test_rejected_add_leaves_seeds_byte_for_byte(run_cli, built_project_copy):
     assert tree_digest(built_project_copy / "seeds") == before
 
 
+@pytest.mark.slow
 def test_accepted_claim_is_appended_to_its_source_and_built_with_evidence(run_cli, built_project_copy):
     seed = built_project_copy / "seeds" / "iran-pakistan-eco-security-interview.ttl"
     entities_before = (built_project_copy / "seeds" / "entities.ttl").read_bytes()
@@ -44,6 +46,7 @@ def test_accepted_claim_is_appended_to_its_source_and_built_with_evidence(run_cl
     assert (claim, ECO.holder, ID.Pakistan) in dataset
 
 
+@pytest.mark.slow
 def test_accepted_entity_goes_to_the_entity_register(run_cli, built_project_copy):
     code, _out, err = run_cli("--root", built_project_copy, "add", "--no-owl", GOOD / "unicode-labels.ttl")
     assert code == 0, err
@@ -53,6 +56,7 @@ def test_accepted_entity_goes_to_the_entity_register(run_cli, built_project_copy
     assert (URIRef(ID.Quetta), ECO.locatedIn, ID.Pakistan) in dataset
 
 
+@pytest.mark.slow
 def test_adding_the_same_file_twice_writes_it_once(run_cli, built_project_copy):
     assert run_cli("--root", built_project_copy, "add", "--no-owl", GOOD / "subclass-instance.ttl")[0] == 0
     before = tree_digest(built_project_copy / "seeds")
@@ -126,6 +130,7 @@ def test_add_keeps_the_seed_file_mode(run_cli, built_project_copy):
     assert not list((built_project_copy / "seeds").glob(".*.tmp")), "no temporary file is left behind"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("errno_name, reason", [("ENOSPC", "No space left on device"),
                                                 ("EROFS", "Read-only file system")])
 def test_an_unwritable_seed_folder_is_a_clear_input_error(run_cli, built_project_copy, monkeypatch, errno_name, reason):

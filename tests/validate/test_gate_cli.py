@@ -6,6 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import owlready2
+import pytest
 
 from kg.gate import vocabulary
 from kg.gate.report import render
@@ -15,6 +16,7 @@ from kg.validate import validate_files
 from gate_fixtures import BAD, GOOD, run_subprocess
 
 
+@pytest.mark.slow
 def test_help_documents_stages_and_exit_codes(settings):
     result = run_subprocess("validate", "--help", env_build_dir=settings.build_dir)
     assert result.returncode == 0
@@ -24,6 +26,7 @@ def test_help_documents_stages_and_exit_codes(settings):
         assert text in result.stdout, text
 
 
+@pytest.mark.slow
 def test_executable_exit_codes(settings, tmp_path):
     good = run_subprocess("validate", "--no-owl", GOOD / "new-link.ttl", env_build_dir=settings.build_dir)
     assert good.returncode == 0, good.stdout + good.stderr
@@ -116,6 +119,7 @@ def test_vocabulary_stage_runs_before_shacl(run_json, monkeypatch):
     assert vocabulary.STAGE == "vocabulary"
 
 
+@pytest.mark.slow
 def test_project_seeds_pass_the_gate(run_json):
     """`ecokg validate` with no file validates every seed file (what CI runs)."""
     code, report = run_json("--no-owl")

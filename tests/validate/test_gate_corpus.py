@@ -81,6 +81,7 @@ def _check_rejection(name, stage, code, fragment, exit_code, failed_stage, probl
             assert hint, f"{name}: problem without a fix: {problem}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BAD_CASES))
 def test_bad_contribution_rejected_by_cli(name, run_json, generated_dir):
     stage, code, fragment, needs_owl = BAD_CASES[name]
@@ -104,6 +105,7 @@ def test_bad_contribution_rejected_by_function(name, settings, gate_base, genera
     assert later[-1].name == stage, "the run stops at the first stage that fails"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", GOOD_CASES)
 def test_good_contribution_passes_cli(name, run_json):
     exit_code, report = run_json("--no-owl", fixture_path(name, None))
@@ -119,6 +121,7 @@ def test_good_contribution_passes_function(name, settings, gate_base):
         "input", "bytes", "syntax", "vocabulary", "shacl", "evidence", "graph"]
 
 
+@pytest.mark.slow
 def test_good_contributions_pass_together_with_owl(settings, gate_base):
     """All the good files at once, with HermiT: they are consistent with the graph and each other."""
     paths = [fixture_path(name, None) for name in GOOD_CASES]
@@ -141,6 +144,7 @@ def test_a_file_below_a_lowered_size_limit_passes_and_above_it_fails(settings, g
     assert code == 2 and report["problems"][0]["rule_id"] == "bytes/file-too-large"
 
 
+@pytest.mark.slow
 def test_the_base_is_unchanged_after_a_check(settings, gate_base):
     before = len(gate_base.graph)
     validate_files([fixture_path("new-position.ttl", None)], settings, owl=False, base=gate_base)

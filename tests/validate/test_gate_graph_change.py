@@ -1,6 +1,7 @@
 """`validate_graph_change`: the gate for a change to the stored graph (a SPARQL Update, later)."""
 from __future__ import annotations
 
+import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS
 
@@ -8,6 +9,7 @@ from kg.namespaces import ECO, ID
 from kg.validate import GateRejected, validate_graph_change
 
 
+@pytest.mark.slow
 def test_a_good_change_passes_and_the_dataset_is_not_touched(settings, dataset):
     size = len(dataset)
     added = Graph()
@@ -19,6 +21,7 @@ def test_a_good_change_passes_and_the_dataset_is_not_touched(settings, dataset):
     assert len(dataset) == size
 
 
+@pytest.mark.slow
 def test_a_bad_change_is_rejected_with_the_reason(settings, dataset):
     added = Graph()
     added.add((ID.GwadarPort, RDF.type, ECO.Port))

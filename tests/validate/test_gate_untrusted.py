@@ -46,7 +46,7 @@ def canary():
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)  # quick stop
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", hits
     stop.set()
@@ -83,6 +83,7 @@ def _pointing_files(url: str) -> dict[str, tuple[str, str]]:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(_pointing_files("http://x")))
 def test_nothing_a_file_points_to_is_read(name, canary, settings, tmp_path):
     url, hits = canary
@@ -97,6 +98,7 @@ def test_nothing_a_file_points_to_is_read(name, canary, settings, tmp_path):
     assert hits == []
 
 
+@pytest.mark.slow
 def test_parser_guard_refuses_what_the_checks_would_miss(canary, monkeypatch):
     """Defence in depth: with the text checks switched off, the parsers themselves still fetch nothing."""
     url, hits = canary
@@ -109,6 +111,7 @@ def test_parser_guard_refuses_what_the_checks_would_miss(canary, monkeypatch):
     assert hits == []
 
 
+@pytest.mark.slow
 def test_the_gate_child_cannot_open_a_connection(canary, settings, gate_base, monkeypatch):
     """Even a stage that tries to reach the network cannot: the stages run in a child without network."""
     url, hits = canary
@@ -179,6 +182,7 @@ def test_two_hundred_thousand_bad_literals_are_counted_and_the_first_listed(sett
     assert f'{path}: [vocabulary/ill-typed-literal] "0x" is not a valid xsd:int' in result.stdout
 
 
+@pytest.mark.slow
 def test_a_few_bad_literals_are_each_located(settings, tmp_path):
     path = _bad_literals(tmp_path / "literals.ttl", 30)
     result = run_subprocess("validate", "--no-owl", "--format", "text", path, env_build_dir=settings.build_dir)
@@ -205,6 +209,7 @@ def test_a_stage_past_its_memory_limit_is_stopped_with_exit_2(settings, tmp_path
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_limits_come_from_the_environment(settings, monkeypatch):
     monkeypatch.setenv("ECOKG_GATE_MAX_PREFIXES", "2")
     result = run_subprocess("validate", "--no-owl", GOOD / "new-link.ttl", env_build_dir=settings.build_dir)
@@ -214,6 +219,7 @@ def test_limits_come_from_the_environment(settings, monkeypatch):
     assert result.returncode == 2 and "ECOKG_GATE_MAX_PREFIXES='many' is not a number" in result.stderr
 
 
+@pytest.mark.slow
 def test_help_documents_the_limits(settings):
     result = run_subprocess("validate", "--help", env_build_dir=settings.build_dir)
     for text in ("--stage-seconds", "ECOKG_GATE_STAGE_SECONDS", "--memory-mb", "ECOKG_GATE_MEMORY_MB",
@@ -241,6 +247,7 @@ def test_syntax_error_after_non_ascii_text_is_located_exactly():
     assert (problems[0].line, problems[0].column) == (18, last.index("oops") + 1), problems
 
 
+@pytest.mark.slow
 def test_a_parser_position_out_of_range_gives_no_column():
     class Odd(Exception):
         _i, _str, lines = -821, b"ab\ncd", 15
