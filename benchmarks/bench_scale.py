@@ -6,11 +6,14 @@ memory); `ecokg build --data FILE --store-path DIR` (time, peak memory, ratio to
 start of `ecokg serve --store-path DIR` until /sparql answers; each local named query in process (p50,
 p99); HTTP throughput over the named queries with 1 and 8 clients against `ecokg serve` and `oxigraph
 serve --union-default-graph` on the floor's store (same queries, same row limit: every named query
-returns fewer rows than either limit); and `ecokg validate` of a 100-triple change against the on-disk
-store (start-up included). rdflib-endpoint is not measured: it parses everything into rdflib's memory
-store, which at 1M triples takes longer than ten minutes here.
+returns fewer rows than either limit; both servers run without a time limit that a named query could
+reach); with --rdflib-endpoint, rdflib-endpoint serving the same files (load time, throughput; reported
+as not measured where it does not answer within ten minutes); and `ecokg validate` of a 100-triple
+change against the on-disk store (start-up included). Throughput is measured in alternating slices
+while every server is up, so that a busy spell on a shared machine weighs on all alike.
 
 Usage: .venv/bin/python benchmarks/bench_scale.py [--sizes 10000 100000 1000000] [--seconds 10]
+           [--rdflib-endpoint /path/to/rdflib-endpoint]
 """
 from __future__ import annotations
 
@@ -35,6 +38,8 @@ import requests  # noqa: E402
 BIN = Path(sys.executable).parent
 #: slices each throughput measurement is cut into, alternating between the servers
 ROUNDS = 4
+#: how long rdflib-endpoint may take to load the files before it is reported as not measured
+RDFLIB_ENDPOINT_LOAD_LIMIT = 600
 
 
 def measured(command: list[str], env: dict | None = None) -> tuple[float, float]:
@@ -55,7 +60,10 @@ def floor_load(store_dir: Path, files: list[Path]) -> list[str]:
 
 
 def throughput(url: str, queries: list[str], clients: int, seconds: float) -> float:
-    stop = time.monotonic() + seconds
+    """Answers per second: ``clients`` threads sending ``queries`` in turn for ``seconds`` (requests still
+    running then are waited for and counted, over the time they took)."""
+    started = time.monotonic()
+    stop = started + seconds
     done = [0]
     lock = threading.Lock()
 
@@ -75,7 +83,33 @@ def throughput(url: str, queries: list[str], clients: int, seconds: float) -> fl
         thread.start()
     for thread in threads:
         thread.join()
-    return done[0] / seconds
+    return done[0] / (time.monotonic() - started)
+
+
+def measure_rdflib_endpoint(program: str, files: list[Path], texts: list[str], seconds: float) -> dict:
+    """rdflib-endpoint serving the same files (its default store, rdflib's memory store): load time and
+    throughput with 1 and 8 clients, or None where it does not answer within ten minutes."""
+    from kg.namespaces import PREFIXES
+    from served import free_port, wait_for_sparql
+
+    port = free_port()
+    started = time.monotonic()
+    process = subprocess.Popen([program, "serve", "--host", "127.0.0.1", "--port", str(port), *map(str, files)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        try:
+            wait_for_sparql(url, process, timeout=RDFLIB_ENDPOINT_LOAD_LIMIT)
+        except RuntimeError:
+            return {"rdflib_load_s": None, "rdflib_1": None, "rdflib_8": None}
+        load = time.monotonic() - started
+        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+        queries = [prologue + t for t in texts]
+        return {"rdflib_load_s": load, "rdflib_1": throughput(url, queries, 1, seconds),
+                "rdflib_8": throughput(url, queries, 8, seconds)}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -83,7 +117,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run_size(size: int, work: Path, seconds: float) -> dict:
+def run_size(size: int, work: Path, seconds: float, rdflib_endpoint: str | None = None) -> dict:
     from bench_validate import make_change
     from kg.build import build
     from kg.query import named_queries
@@ -117,9 +151,11 @@ def run_size(size: int, work: Path, seconds: float) -> dict:
     store.close()
     figures["queries"] = per_query
     texts = [q.text for q in queries]
-    with Served(build_dir, "--store-path", str(store_dir), "--data", str(data)) as server:
+    # Oxigraph's server has no time limit: ours gets one longer than any named query takes here
+    unlimited = {"ECOKG_QUERY_TIMEOUT": "600"}
+    with Served(build_dir, "--store-path", str(store_dir), "--data", str(data), env=unlimited) as server:
         pass  # built and loaded once; the cold start is measured on the next start
-    served = Served(build_dir, "--store-path", str(store_dir), "--data", str(data))
+    served = Served(build_dir, "--store-path", str(store_dir), "--data", str(data), env=unlimited)
     started = time.monotonic()
     served.start()
     figures["cold_s"] = time.monotonic() - started
@@ -144,6 +180,8 @@ def run_size(size: int, work: Path, seconds: float) -> dict:
         served.stop()
         oxigraph.terminate()
         oxigraph.wait(timeout=30)
+    if rdflib_endpoint:
+        figures.update(measure_rdflib_endpoint(rdflib_endpoint, [build_dir / "eco-kg.nq", data], texts, seconds))
     change, _triples = make_change(work)
     gate_env = dict(env, ECOKG_STORE_PATH=str(store_dir))
     figures["gate_s"], _ = measured([str(BIN / "ecokg"), "validate", str(change)], env=gate_env)
@@ -154,26 +192,36 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per throughput measurement")
+    parser.add_argument("--rdflib-endpoint", metavar="PROGRAM",
+                        help="the rdflib-endpoint command (e.g. from `pip install 'rdflib-endpoint[cli]'` in a venv "
+                             "of its own), to measure it too on the same files")
     args = parser.parse_args()
     rows = []
     for size in args.sizes:
         work = Path(tempfile.mkdtemp(prefix=f"ecokg-scale-{size}-"))
         try:
-            rows.append(run_size(size, work, args.seconds))
+            rows.append(run_size(size, work, args.seconds, args.rdflib_endpoint))
         finally:
             shutil.rmtree(work, ignore_errors=True)
         print(f"done: {size:,}", file=sys.stderr, flush=True)
     print("| triples | floor load (s, MiB) | ecokg build (s, MiB) | build / floor | cold start (s) "
           "| named queries p50 / p99 (median, ms) | HTTP req/s 1 client: ours / oxigraph | 8 clients: ours / oxigraph "
-          "| gate, 100-triple change (s) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| rdflib-endpoint: load (s), req/s 1 / 8 clients | gate, 100-triple change (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for f in rows:
         p50 = statistics.median(v[0] for v in f["queries"].values())
         p99 = statistics.median(v[1] for v in f["queries"].values())
+        if "rdflib_load_s" not in f:
+            rdflib = "not run"
+        elif f["rdflib_load_s"] is None:
+            rdflib = f"did not load within {RDFLIB_ENDPOINT_LOAD_LIMIT // 60} minutes"
+        else:
+            rdflib = f"{f['rdflib_load_s']:.0f}, {f['rdflib_1']:.1f} / {f['rdflib_8']:.1f}"
         print(f"| {f['size']:,} | {f['floor_s']:.1f}, {f['floor_mb']:.0f} | {f['build_s']:.1f}, {f['build_mb']:.0f} "
               f"| {f['build_s'] / f['floor_s']:.2f}× | {f['cold_s']:.2f} | {p50:.1f} / {p99:.1f} "
-              f"| {f['ours_1']:.0f} / {f['oxigraph_1']:.0f} ({f['ours_1'] / f['oxigraph_1']:.2f}×) "
-              f"| {f['ours_8']:.0f} / {f['oxigraph_8']:.0f} ({f['ours_8'] / f['oxigraph_8']:.2f}×) | {f['gate_s']:.1f} |")
+              f"| {f['ours_1']:.1f} / {f['oxigraph_1']:.1f} ({f['ours_1'] / f['oxigraph_1']:.2f}×) "
+              f"| {f['ours_8']:.1f} / {f['oxigraph_8']:.1f} ({f['ours_8'] / f['oxigraph_8']:.2f}×) | {rdflib} "
+              f"| {f['gate_s']:.1f} |")
     slowest = {name: max(f["queries"][name][0] for f in rows) for name in rows[-1]["queries"]}
     print("\nslowest named queries at the largest size (p50 ms): "
           + ", ".join(f"{n} {v:.0f}" for n, v in sorted(slowest.items(), key=lambda kv: -kv[1])[:5]))
