@@ -1,10 +1,12 @@
-"""Multi-process serving as the README documents it: gunicorn workers of `server.wsgi` over one on-disk store
-opened read-only, started for real on 127.0.0.1, answering concurrent clients from every worker."""
+"""Multi-process serving as the README shows it, run as written: gunicorn workers of `server.wsgi` over one
+on-disk store opened read-only, started for real on 127.0.0.1, answering concurrent clients."""
 from __future__ import annotations
 
 import concurrent.futures
+import gzip
 import os
-import shutil
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -18,39 +20,48 @@ from served import free_port, wait_for_sparql  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+BIN = Path(sys.executable).parent
 EX = "https://example.org/group/"
 
 
-@pytest.fixture()
-def loaded_store(settings, built, tmp_path):
-    """A store loaded once by `ecokg build --store-path DIR --data FILE`, the writer."""
-    data = tmp_path / "people.nt"
-    data.write_text("".join(f'<{EX}person/{n}> <http://www.w3.org/2000/01/rdf-schema#label> "Person {n}"@en .\n'
-                            for n in range(300)), encoding="utf-8")
-    store = tmp_path / "store"
+def readme_lines() -> list[str]:
+    section = README[README.index("### Several processes over one store"):]
+    block = re.search(r"```sh\n(.*?)```", section, flags=re.S).group(1)
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def split_env(line: str) -> tuple[dict, list[str]]:
+    """``VAR=value … program args`` as (the variables, the command with the program from this venv)."""
+    words = shlex.split(line)
+    env = {}
+    while "=" in words[0] and not words[0].startswith("-"):
+        name, _, value = words.pop(0).partition("=")
+        env[name] = value
+    return env, [str(BIN / words[0]), *words[1:]]
+
+
+def test_the_readme_gunicorn_example_serves_from_every_worker(settings, built, tmp_path):
+    build_line, serve_line = readme_lines()
+    with gzip.open(tmp_path / "our-data.nt.gz", "wt", encoding="utf-8") as out:
+        for n in range(300):
+            out.write(f'<{EX}person/{n}> <http://www.w3.org/2000/01/rdf-schema#label> "Person {n}"@en .\n')
     env = dict(os.environ, ECOKG_BUILD_DIR=str(settings.build_dir))
-    done = subprocess.run([str(Path(sys.executable).parent / "ecokg"), "build", "--quiet", "--store-path", str(store),
-                           "--data", str(data)], env=env, capture_output=True, text=True, timeout=300)
+    _none, build = split_env(build_line)
+    done = subprocess.run(build, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    return store, data
-
-
-def test_gunicorn_workers_share_a_read_only_store(settings, loaded_store):
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
-    assert gunicorn, "gunicorn is installed with the test extra"
-    store, data = loaded_store
     port = free_port()
-    env = dict(os.environ, ECOKG_BUILD_DIR=str(settings.build_dir), ECOKG_STORE_PATH=str(store),
-               ECOKG_STORE_READ_ONLY="1", ECOKG_DATA_FILES=str(data), ECOKG_QUERY_WORKERS="2")
-    master = subprocess.Popen([gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--timeout", "120",
-                               "server.wsgi:app"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              start_new_session=True)
+    variables, serve = split_env(serve_line.replace("127.0.0.1:8000", f"127.0.0.1:{port}"))
+    assert variables["ECOKG_STORE_READ_ONLY"] == "1" and "server.wsgi:app" in serve
+    master = subprocess.Popen(serve, cwd=tmp_path, env={**env, **variables, "ECOKG_QUERY_WORKERS": "2"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}/sparql"
         wait_for_sparql(url, master, timeout=180)
         workers = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split()
         assert len(workers) == 2
-        query = f'SELECT (COUNT(*) AS ?n) WHERE {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(STRSTARTS(STR(?s), "{EX}")) }}'
+        query = (f'SELECT (COUNT(*) AS ?n) WHERE {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l '
+                 f'FILTER(STRSTARTS(STR(?s), "{EX}")) }}')
 
         def ask(_):
             response = requests.get(url, params={"query": query}, timeout=60,
@@ -62,6 +73,9 @@ def test_gunicorn_workers_share_a_read_only_store(settings, loaded_store):
         assert answers == [(200, "300")] * 40
         pakistan = requests.get(url, params={"query": "ASK { ecoid:Pakistan a eco:State }"}, timeout=30)
         assert pakistan.json()["boolean"] is True
+        update = requests.post(f"http://127.0.0.1:{port}/update", data="INSERT DATA {}", timeout=30,
+                               headers={"Content-Type": "application/sparql-update"})
+        assert update.status_code == 403  # updates need the single `ecokg serve`
         assert master.poll() is None
     finally:
         if master.poll() is None:
