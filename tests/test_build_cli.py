@@ -87,38 +87,41 @@ def test_cli_build_prints_the_summary(tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_query_prints_a_table_csv_and_json(tmp_path):
-    table = ecokg("query", "working-group-domains", build_dir=tmp_path / "out")
+def test_cli_query_prints_a_table_csv_and_json(settings, built):
+    table = ecokg("query", "working-group-domains", build_dir=settings.build_dir)
     assert table.returncode == 0, table.stderr
     assert "maritime safety" in table.stdout and "(5 rows)" in table.stdout
-    csv_out = ecokg("query", "claims-by-kind", "--format", "csv", build_dir=tmp_path / "out")
+    csv_out = ecokg("query", "claims-by-kind", "--format", "csv", build_dir=settings.build_dir)
     assert csv_out.stdout.splitlines()[0] == "kind,claims"
-    json_out = ecokg("query", "claims-by-kind", "--format", "json", build_dir=tmp_path / "out")
+    json_out = ecokg("query", "claims-by-kind", "--format", "json", build_dir=settings.build_dir)
     import json
     assert json.loads(json_out.stdout)["head"]["vars"] == ["kind", "claims"]
 
 
-def test_cli_query_list_shows_titles_and_questions(tmp_path):
-    done = ecokg("query", "--list", build_dir=tmp_path / "out")
+@pytest.mark.slow
+def test_cli_query_list_shows_titles_and_questions(settings, built):
+    done = ecokg("query", "--list", build_dir=settings.build_dir)
     assert done.returncode == 0
     assert "obstacles-to-institutionalisation" in done.stdout and "external or internal" in done.stdout
 
 
-def test_unknown_query_is_a_usage_error(tmp_path):
-    done = ecokg("query", "no-such-query", build_dir=tmp_path / "out")
+@pytest.mark.slow
+def test_unknown_query_is_a_usage_error(settings, built):
+    done = ecokg("query", "no-such-query", build_dir=settings.build_dir)
     assert done.returncode == 2
     assert "no named query or file 'no-such-query'" in done.stderr and "Traceback" not in done.stderr
 
 
 @pytest.mark.slow
-def test_malformed_query_file_reports_line_and_column(tmp_path):
+def test_malformed_query_file_reports_line_and_column(settings, built, tmp_path):
     bad = tmp_path / "bad.rq"
     bad.write_text("SELECT * WHERE {\n  ?s ?p \n}\n", encoding="utf-8")
-    done = ecokg("query", str(bad), build_dir=tmp_path / "out")
+    done = ecokg("query", str(bad), build_dir=settings.build_dir)
     assert done.returncode == 2
     assert f"{bad}:" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_no_command_is_a_usage_error():
     assert ecokg().returncode == 2
 
@@ -140,6 +143,7 @@ def line_of(root: Path, needle: str) -> int:
     raise AssertionError(needle)
 
 
+@pytest.mark.slow
 def test_seed_syntax_error_names_file_and_line(project_copy):
     break_seed(project_copy, 'eco:holder ecoid:Pakistan ;\n    eco:modality modality:Proposed ;',
                'eco:holder ecoid:Pakistan \n    eco:modality modality:Proposed ;')

@@ -39,6 +39,7 @@ def test_the_endpoint_is_a_data_service_serving_the_dataset(dataset):
     assert services and all((service, DCAT.servesDataset, URIRef(DATASET_IRI)) in record for service in services)
 
 
+@pytest.mark.slow
 def test_the_jsonld_dump_keeps_the_named_graphs(built):
     _result, written = built
     dump = Dataset()

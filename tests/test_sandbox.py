@@ -72,6 +72,7 @@ def test_a_late_worker_is_killed_and_replaced(pool_of):
     assert pool.run("ok", soon()) != first
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_is_reported_and_replaced(pool_of):
     pool = pool_of(lambda request: os._exit(3) if request == "die" else "alive")
     with pytest.raises(ChildFailed):
@@ -152,6 +153,7 @@ def _grab(megabytes: int) -> int:
     return len(bytearray(megabytes * 2**20))
 
 
+@pytest.mark.slow
 def test_memory_beyond_the_cap_stops_the_work_not_the_caller(pool_of):
     with pytest.raises(OutOfMemory):
         run_isolated(_grab, 800, timeout=20, memory_bytes=200 * 2**20)

@@ -83,6 +83,7 @@ def test_row_limit_truncates(store):
     assert not small.truncated
 
 
+@pytest.mark.slow
 def test_timeout_raises_a_typed_error(store):
     with pytest.raises(QueryTimeout, match="did not finish within 0.3 s"):
         store.query("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", timeout=0.3)

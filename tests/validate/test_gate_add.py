@@ -47,12 +47,14 @@ def test_accepted_claim_is_appended_to_its_source_and_built_with_evidence(run_cl
 
 
 @pytest.mark.slow
-def test_accepted_entity_goes_to_the_entity_register(run_cli, built_project_copy):
-    code, _out, err = run_cli("--root", built_project_copy, "add", "--no-owl", GOOD / "unicode-labels.ttl")
+def test_accepted_entity_goes_to_the_entity_register(run_cli, project_copy):
+    """On a project never built: the add builds it first."""
+    code, _out, err = run_cli("--root", project_copy, "add", "--no-owl", GOOD / "unicode-labels.ttl")
     assert code == 0, err
-    register = (built_project_copy / "seeds" / "entities.ttl").read_text(encoding="utf-8")
+    assert (project_copy / "build" / "eco-kg.nq").is_file()
+    register = (project_copy / "seeds" / "entities.ttl").read_text(encoding="utf-8")
     assert '"کوئٹہ"@ur' in register
-    dataset = build_dataset(_settings(built_project_copy)).dataset
+    dataset = build_dataset(_settings(project_copy)).dataset
     assert (URIRef(ID.Quetta), ECO.locatedIn, ID.Pakistan) in dataset
 
 
@@ -96,29 +98,30 @@ def _spawn_adds(project, files):
 
 
 @pytest.mark.slow
-def test_four_concurrent_adds_all_land(project_copy, tmp_path):
+def test_four_concurrent_adds_all_land(built_project_copy, tmp_path):
     files = [_entity_file(tmp_path, slug, label) for slug, label in
              (("Bandar", "Bandar"), ("Chitral", "Chitral"), ("Zahedan", "Zahedan"), ("Turbat", "Turbat"))]
-    outcomes = _spawn_adds(project_copy, files)
+    outcomes = _spawn_adds(built_project_copy, files)
     assert [code for code, _out, _err in outcomes] == [0, 0, 0, 0], outcomes
-    register = (project_copy / "seeds" / "entities.ttl").read_text(encoding="utf-8")
+    register = (built_project_copy / "seeds" / "entities.ttl").read_text(encoding="utf-8")
     for slug in ("Bandar", "Chitral", "Zahedan", "Turbat"):
         assert f'"{slug}"@en' in register, slug
-    dataset = build_dataset(_settings(project_copy)).dataset
+    dataset = build_dataset(_settings(built_project_copy)).dataset
     assert all((URIRef(ID[slug]), None, None) in dataset for slug in ("Bandar", "Chitral", "Zahedan", "Turbat"))
 
 
 @pytest.mark.slow
-def test_two_conflicting_adds_the_second_fails(project_copy, tmp_path):
+def test_two_conflicting_adds_the_second_fails(built_project_copy, tmp_path):
     first, second = (tmp_path / "a", tmp_path / "b")
     first.mkdir()
     second.mkdir()
-    outcomes = _spawn_adds(project_copy, [_entity_file(first, "Oman", "Oman"), _entity_file(second, "OmanState", "Oman")])
+    files = [_entity_file(first, "Oman", "Oman"), _entity_file(second, "OmanState", "Oman")]
+    outcomes = _spawn_adds(built_project_copy, files)
     codes = sorted(code for code, _out, _err in outcomes)
     assert codes == [0, 1], outcomes
     rejected = next(out for code, out, _err in outcomes if code == 1)
     assert "[graph/duplicate-label]" in rejected and "'Oman'" in rejected
-    assert (project_copy / "seeds" / "entities.ttl").read_text(encoding="utf-8").count('"Oman"@en') == 1
+    assert (built_project_copy / "seeds" / "entities.ttl").read_text(encoding="utf-8").count('"Oman"@en') == 1
 
 
 def test_add_keeps_the_seed_file_mode(run_cli, built_project_copy):

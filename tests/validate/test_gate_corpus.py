@@ -136,6 +136,7 @@ def test_same_content_in_turtle_and_trig_is_the_same_change(settings, gate_base)
     assert turtle.ok and trig.ok and turtle.triples == trig.triples == 7
 
 
+@pytest.mark.slow
 def test_a_file_below_a_lowered_size_limit_passes_and_above_it_fails(settings, gate_base, run_json):
     path = fixture_path("new-link.ttl", None)
     size = path.stat().st_size

@@ -50,6 +50,7 @@ def test_conforming_graph_is_consistent(rule):
     assert report.consistent, [f.sentence for f in report.findings]
 
 
+@pytest.mark.slow
 def test_the_seed_graph_is_consistent_under_owl_rl(dataset):
     from kg.gate.owl_rl import logical_axioms
     from kg.namespaces import ONTOLOGY_GRAPH
