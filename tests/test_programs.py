@@ -18,19 +18,20 @@ NEEDING_PROGRAMS = [
 ]
 
 
-def run_without_programs(ci: bool) -> subprocess.CompletedProcess:
+def run_without_programs(ci: bool, basetemp: Path) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "CI"}
     env["PATH"] = str(Path(sys.executable).parent)  # the venv's own commands only: no java, no virtuoso-t
     if ci:
         env["CI"] = "true"
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0",
-                           *NEEDING_PROGRAMS], cwd=TESTS.parent, env=env, capture_output=True, text=True, timeout=300)
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", "--basetemp", str(basetemp),
+               *NEEDING_PROGRAMS]
+    return subprocess.run(command, cwd=TESTS.parent, env=env, capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("ci", [False, True], ids=["outside-ci", "ci"])
-def test_a_missing_program_skips_with_its_reason_outside_ci_and_fails_in_ci(ci):
-    completed = run_without_programs(ci)
+def test_a_missing_program_skips_with_its_reason_outside_ci_and_fails_in_ci(ci, tmp_path):
+    completed = run_without_programs(ci, tmp_path / "inner")
     output = completed.stdout + completed.stderr
     assert "java is not installed (apt-get install default-jre-headless; ./run test installs it)" in output
     assert "virtuoso-t, isql-vt is not installed (apt-get install virtuoso-opensource" in output
