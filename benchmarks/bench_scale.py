@@ -112,7 +112,11 @@ def measure_rdflib_endpoint(program: str, files: list[Path], texts: list[str], s
                 "rdflib_8": throughput(url, queries, 8, seconds)}
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # still evaluating a query it will never be asked for again
+            process.kill()
+            process.wait(timeout=30)
 
 
 def percentile(values: list[float], share: float) -> float:
