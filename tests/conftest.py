@@ -1,6 +1,6 @@
 """Shared fixtures: one build of the real seeds per test session (per xdist worker), in a temporary build
-directory; and the hooks that apply to every test: the programs its markers need (`programs.py`), and the
-xdist group that keeps the tests sharing an expensive server or build on one worker."""
+directory; and the hooks that apply to every test: the programs its markers need (`programs.py`), the
+quick lane's `slow` marks on files kept by other maintainers, and the order files are handed to workers in."""
 from __future__ import annotations
 
 import sys
@@ -14,15 +14,18 @@ from kg.settings import Settings
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from programs import require_for_markers  # noqa: E402  (tests/ is not a package)
 
-#: session fixtures that start something expensive (a database, a browser, a wheel build): every test
-#: using one runs on the same xdist worker, so that each starts once per run
-SHARED_RESOURCES = {
-    "virtuoso": "virtuoso",
-    "browser": "chromium",
-    "dists": "packaging",
-    "wheelhouse": "packaging",
-}
-
+#: the files that take longest (a minute or more of one worker's time on two cores), handed out first under
+#: `-n` (xdist hands out whole files, `--dist loadfile`), so that no worker is left finishing one of them alone
+LONG_RUNNING_FIRST = [
+    "tests/server/test_fuzz.py",
+    "tests/validate/test_gate_add.py",
+    "tests/packaging/test_precommit_hook.py",
+    "tests/bigstore/test_bulk.py",
+    "tests/packaging/test_wheel.py",
+    "tests/test_build_cli.py",
+    "tests/server/test_update.py",
+    "tests/server/test_attacks.py",
+]
 
 #: tests in files other maintainers keep (tests/pages, tests/link, test_http, test_layering, test_settings)
 #: that the quick lane (`-m "not slow"`) leaves out, marked here instead of in those files: each takes
@@ -83,33 +86,14 @@ def dataset(built):
     return built[0].dataset
 
 
-def xdist_group(item: pytest.Item) -> str | None:
-    """The group of tests ``item`` must share a worker with (`--dist loadgroup`), or None: any worker.
-
-    Tests using a `SHARED_RESOURCES` fixture go together; so do the tests of a module with a module-scoped
-    fixture (a server started for the module), which would otherwise start once on every worker."""
-    names = item.fixturenames
-    for fixture, group in SHARED_RESOURCES.items():
-        if fixture in names:
-            return group
-    definitions = getattr(item, "_fixtureinfo", None)
-    if definitions is not None:
-        for name in names:
-            defs = definitions.name2fixturedefs.get(name) or ()
-            if defs and defs[-1].scope == "module":
-                return item.nodeid.split("::", 1)[0]
-    return None
-
-
-@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker and before xdist reads the groups
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config, items):
-    grouping = getattr(config.option, "dist", "no") == "loadgroup"
     for item in items:
         if item.nodeid.split("[", 1)[0] in SLOW_ELSEWHERE:
             item.add_marker(pytest.mark.slow)
-        group = xdist_group(item) if grouping else None
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+    if hasattr(config, "workerinput"):  # an xdist worker: every worker sorts the same way
+        first = {path: rank for rank, path in enumerate(LONG_RUNNING_FIRST)}
+        items.sort(key=lambda item: first.get(item.nodeid.split("::", 1)[0], len(first)))
 
 
 @pytest.hookimpl(tryfirst=True)
