@@ -6,6 +6,7 @@ long-lived workers is `kg.sandbox.pool`.
 """
 from __future__ import annotations
 
+import gc
 import os
 import time
 from typing import Any, Callable
@@ -29,6 +30,7 @@ def run_isolated(function: Callable[..., Any], *args, timeout: float, memory_byt
     pid = os.fork()
     if pid == 0:
         try:
+            gc.freeze()  # what the parent made stays shared: no collection in here walks (and copies) it
             os.close(read_end)
             os.setpgid(0, 0)  # its own process group: a reasoner it starts dies with it
             confine(memory_bytes, network)

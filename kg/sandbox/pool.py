@@ -6,6 +6,7 @@ Their confinement is `kg.sandbox.confine`'s, their messages `kg.sandbox.pipes`'.
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import select
@@ -129,6 +130,7 @@ class WorkerPool:
         pid = os.fork()
         if pid == 0:
             try:
+                gc.freeze()  # the parent's objects stay shared with it: collections here skip them
                 for other in list(self._workers.values()):  # keep no pipe of another worker open
                     for fd in (other.requests, other.answers):
                         try:
