@@ -32,6 +32,8 @@ LIBRARY_COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("kg.stores.publish", "push every named graph to any SPARQL 1.1 store (Graph Store Protocol)"),
     "journal": ("kg.journal", "list the updates the server accepted, or fold their additions into seeds/"),
     "export": ("kg.export", "export every claim as a nanopublication (assertion, provenance, publication info)"),
+    "init": ("kg.cli_project", "start a project of your own: ecokg.toml, folders, pre-commit hook and CI"),
+    "source": ("kg.cli_project", "register a source text in the project (source add FILE), or list them"),
 }
 
 #: the entry-point group of sub-commands other packages provide. Each entry point names a module
@@ -96,7 +98,13 @@ def make_parser(selected: str | None = None, table: dict[str, tuple[str, str]] |
 
 def settings_for(args: argparse.Namespace) -> Settings:
     overrides = {}
-    if getattr(args, "root", None):
+    from .project import discover
+
+    # a project (ecokg.toml here or above, or in --root) adds its files to the packaged graph, which stays as it is
+    project = discover(args.root if getattr(args, "root", None) else Path.cwd())
+    if project is not None:
+        overrides.update(project=project, build_dir=project.build_dir)
+    elif getattr(args, "root", None):
         root = args.root.resolve()
         overrides.update(root=root, seeds_dir=root / "seeds", ontology_dir=root / "ontology",
                          queries_dir=root / "queries", build_dir=root / "build")

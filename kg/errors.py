@@ -99,3 +99,8 @@ class SettingsError(EcoKGError):
 
 class StoreError(EcoKGError):
     """A store backend that cannot be opened or answer."""
+
+
+class ProjectError(EcoKGError):
+    """A researcher's project that cannot be used: an unreadable ecokg.toml, a bad namespace, a source
+    registration with a bad date, licence, language or holder."""

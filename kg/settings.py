@@ -14,6 +14,7 @@ from .errors import SettingsError
 from .gate.limits import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
                           DEFAULT_STAGE_SECONDS)
 from .namespaces import BASE
+from .project import Project
 
 #: a checkout: the folder holding ontology/, seeds/, queries/ beside kg/
 CHECKOUT_ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +127,10 @@ class Settings:
     public_base: str = BASE
     #: print the trace of an internal error (the command line otherwise prints one line)
     debug: bool = False
+    #: the researcher's project (`kg.project.Project`, from its ecokg.toml) whose files the build adds to the
+    #: packaged graph, and whose namespaces new subjects may use; found by the command line, upward from the
+    #: working directory; None in ECO-KG's own checkout
+    project: Project | None = None
     extra: dict = field(default_factory=dict)
 
     def with_(self, **changes) -> "Settings":
@@ -140,7 +145,7 @@ class Settings:
         for name, current in base.__dict__.items():
             variable = "ECOKG_" + name.upper()
             raw = environ.get(variable)
-            if raw is None or name == "extra":
+            if raw is None or name in ("extra", "project"):
                 continue
             if isinstance(current, bool):
                 values[name] = raw.strip().lower() in {"1", "true", "yes", "on"}

@@ -1,0 +1,303 @@
+"""A researcher's own project: its `ecokg.toml`, found upward from the working directory, and `ecokg init`.
+
+Owns reading the project file (namespaces, title, licence, layout), finding it as git finds its folder, the
+IRIs and named graphs a project mints, and the files `ecokg init` writes. What the build loads from a project
+is `kg.build`'s; registering its sources is `kg.sources`'.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import ProjectError
+from .namespaces import BASE
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+PROJECT_FILE = "ecokg.toml"
+#: the folders of a project, by role, and their default names
+DEFAULT_LAYOUT = {"sources": "sources", "claims": "claims", "entities": "entities", "background": "background"}
+_NAMESPACE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+[/#]$")
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Project:
+    """One project folder: where its files are and which IRIs it may mint."""
+
+    root: Path
+    namespaces: tuple[str, ...]
+    title: str = ""
+    licence: str = ""
+    layout: tuple[tuple[str, str], ...] = tuple(DEFAULT_LAYOUT.items())
+    #: files the build leaves out: those under validation, which the gate compares with the rest
+    excluded: frozenset = field(default_factory=frozenset)
+    #: curation defaults per source slug, from the project file's [sources.<slug>] tables (e.g. holder)
+    source_defaults: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    @property
+    def namespace(self) -> str:
+        return self.namespaces[0]
+
+    @property
+    def file(self) -> Path:
+        return self.root / PROJECT_FILE
+
+    def folder(self, role: str) -> Path:
+        return self.root / dict(self.layout)[role]
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.folder("sources")
+
+    @property
+    def claims_dir(self) -> Path:
+        return self.folder("claims")
+
+    @property
+    def entities_dir(self) -> Path:
+        return self.folder("entities")
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    def iri(self, local: str) -> str:
+        return f"{self.namespace}id/{local}"
+
+    def source_iri(self, slug: str) -> str:
+        return f"{self.namespace}id/source/{slug}"
+
+    def source_graph(self, slug: str) -> str:
+        """The named graph of one of the project's sources: its record, its claims and their evidence."""
+        return f"{self.namespace}graph/source/{slug}"
+
+    def graph(self, name: str) -> str:
+        return f"{self.namespace}graph/{name}"
+
+    def owns(self, iri: str) -> bool:
+        """Whether ``iri`` is in one of the project's namespaces (where it may mint new subjects)."""
+        return any(iri.startswith(ns) and len(iri) > len(ns) for ns in self.namespaces)
+
+    def defaults_for(self, slug: str) -> dict[str, str]:
+        return dict(dict(self.source_defaults).get(slug, ()))
+
+    def without(self, paths) -> "Project":
+        """The same project with ``paths`` left out of what the build loads."""
+        return replace(self, excluded=self.excluded | {Path(p).resolve() for p in paths})
+
+    def _listed(self, role: str, pattern: str) -> list[Path]:
+        return sorted(p for p in self.folder(role).glob(pattern) if p.resolve() not in self.excluded)
+
+    def files(self) -> dict[str, list[Path]]:
+        """The project's input files by role (sorted, so builds are reproducible); texts under "texts"."""
+        return {"project-entities": self._listed("entities", "*.ttl"),
+                "project-background": self._listed("background", "*.ttl"),
+                "project-sources": self._listed("sources", "*.ttl"),
+                "project-claims": self._listed("claims", "*.ttl"),
+                "project-texts": self._listed("sources", "*.txt") + [self.file]}
+
+    def data_files(self) -> set[Path]:
+        """Every file of the project the build reads (for telling a stored file from a new one)."""
+        return {p.resolve() for role, paths in self.files().items() for p in paths}
+
+
+def find_project(start: Path) -> Path | None:
+    """The nearest ``ecokg.toml`` at or above ``start``; none past a folder that holds ``.git`` without one
+    (the top of a repository), so ECO-KG's own clone, or any repository without a project, has none."""
+    folder = Path(start).resolve()
+    if folder.is_file():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / PROJECT_FILE).is_file():
+            return candidate / PROJECT_FILE
+        if (candidate / ".git").exists():
+            return None
+    return None
+
+
+def check_namespace(namespace: str, *, file: Path | None = None) -> str:
+    """A namespace a project may mint IRIs in: an absolute http(s) IRI ending in / or #, not ECO-KG's own."""
+    if not isinstance(namespace, str) or not _NAMESPACE.match(namespace):
+        raise ProjectError(f"{namespace!r} is not a namespace IRI", file=file, term=str(namespace),
+                           hint="give an absolute http(s) IRI ending in / or #, e.g. https://example.org/my-kg/")
+    if namespace.startswith(BASE) or BASE.startswith(namespace):
+        raise ProjectError(f"{namespace} overlaps ECO-KG's own namespace {BASE}", file=file, term=namespace,
+                           hint="a project mints IRIs in a namespace of its own, e.g. https://example.org/my-kg/")
+    return namespace
+
+
+def load_project(file: Path) -> Project:
+    """Read ``ecokg.toml``; a malformed one is a `ProjectError` naming the file and the key."""
+    file = Path(file).resolve()
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ProjectError(f"cannot read the project file: {error.strerror}", file=file) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ProjectError(f"the project file is not valid TOML: {error}", file=file,
+                           hint="see the file `ecokg init` writes for the expected form") from None
+    table = data.get("project")
+    if not isinstance(table, dict):
+        raise ProjectError("the project file has no [project] table", file=file,
+                           hint='add [project] with namespace = "https://example.org/my-kg/"')
+    found = table.get("namespaces", table.get("namespace"))
+    namespaces = [found] if isinstance(found, str) else found
+    if not namespaces or not isinstance(namespaces, list):
+        raise ProjectError("the project file names no namespace", file=file, term="project.namespace",
+                           hint='add namespace = "https://example.org/my-kg/" to [project]')
+    layout = dict(DEFAULT_LAYOUT)
+    given = data.get("layout", {})
+    if not isinstance(given, dict):
+        raise ProjectError("[layout] must be a table of folder names", file=file, term="layout")
+    for role, name in given.items():
+        if role not in DEFAULT_LAYOUT or not isinstance(name, str) or not name or Path(name).is_absolute() \
+                or ".." in Path(name).parts:
+            raise ProjectError(f"layout.{role} = {name!r} is not a folder of the project", file=file,
+                               term=f"layout.{role}", hint="known roles: " + ", ".join(DEFAULT_LAYOUT)
+                               + "; each a relative folder name inside the project")
+        layout[role] = name
+    sources = data.get("sources", {})
+    if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
+        raise ProjectError("[sources.<slug>] tables hold each source's curation defaults", file=file, term="sources")
+    defaults = tuple(sorted((slug, tuple(sorted((k, str(v)) for k, v in values.items())))
+                            for slug, values in sources.items()))
+    return Project(file.parent, tuple(check_namespace(ns, file=file) for ns in namespaces),
+                   str(table.get("title", "")), str(table.get("licence", table.get("license", ""))),
+                   tuple(layout.items()), source_defaults=defaults)
+
+
+def discover(start: Path) -> Project | None:
+    """The project ``start`` is inside, or None."""
+    found = find_project(start)
+    return load_project(found) if found is not None else None
+
+
+def check_slug(slug: str, *, file: Path | None = None) -> str:
+    if not _SLUG.match(slug):
+        raise ProjectError(f"{slug!r} cannot name a source (its IRI and graph take the file's stem)", file=file,
+                           term=slug, hint="rename the file: letters, digits, '.', '_' and '-', e.g. speech-2024.txt")
+    return slug
+
+
+def _toml_string(value: str) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def init_project(directory: Path, namespace: str, *, title: str = "", licence: str = "CC-BY-4.0",
+                 gate_repository: str = "<owner>/eco-kg") -> list[Path]:
+    """Write a new project into ``directory``: ecokg.toml, the folders, the pre-commit hook, a CI workflow
+    and a README. Refuses a folder that already holds a project (nothing is overwritten)."""
+    directory = Path(directory)
+    check_namespace(namespace)
+    if (directory / PROJECT_FILE).exists():
+        raise ProjectError("this folder already holds a project", file=directory / PROJECT_FILE,
+                           hint="edit its ecokg.toml, or give another folder")
+    title = title or directory.resolve().name
+    written = []
+
+    def write(relative: str, text: str) -> None:
+        path = directory / relative
+        if path.exists():
+            return  # a file the researcher already has is kept as it is
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+
+    directory.mkdir(parents=True, exist_ok=True)
+    write(PROJECT_FILE, PROJECT_TOML.format(title=_toml_string(title), namespace=_toml_string(namespace),
+                                            licence=_toml_string(licence)))
+    for role, name in DEFAULT_LAYOUT.items():
+        write(f"{name}/README.md", FOLDER_NOTES[role])
+    write(".pre-commit-config.yaml", PRE_COMMIT.format(repository=gate_repository))
+    write(".github/workflows/ecokg.yml", WORKFLOW.format(repository=gate_repository))
+    write("README.md", PROJECT_README.format(title=title, namespace=namespace))
+    write(".gitignore", "build/\n")
+    return written
+
+
+PROJECT_TOML = """\
+# An ECO-KG project: the packaged ECO-KG graph (ontology, shapes, entities, the interview) plus the files
+# below. Every `ecokg` command run in this folder or under it reads this file.
+
+[project]
+title = {title}
+# new subjects are allowed under these namespaces; sources get <namespace>id/source/<slug> and their
+# own named graph <namespace>graph/source/<slug>
+namespaces = [{namespace}]
+# the licence of the project's own assertions (each source's text keeps its own, see `ecokg source add`)
+licence = {licence}
+
+[layout]
+sources = "sources"        # <slug>.txt kept byte for byte, <slug>.ttl its record (written by `ecokg source add`)
+claims = "claims"          # <slug>.ttl: the curated claims quoting source <slug>
+entities = "entities"      # *.ttl: the project's own entities, graph <namespace>graph/entities
+background = "background"  # *.ttl: facts from elsewhere, each with its source, graph <namespace>graph/background
+"""
+
+FOLDER_NOTES = {
+    "sources": "# sources\n\nOne `<slug>.txt` per source, kept byte for byte, and its record `<slug>.ttl`; both are "
+               "written by `ecokg source add FILE --title TEXT`. Edit neither by hand: the build checks the text's "
+               "sha256.\n",
+    "claims": "# claims\n\n`<slug>.ttl` holds the curated claims quoting source `<slug>`; each claim names it with "
+              "`prov:wasDerivedFrom` and quotes it word for word in `eco:quote`.\n",
+    "entities": "# entities\n\nThe project's own entities (people, organisations, places), named in the project's "
+                "namespace, with `rdfs:label` and `eco:surfaceForm`.\n",
+    "background": "# background\n\nFacts from elsewhere, each citing its source (`dcterms:source` or "
+                  "`prov:wasDerivedFrom`).\n",
+}
+
+PRE_COMMIT = """\
+# The ECO-KG gate on every staged Turtle/TriG file, with this project's ecokg.toml (found by the hook).
+# Pin `rev` to a release tag or a commit of the gate's repository: the rules are those of that release.
+repos:
+  - repo: https://github.com/{repository}
+    rev: v1.1.0
+    hooks:
+      - id: ecokg-validate
+        exclude: ^(build|sources)/
+"""
+
+WORKFLOW = """\
+# The ECO-KG gate on every push and pull request. Replace COMMIT_SHA with the full 40-character commit of
+# the gate's release you want (a tag can be moved; a commit cannot), and keep the tag in the comment.
+name: ecokg
+on: [push, pull_request]
+permissions:
+  contents: read
+jobs:
+  gate:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1
+        with:
+          fetch-depth: 0
+          persist-credentials: false
+      - uses: {repository}@COMMIT_SHA  # v1.1.0
+        with:
+          files: "claims/*.ttl entities/*.ttl background/*.ttl"
+"""
+
+PROJECT_README = """\
+# {title}
+
+An ECO-KG project: its sources and claims beside the packaged ECO-KG graph. New subjects go under
+`{namespace}`.
+
+```sh
+ecokg source add speech.txt --title "Title as given" --speaker "Name" --date 2024-05-01 --licence CC-BY-4.0
+ecokg validate claims/speech.ttl   # the gate: vocabulary, shapes, quotes against the registered sources
+ecokg build                        # the packaged graph plus this project, each source in its own named graph
+ecokg query --list                 # the named questions, across sources
+```
+"""
+
+__all__ = ["PROJECT_FILE", "Project", "check_namespace", "check_slug", "discover", "find_project", "init_project",
+           "load_project"]
