@@ -177,7 +177,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def source_record(project: Project, slug: str, digest: str, *, title: str, language: str, date: str | None,
-                  publisher: str | None, licence: str | None, speaker: tuple[str, str] | None) -> str:
+                  publisher: str | None, licence: str | None, speaker: tuple[str, str] | None,
+                  holder: str | None = None) -> str:
     """The Turtle record of a source (what `ecokg source add` writes as sources/<slug>.ttl)."""
     from rdflib import Graph, Literal, URIRef
     from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
@@ -208,6 +209,8 @@ def source_record(project: Project, slug: str, digest: str, *, title: str, langu
         graph.add((URIRef(person), RDF.type, ECO.Person))
         graph.add((URIRef(person), RDFS.label, Literal(label, lang=language)))
         graph.add((URIRef(person), ECO.surfaceForm, Literal(label, lang=language)))
+        if holder:  # whose positions the speaker's words state: the default holder of the source's claims
+            graph.add((URIRef(person), PROV.actedOnBehalfOf, URIRef(holder)))
     head = (f"# The record of source {slug}: written by `ecokg source add`. The text is {slug}.txt, kept byte for\n"
             f"# byte; every build checks its sha256. Claims quoting it go into claims/{slug}.ttl.\n")
     return head + graph.serialize(format="turtle")
@@ -245,7 +248,7 @@ def add_source(settings, file: Path, *, title: str, holder: str | None = None, s
                            hint="rename the file to register another text; a registered text is never replaced")
     digest = hashlib.sha256(raw).hexdigest()
     record = source_record(project, slug, digest, title=title.strip(), language=language, date=date,
-                           publisher=publisher, licence=licence, speaker=person)
+                           publisher=publisher, licence=licence, speaker=person, holder=holder_iri)
     project.sources_dir.mkdir(parents=True, exist_ok=True)
     _write_atomically(project.sources_dir / f"{slug}.txt", raw)
     _write_atomically(project.sources_dir / f"{slug}.ttl", record.encode("utf-8"))

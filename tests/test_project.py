@@ -1,0 +1,153 @@
+"""A researcher's own project as its user meets it: `ecokg init`, the project found from any folder inside it,
+the packaged graph kept beside the project's files, and the gate's namespace rule for the project."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kg.project import tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMESPACE = "https://example.org/speeches/"
+SPEECH = ("Remarks at the trade forum\n"
+          "Pakistan favours closer ties with Turkey in trade and transit.\n"
+          "Both sides already meet every year.\n")
+
+
+def ecokg(*args, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECOKG_")}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "kg", *args], cwd=cwd, capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+def make_project(folder: Path) -> Path:
+    """A project with one registered source, its speaker, and Pakistan as its holder."""
+    done = ecokg("init", str(folder), "--namespace", NAMESPACE, "--title", "Speeches", cwd=folder.parent)
+    assert done.returncode == 0, done.stderr
+    text = folder.parent / "trade-forum.txt"
+    text.write_text(SPEECH, encoding="utf-8")
+    done = ecokg("source", "add", str(text), "--title", "Remarks at the trade forum", "--speaker", "Jane Doe",
+                 "--holder", "Pakistan", "--date", "2024-05-01", "--licence", "CC-BY-4.0", "--language", "en",
+                 cwd=folder)
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+CLAIM = """\
+@prefix eco: <https://w3id.org/eco-kg/ontology/> .
+@prefix ecoid: <https://w3id.org/eco-kg/id/> .
+@prefix modality: <https://w3id.org/eco-kg/id/modality/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<{subject}> a eco:Stance ;
+    rdfs:label "Pakistan favours closer ties with Turkey in trade and transit"@en ;
+    eco:holder ecoid:Pakistan ;
+    eco:modality modality:Favoured ;
+    eco:involves ecoid:Turkey ;
+    prov:wasDerivedFrom <https://example.org/speeches/id/source/trade-forum> ;
+    eco:quote "{quote}" .
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return make_project(tmp_path_factory.mktemp("work") / "speeches")
+
+
+def test_init_writes_the_project_file_folders_hook_and_workflow(tmp_path):
+    folder = tmp_path / "mine"
+    done = ecokg("init", str(folder), "--namespace", NAMESPACE, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    config = tomllib.loads((folder / "ecokg.toml").read_text(encoding="utf-8"))
+    assert config["project"]["namespaces"] == [NAMESPACE]
+    assert config["project"]["licence"] == "CC-BY-4.0"
+    assert config["layout"]["sources"] == "sources" and config["layout"]["claims"] == "claims"
+    for name in ("sources", "claims", "entities", "background"):
+        assert (folder / name).is_dir()
+    hook = yaml.safe_load((folder / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert hook["repos"][0]["hooks"][0]["id"] == "ecokg-validate"
+    workflow = (folder / ".github" / "workflows" / "ecokg.yml").read_text(encoding="utf-8")
+    steps = yaml.safe_load(workflow)["jobs"]["gate"]["steps"]
+    assert any(step.get("uses", "").endswith("@COMMIT_SHA") for step in steps)
+    assert "COMMIT_SHA" in workflow.split("name:")[0]  # the comment on top says what to put there
+    assert NAMESPACE in (folder / "README.md").read_text(encoding="utf-8")
+
+
+def test_init_refuses_a_folder_that_already_holds_a_project_and_a_bad_namespace(tmp_path):
+    assert ecokg("init", str(tmp_path / "a"), "--namespace", NAMESPACE, cwd=tmp_path).returncode == 0
+    before = (tmp_path / "a" / "ecokg.toml").read_bytes()
+    again = ecokg("init", str(tmp_path / "a"), "--namespace", "https://example.org/other/", cwd=tmp_path)
+    assert again.returncode == 2 and "already holds a project" in again.stderr
+    assert (tmp_path / "a" / "ecokg.toml").read_bytes() == before
+    bad = ecokg("init", str(tmp_path / "b"), "--namespace", "example.org/kg", cwd=tmp_path)
+    assert bad.returncode == 2 and "is not a namespace IRI" in bad.stderr and "Traceback" not in bad.stderr
+    theirs = ecokg("init", str(tmp_path / "c"), "--namespace", "https://w3id.org/eco-kg/mine/", cwd=tmp_path)
+    assert theirs.returncode == 2 and "overlaps ECO-KG's own namespace" in theirs.stderr
+
+
+def test_a_command_in_a_subfolder_finds_the_project(project):
+    listed = ecokg("source", "list", cwd=project / "claims")
+    assert listed.returncode == 0, listed.stderr
+    assert f"{NAMESPACE}id/source/trade-forum" in listed.stdout
+    assert "iran-pakistan-eco-security-interview" in listed.stdout  # the packaged source stays
+
+
+def test_the_project_is_not_looked_for_past_the_top_of_a_repository(tmp_path):
+    make_project(tmp_path / "outer")
+    inner = tmp_path / "outer" / "checkout"
+    (inner / ".git").mkdir(parents=True)
+    listed = ecokg("source", "list", cwd=inner)
+    assert listed.returncode == 0, listed.stderr
+    assert "trade-forum" not in listed.stdout
+
+
+def test_a_malformed_project_file_is_exit_2_naming_it(tmp_path):
+    (tmp_path / "ecokg.toml").write_text("[project]\nnamespaces = 3\n", encoding="utf-8")
+    done = ecokg("source", "list", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "ecokg.toml" in done.stderr and "names no namespace" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_a_claim_in_the_projects_namespace_quoting_its_own_source_passes_the_gate(project):
+    claim = project / "new-claim.ttl"
+    claim.write_text(CLAIM.format(subject=NAMESPACE + "id/claim/pk-turkey-trade-ties",
+                                  quote="Pakistan favours closer ties with Turkey in trade and transit."),
+                     encoding="utf-8")
+    done = ecokg("validate", "--no-owl", "new-claim.ttl", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_a_quote_that_is_not_in_the_named_project_source_is_refused(project):
+    claim = project / "misquoted.ttl"
+    claim.write_text(CLAIM.format(subject=NAMESPACE + "id/claim/pk-turkey-misquoted",
+                                  quote="Pakistan favours an alliance with Turkey."), encoding="utf-8")
+    done = ecokg("validate", "--no-owl", "misquoted.ttl", cwd=project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[evidence/quote-not-found]" in done.stdout and "trade-forum.txt" in done.stdout
+
+
+@pytest.mark.slow
+def test_a_claim_outside_every_namespace_is_refused_in_the_project(project):
+    claim = project / "elsewhere.ttl"
+    claim.write_text(CLAIM.format(subject="https://elsewhere.example/claim/pk-turkey",
+                                  quote="Pakistan favours closer ties with Turkey in trade and transit."),
+                     encoding="utf-8")
+    done = ecokg("validate", "--no-owl", "elsewhere.ttl", cwd=project)
+    assert done.returncode == 1
+    assert "[vocabulary/subject-outside-namespace]" in done.stdout and NAMESPACE in done.stdout
+
+
+def test_outside_a_project_the_namespace_stays_eco_kgs(tmp_path):
+    claim = tmp_path / "claim.ttl"
+    claim.write_text(CLAIM.format(subject=NAMESPACE + "id/claim/pk-turkey-trade-ties", quote="x"), encoding="utf-8")
+    done = ecokg("validate", "--no-owl", str(claim), cwd=ROOT)
+    assert done.returncode == 1
+    assert "[vocabulary/subject-outside-namespace]" in done.stdout and "https://w3id.org/eco-kg/" in done.stdout

@@ -1,0 +1,114 @@
+"""`ecokg source add` and the build of a project's sources as a researcher meets them: the text kept byte for
+byte with its sha256, the record in DCTERMS/PROV, each source in its own named graph, a changed text refused."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF
+
+from test_project import CLAIM, NAMESPACE, SPEECH, ecokg, make_project
+
+ECO = "https://w3id.org/eco-kg/ontology/"
+SOURCE = URIRef(NAMESPACE + "id/source/trade-forum")
+SOURCE_GRAPH = URIRef(NAMESPACE + "graph/source/trade-forum")
+INTERVIEW_GRAPH = URIRef("https://w3id.org/eco-kg/graph/source/iran-pakistan-eco-security-interview")
+CLAIM_IRI = URIRef(NAMESPACE + "id/claim/pk-turkey-trade-ties")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    folder = make_project(tmp_path_factory.mktemp("work") / "speeches")
+    (folder / "claims" / "trade-forum.ttl").write_text(CLAIM.format(
+        subject=CLAIM_IRI, quote="Pakistan favours closer ties with Turkey in trade and transit."), encoding="utf-8")
+    return folder
+
+
+def test_source_add_keeps_the_text_byte_for_byte_and_describes_it(project):
+    text = project / "sources" / "trade-forum.txt"
+    assert text.read_bytes() == SPEECH.encode("utf-8")
+    record = Graph().parse(project / "sources" / "trade-forum.ttl")
+    assert record.value(SOURCE, URIRef(ECO + "sha256")) == Literal(hashlib.sha256(text.read_bytes()).hexdigest())
+    assert record.value(SOURCE, DCTERMS.title) == Literal("Remarks at the trade forum")
+    assert str(record.value(SOURCE, DCTERMS.date)) == "2024-05-01"
+    assert record.value(SOURCE, DCTERMS.license) == URIRef("https://spdx.org/licenses/CC-BY-4.0")
+    assert record.value(SOURCE, DCTERMS.language) == Literal("en")
+    speaker = record.value(SOURCE, PROV.wasAttributedTo)
+    assert speaker == URIRef(NAMESPACE + "id/JaneDoe")
+    assert (speaker, RDF.type, URIRef(ECO + "Person")) in record
+    # the holder given by label is the packaged entity, whom the speaker speaks for
+    assert record.value(speaker, PROV.actedOnBehalfOf) == URIRef("https://w3id.org/eco-kg/id/Pakistan")
+
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("--date", "2024-02-30", "is not a date"),
+    ("--date", "1 May 2024", "YYYY-MM-DD"),
+    ("--licence", "CC-BY-4", "did you mean CC-BY-4.0"),
+    ("--holder", "Pakistn", "did you mean Pakistan"),
+    ("--language", "english", "--language 'english'"),
+])
+def test_source_add_with_a_bad_option_is_exit_2_and_writes_nothing(project, tmp_path, option, value, expected):
+    text = tmp_path / "another-speech.txt"
+    text.write_text("Some words.\n", encoding="utf-8")
+    before = sorted(p.name for p in (project / "sources").iterdir())
+    config = (project / "ecokg.toml").read_bytes()
+    done = ecokg("source", "add", str(text), "--title", "Another", option, value, cwd=project)
+    assert done.returncode == 2, done.stderr
+    assert expected in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in (project / "sources").iterdir()) == before
+    assert (project / "ecokg.toml").read_bytes() == config
+
+
+def test_source_add_outside_a_project_says_how_to_make_one(tmp_path):
+    text = tmp_path / "speech.txt"
+    text.write_text("Words.\n", encoding="utf-8")
+    done = ecokg("source", "add", str(text), "--title", "Words", cwd=tmp_path)
+    assert done.returncode == 2 and "ecokg init" in done.stderr
+
+
+def test_a_text_without_a_known_licence_is_recorded_as_all_rights_reserved(project, tmp_path):
+    text = tmp_path / "communique.txt"
+    text.write_text("A communiqué.\n", encoding="utf-8")
+    done = ecokg("source", "add", str(text), "--title", "Communiqué", cwd=project)
+    assert done.returncode == 0, done.stderr
+    record = Graph().parse(project / "sources" / "communique.ttl")
+    doc = URIRef(NAMESPACE + "id/source/communique")
+    assert record.value(doc, DCTERMS.license) is None
+    assert "all rights" in str(record.value(doc, DCTERMS.rights))
+
+
+@pytest.mark.slow
+def test_the_build_puts_each_project_source_in_its_own_graph_beside_the_packaged_graph(project):
+    done = ecokg("build", "--quiet", cwd=project)
+    assert done.returncode == 0, done.stderr
+    dataset = Dataset()
+    dataset.parse(project / "build" / "eco-kg.nq", format="nquads")
+    graph = dataset.graph(SOURCE_GRAPH)
+    assert (SOURCE, RDF.type, URIRef(ECO + "SourceDocument")) in graph
+    assert (CLAIM_IRI, PROV.wasDerivedFrom, SOURCE) in graph
+    assert (CLAIM_IRI, PROV.wasAttributedTo, URIRef(NAMESPACE + "id/JaneDoe")) in graph
+    assert any(True for _ in graph.objects(CLAIM_IRI, URIRef(ECO + "hasEvidence")))
+    # the packaged graph is all there: the interview, its entities
+    assert len(dataset.graph(INTERVIEW_GRAPH)) > 1000
+    assert (URIRef("https://w3id.org/eco-kg/id/Pakistan"), RDF.type, None) in dataset
+    # the dataset's description: the text keeps its own licence; the interview's is not claimed as CC BY
+    metadata = dataset.graph(URIRef("https://w3id.org/eco-kg/graph/metadata"))
+    assert (SOURCE, DCTERMS.license, URIRef("https://spdx.org/licenses/CC-BY-4.0")) in metadata
+    interview = URIRef("https://w3id.org/eco-kg/id/source/iran-pakistan-eco-security-interview")
+    assert metadata.value(interview, DCTERMS.license) is None
+    assert "all rights" in str(metadata.value(interview, DCTERMS.rights))
+    assert (URIRef("https://w3id.org/eco-kg/dataset"), PROV.wasDerivedFrom, SOURCE) in metadata
+
+
+@pytest.mark.slow
+def test_a_changed_source_text_is_a_build_error_naming_the_file(project, tmp_path):
+    copy = tmp_path / "speeches"
+    shutil.copytree(project, copy)
+    text = copy / "sources" / "trade-forum.txt"
+    text.write_bytes(text.read_bytes().replace(b"every year", b"every month"))
+    done = ecokg("build", "--quiet", cwd=copy)
+    assert done.returncode == 2
+    assert "trade-forum.txt" in done.stderr and "sha256" in done.stderr and "Traceback" not in done.stderr
