@@ -23,10 +23,11 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
     if settings.update_enabled and hasattr(store, "apply_change"):
         from kg import journal
         app.extensions["ecokg_replayed"] = journal.replay(store, journal.journal_path(settings))
-    from . import pages, protocol, update
+    from . import headers, pages, protocol, update
     app.register_blueprint(protocol.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(update.blueprint)
+    app.after_request(headers.secure)
     return app
 
 

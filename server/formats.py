@@ -7,6 +7,7 @@ requests or run queries (`server.protocol`).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -62,6 +63,9 @@ RESULT_NAMES = {"json": SPARQL_JSON, "srj": SPARQL_JSON, "xml": SPARQL_XML, "srx
 GRAPH_NAMES = {"turtle": TURTLE, "ttl": TURTLE, "nt": NTRIPLES, "ntriples": NTRIPLES, "n-triples": NTRIPLES,
                "jsonld": JSONLD, "json-ld": JSONLD, "json": JSONLD, "rdfxml": RDFXML, "rdf": RDFXML,
                "xml": RDFXML, "trig": TRIG, "nq": NQUADS, "nquads": NQUADS, "n-quads": NQUADS, "n3": TURTLE}
+
+#: the IRIs an HTML answer links: anything else (javascript:, data:, urn: …) is text
+WEB_IRI = re.compile(r"^https?://", re.IGNORECASE)
 
 TEXTUAL = {SPARQL_JSON, SPARQL_XML, CSV, TSV, TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS, HTML}
 
@@ -132,12 +136,15 @@ def content_type(media_type: str) -> str:
 # --------------------------------------------------------------------------------------- results
 
 def results_html(result: QueryResult) -> str:
-    """A standalone HTML table of the results, IRIs as links (what a browser following a query link shows)."""
+    """A standalone HTML table of the results, http(s) IRIs as links (what a browser following a query link
+    shows)."""
     def cell(term) -> str:
         if term is None:
             return "<td></td>"
-        if isinstance(term, URIRef):
+        if isinstance(term, URIRef) and WEB_IRI.match(term):
             return f"<td><a href={quoteattr(str(term))}>{escape(str(term))}</a></td>"
+        if isinstance(term, URIRef):  # javascript:, data:, urn: …: shown, never a link
+            return f"<td>{escape(str(term))}</td>"
         if isinstance(term, Literal) and term.language:
             return f"<td lang={quoteattr(term.language)}>{escape(str(term))}</td>"
         return f"<td>{escape(str(term))}</td>"

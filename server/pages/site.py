@@ -23,6 +23,8 @@ blueprint = Blueprint("pages", __name__, template_folder=str(_SERVER / "template
 
 #: characters that may not appear in an IRI written between < > in SPARQL
 UNSAFE_IRI = re.compile(r'[<>"{}|^`\\\s\x00-\x1f]')
+#: the IRIs a page may link to: anything else (javascript:, data:, vbscript:, urn: …) is shown as text
+WEB_IRI = re.compile(r"^https?://", re.IGNORECASE)
 STATUS_TITLES = {400: "Bad request", 404: "Not found", 406: "Not acceptable", 500: "Server error",
                  503: "Service unavailable"}
 
@@ -70,12 +72,18 @@ def values_clause(variable: str, iris) -> str:
     return f"VALUES ?{variable} {{ {' '.join(iri_ref(str(i)) for i in iris)} }}"
 
 
+def linkable(iri: str) -> bool:
+    """Whether ``iri`` may be a link: under the base, or http(s)."""
+    return iri.startswith(public_base()) or bool(WEB_IRI.match(iri))
+
+
 def local_href(iri: str) -> str:
-    """Where a browser should go for ``iri``: the local path for IRIs under the base, else the IRI."""
+    """Where a browser should go for ``iri``: the local path for IRIs under the base, else the IRI when it is
+    http(s), else nowhere ("#"): a stored ``javascript:`` IRI must not become a link a person can click."""
     base = public_base()
     if iri.startswith(base):
         return (request.script_root or "") + "/" + quote(iri[len(base):], safe="/:@!$&'()*+,;=-._~%")
-    return iri
+    return iri if WEB_IRI.match(iri) else "#"
 
 
 def iri_for_path(path: str) -> str:

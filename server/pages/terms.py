@@ -1,6 +1,6 @@
 """How RDF terms read on a page: labels, links, literals, and what the ontology says a class is.
 
-Owns the best (English) label of many IRIs at once, a term as HTML (IRIs linked, literals escaped), the
+Owns the best (English) label of many IRIs at once, a term as HTML (http(s) IRIs linked, literals escaped), the
 class hierarchy and the kinds of claim that entity pages count and the picture colours; all remembered
 for one request (`flask.g`). It lays out no page.
 """
@@ -17,7 +17,7 @@ from rdflib.namespace import DCTERMS, RDFS, SKOS, XSD
 from kg.namespaces import ECO
 from kg.query import term_text
 
-from .site import UNSAFE_IRI, local_href, public_base, select, values_clause
+from .site import UNSAFE_IRI, linkable, local_href, public_base, select, values_clause
 
 LABEL_PREDICATES = [RDFS.label, SKOS.prefLabel, DCTERMS.title]
 
@@ -84,15 +84,19 @@ def label_of(term) -> str:
 
 
 def term_html(term, *, with_curie: bool = True) -> Markup:
-    """One RDF term as HTML: IRIs linked (locally when under the base), literals escaped."""
+    """One RDF term as HTML: http(s) IRIs linked (locally when under the base), other IRIs and literals as
+    escaped text."""
     if term is None:
         return Markup('<span class="unbound">—</span>')
     if isinstance(term, URIRef):
         label = label_of(term)
         curie = compact(term)
-        external = "" if str(term).startswith(public_base()) else ' class="external"'
-        link = Markup('<a href="{}" title="{}"{}>{}</a>').format(local_href(str(term)), str(term),
-                                                                 Markup(external), label)
+        if not linkable(str(term)):  # javascript:, data:, urn: …: shown, never followed
+            link = Markup('<span class="iri" title="{}">{}</span>').format(str(term), label)
+        else:
+            external = "" if str(term).startswith(public_base()) else ' class="external"'
+            link = Markup('<a href="{}" title="{}"{}>{}</a>').format(local_href(str(term)), str(term),
+                                                                     Markup(external), label)
         if with_curie and label != curie:
             link += Markup(' <span class="curie">{}</span>').format(curie)
         return link

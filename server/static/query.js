@@ -43,6 +43,12 @@
   function termNode(term) {
     if (!term) { return el("span", "unbound", "—"); }
     if (term.type === "uri") {
+      // only http(s) IRIs are links: a javascript: or data: IRI in an answer is shown, never followed
+      if (!/^https?:\/\//i.test(term.value) && term.value.indexOf(base) !== 0) {
+        var shown = el("span", "iri", compact(term.value));
+        shown.title = term.value;
+        return shown;
+      }
       var a = el("a", term.value.indexOf(base) === 0 ? "" : "external", compact(term.value));
       a.href = localHref(term.value);
       a.title = term.value;
