@@ -32,6 +32,7 @@ LIBRARY_COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("kg.stores.publish", "push every named graph to any SPARQL 1.1 store (Graph Store Protocol)"),
     "journal": ("kg.journal", "list the updates the server accepted, or fold their additions into seeds/"),
     "export": ("kg.export", "export every claim as a nanopublication (assertion, provenance, publication info)"),
+    "extract": ("kg.extract_command", "draft claims from a registered source for a curator, or score a draft"),
     "init": ("kg.cli_project", "start a project of your own: ecokg.toml, folders, pre-commit hook and CI"),
     "source": ("kg.cli_project", "register a source text in the project (source add FILE), or list them"),
 }
