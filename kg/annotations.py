@@ -120,7 +120,8 @@ def add_evidence(graph: Graph, subject: URIRef, span: evidence.Span, source: Sou
 
 def resolve_claims(graph: Graph, source: SourceText, seed_path: Path) -> int:
     """Give every claim of ``graph`` that quotes ``source`` its evidence and attribution."""
-    speaker = graph.value(source.iri, ECO.speaker)
+    # an interview names its speaker; any other source, whom its words are attributed to
+    speaker = graph.value(source.iri, ECO.speaker) or graph.value(source.iri, PROV.wasAttributedTo)
     interviewer = graph.value(source.iri, ECO.interviewer)
     resolved = 0
     for claim in sorted(set(graph.subjects(ECO.quote, None))):

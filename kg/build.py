@@ -26,7 +26,7 @@ from .namespaces import (
     WIKIDATA_ENRICHMENT_GRAPH, WIKIDATA_LINKS_GRAPH, source_graph,
 )
 from .ontology import claim_kinds
-from .rdfio import bind_prefixes, parse_file
+from .rdfio import bind_prefixes, parse_file, skolemise
 from .settings import Settings
 from .terms import base_relative, local_name, short
 
@@ -70,6 +70,10 @@ def seed_files(settings: Settings) -> dict[str, list[Path]]:
         "enrichment": sorted((seeds / "enrichment").glob("*.ttl")),
         "sources": sorted(p for p in seeds.glob("*.ttl") if p.name != "entities.ttl"),
     }
+    if settings.project is not None:  # a researcher's project: its files beside the packaged ones
+        own = settings.project.files()
+        groups["sources"] += own["project-sources"]
+        groups.update(own)
     return groups
 
 
@@ -154,10 +158,16 @@ def build_dataset(settings: Settings | None = None) -> BuildResult:
             parse_file(path, graph)
             files.append(path)
 
+    project = settings.project
+    if project is not None:
+        _add_project_files(dataset, project, groups, files)
     sources: list[SourceText] = []
     for path in groups["sources"]:
         parsed = parse_file(path)
         files.append(path)
+        own = project is not None and path in groups["project-sources"]
+        if own:
+            _add_claims(parsed, path, project, groups, files)
         docs = sorted(set(parsed.subjects(RDF.type, ECO.Interview)) | set(parsed.subjects(RDF.type, ECO.SourceDocument)))
         if len(docs) != 1:
             raise BuildError(f"a source file must describe exactly one eco:SourceDocument (found {len(docs)})",
@@ -166,8 +176,11 @@ def build_dataset(settings: Settings | None = None) -> BuildResult:
         if source.slug != path.stem:
             raise BuildError(f"source file {path.name} describes {source.path.name}; the names must match",
                              file=path, term=source.path.name)
+        if own and (docs[0], ECO.sha256, None) not in parsed:
+            raise BuildError(f"the record of {source.path.name} gives no eco:sha256", file=path, term=source.slug,
+                             hint="register texts with `ecokg source add`, which records it")
         sources.append(source)
-        graph = dataset.graph(source_graph(source.slug))
+        graph = dataset.graph(URIRef(project.source_graph(source.slug)) if own else source_graph(source.slug))
         for triple in parsed:
             graph.add(triple)
         add_segments(graph, source)
@@ -175,15 +188,47 @@ def build_dataset(settings: Settings | None = None) -> BuildResult:
         forms = Graph()
         for s, o in entities.subject_objects(ECO.surfaceForm):
             forms.add((s, ECO.surfaceForm, o))
+        if project is not None:
+            for s, o in dataset.graph(URIRef(project.graph("entities"))).subject_objects(ECO.surfaceForm):
+                forms.add((s, ECO.surfaceForm, o))
         for s, o in graph.subject_objects(ECO.surfaceForm):
             forms.add((s, ECO.surfaceForm, o))
         add_mentions(graph, source, forms)
         assert_facts(graph)
 
     assert_facts(background)
+    if project is not None:
+        assert_facts(dataset.graph(URIRef(project.graph("background"))))
+    for graph in list(dataset.graphs()):
+        # stable names, so a deletion survives a reload; OWL class expressions and lists in the ontology stay blank
+        if isinstance(graph.identifier, URIRef) and graph.identifier != ONTOLOGY_GRAPH:
+            skolemise(graph, str(graph.identifier))
     add_entailments(dataset)
-    describe_dataset(dataset, sources)
+    describe_dataset(dataset, sources, project)
     return BuildResult(dataset, time.perf_counter() - started, files)
+
+
+def _add_project_files(dataset: Dataset, project, groups: dict[str, list[Path]], files: list[Path]) -> None:
+    """A project's entities and background facts, each in the project's graph of that name."""
+    for group, name in (("project-entities", "entities"), ("project-background", "background")):
+        graph = dataset.graph(URIRef(project.graph(name)))
+        for path in groups[group]:
+            parse_file(path, graph)
+            files.append(path)
+    slugs = {path.stem for path in groups["project-sources"]}
+    for path in groups["project-claims"]:
+        if path.stem not in slugs:
+            raise BuildError(f"claims file {path.name} names no registered source", file=path, term=path.stem,
+                             hint="name it after the source its claims quote (claims/<slug>.ttl), and register "
+                                  "the text first with `ecokg source add`; known: " + (", ".join(sorted(slugs)) or "none"))
+
+
+def _add_claims(parsed: Graph, record: Path, project, groups: dict[str, list[Path]], files: list[Path]) -> None:
+    """The curated claims of a project's source (claims/<slug>.ttl), read into its record's graph."""
+    for path in groups["project-claims"]:
+        if path.stem == record.stem:
+            parse_file(path, parsed)
+            files.append(path)
 
 
 def write_dumps(result: BuildResult, out_dir: Path) -> dict[str, Path]:

@@ -34,12 +34,14 @@ FOAF_AGENT = URIRef("http://xmlns.com/foaf/0.1/Agent")
 FOAF_NAME = URIRef("http://xmlns.com/foaf/0.1/name")
 
 
-def describe_dataset(dataset: Dataset, sources: list[SourceText]) -> Graph:
+def describe_dataset(dataset: Dataset, sources: list[SourceText], project=None) -> Graph:
     """VoID and DCAT description of the dataset, with its named graphs as subsets.
 
     Conforms to DCAT-AP 3.0 (its SHACL shapes are a test fixture): agents typed foaf:Agent, formats,
     media types and licences as typed IRIs, every distribution with an access URL, and the SPARQL
     endpoint as a dcat:DataService. Version and release date come from the ontology's header.
+    The graph's own assertions are CC BY; the words quoted from each source keep that source's terms
+    (`_describe_rights`). ``project`` (a `kg.project.Project`) adds its named graphs, under its licence.
     """
     meta = dataset.graph(METADATA_GRAPH)
     ds = URIRef(DATASET_IRI)
@@ -77,6 +79,8 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText]) -> Graph:
         meta.add((ds, VOID.vocabulary, URIRef(vocab)))
     for source in sources:  # the texts it was made from (not datasets, so not dct:source in DCAT-AP's sense)
         meta.add((ds, PROV.wasDerivedFrom, source.iri))
+    quoted = _describe_rights(dataset, meta, sources)
+    meta.add((ds, DCTERMS.rights, quoted))
     for name, (_fmt, media_type, _quads) in DUMPS.items():
         dist = URIRef(BASE + "download/" + name)
         meta.add((ds, DCAT.distribution, dist))
@@ -91,6 +95,7 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText]) -> Graph:
         meta.add((dist, DCTERMS["format"], file_type))
         meta.add((file_type, RDF.type, DCTERMS.MediaTypeOrExtent))
         meta.add((dist, DCTERMS.license, LICENCE))
+        meta.add((dist, DCTERMS.rights, quoted))
         meta.add((dist, DCTERMS.title, Literal(f"ECO-KG dump ({name.rsplit('.', 1)[1]})", lang="en")))
     # the SPARQL endpoint: a data service, and a distribution reached through it
     service = URIRef(BASE + "sparql")
@@ -116,8 +121,14 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText]) -> Graph:
         inferred.remove(triple)
     total = 0
     for graph in sorted(dataset.graphs(), key=lambda g: str(g.identifier)):
-        if graph.identifier == METADATA_GRAPH or not len(graph) or not str(graph.identifier).startswith(str(GRAPH)):
+        own = project is not None and project.owns(str(graph.identifier))
+        if graph.identifier == METADATA_GRAPH or not len(graph) or not (str(graph.identifier).startswith(str(GRAPH))
+                                                                         or own):
             continue
+        if own and project.licence:
+            from .sources import licence_iri
+
+            meta.add((graph.identifier, DCTERMS.license, URIRef(licence_iri(project.licence))))
         total += len(graph)
         meta.add((ds, VOID.subset, graph.identifier))
         meta.add((graph.identifier, RDF.type, VOID.Dataset))
@@ -140,6 +151,30 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText]) -> Graph:
         meta.add((INFERRED_GRAPH, PROV.wasDerivedFrom, ONTOLOGY_GRAPH))
     meta.add((ds, VOID.triples, Literal(total, datatype=XSD.integer)))
     return meta
+
+
+def _describe_rights(dataset: Dataset, meta: Graph, sources: list[SourceText]) -> URIRef:
+    """Each source's own licence (its record's dcterms:license), or a statement that it is not known; and the
+    rights statement of what the dumps quote, which the CC BY licence of the graph's assertions does not cover."""
+    from .sources import RIGHTS_UNKNOWN
+
+    unknown = URIRef(DATASET_IRI + "#rights-of-unlicensed-text")
+    for source in sources:
+        licences = sorted(set(dataset.objects(source.iri, DCTERMS.license)))
+        for licence in licences:
+            meta.add((source.iri, DCTERMS.license, licence))
+            meta.add((licence, RDF.type, DCTERMS.LicenseDocument))
+        if not licences:
+            meta.add((source.iri, DCTERMS.rights, unknown))
+            meta.add((unknown, RDF.type, DCTERMS.RightsStatement))
+            meta.add((unknown, RDFS.label, Literal(RIGHTS_UNKNOWN, lang="en")))
+    quoted = URIRef(DATASET_IRI + "#rights-of-quoted-text")
+    meta.add((quoted, RDF.type, DCTERMS.RightsStatement))
+    meta.add((quoted, RDFS.label, Literal(
+        "The graph's own assertions are under CC BY 4.0. The words it quotes from its sources (oa:exact, oa:prefix, "
+        "oa:suffix, the paragraphs) are not: each keeps its source's own terms, given by the source's dcterms:license "
+        "or dcterms:rights.", lang="en")))
+    return quoted
 
 
 __all__ = ["DUMPS", "FILE_TYPES", "LICENCE", "describe_dataset"]

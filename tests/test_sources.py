@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
 from test_project import CLAIM, NAMESPACE, SPEECH, ecokg, make_project
 
@@ -84,7 +84,7 @@ def test_a_text_without_a_known_licence_is_recorded_as_all_rights_reserved(proje
 def test_the_build_puts_each_project_source_in_its_own_graph_beside_the_packaged_graph(project):
     done = ecokg("build", "--quiet", cwd=project)
     assert done.returncode == 0, done.stderr
-    dataset = Dataset()
+    dataset = Dataset(default_union=True)
     dataset.parse(project / "build" / "eco-kg.nq", format="nquads")
     graph = dataset.graph(SOURCE_GRAPH)
     assert (SOURCE, RDF.type, URIRef(ECO + "SourceDocument")) in graph
@@ -99,7 +99,9 @@ def test_the_build_puts_each_project_source_in_its_own_graph_beside_the_packaged
     assert (SOURCE, DCTERMS.license, URIRef("https://spdx.org/licenses/CC-BY-4.0")) in metadata
     interview = URIRef("https://w3id.org/eco-kg/id/source/iran-pakistan-eco-security-interview")
     assert metadata.value(interview, DCTERMS.license) is None
-    assert "all rights" in str(metadata.value(interview, DCTERMS.rights))
+    assert "all rights" in str(metadata.value(metadata.value(interview, DCTERMS.rights), RDFS.label))
+    quoted = metadata.value(URIRef("https://w3id.org/eco-kg/dataset"), DCTERMS.rights)
+    assert "not" in str(metadata.value(quoted, RDFS.label))  # the quoted words are not under the CC BY licence
     assert (URIRef("https://w3id.org/eco-kg/dataset"), PROV.wasDerivedFrom, SOURCE) in metadata
 
 
