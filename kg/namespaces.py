@@ -24,6 +24,8 @@ EVIDENCE = Namespace(BASE + "id/evidence/")
 GRAPH = Namespace(BASE + "graph/")
 SHAPES = Namespace(BASE + "shapes/")
 DATASET_IRI = BASE + "dataset"
+#: the IRIs the build gives blank nodes (RDF 1.1 §3.5 skolem IRIs), so an update can name and delete them
+GENID = Namespace(BASE + ".well-known/genid/")
 
 ORG = Namespace("http://www.w3.org/ns/org#")
 OA = Namespace("http://www.w3.org/ns/oa#")

@@ -1,18 +1,23 @@
-"""Reading RDF files strictly, with errors a person can act on.
+"""Reading RDF files strictly, with errors a person can act on; stable names for blank nodes.
 
 Owns choosing the parser from the file extension, turning parser exceptions into `SeedParseError`
-with file, line and column, and the prefix bindings every written file carries. It does not decide
-what a file means; see `kg.build`.
+with file, line and column, the prefix bindings every written file carries, and skolemising a graph's
+blank nodes into IRIs that are the same on every build. It does not decide what a file means; see `kg.build`.
 """
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import defaultdict
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import BNode, Graph, URIRef
 
 from .errors import SeedParseError
-from .namespaces import PREFIXES
+from .namespaces import GENID, PREFIXES
+
+#: rounds of colour refinement: blank nodes that differ within this many steps of each other get different IRIs
+SKOLEM_ROUNDS = 4
 
 #: file extension -> rdflib parser name
 FORMAT_BY_SUFFIX = {
@@ -80,3 +85,44 @@ def parse_file(path: Path, graph: Graph | None = None) -> Graph:
     except Exception as exc:  # parsers raise many types; all mean "bad input" here
         raise parse_error(path, exc, text) from None
     return graph
+
+
+def skolemise(graph: Graph, name: str) -> int:
+    """Replace every blank node of ``graph`` by an IRI under ``<base>.well-known/genid/``; how many were replaced.
+
+    A reload gives blank nodes new labels, so a removal journalled under the old ones would miss them after a
+    restart. The IRI is a digest of ``name`` (the graph) and of what the graph says around the node (its
+    statements both ways, other blank nodes by their own digests, refined a few rounds), not of a label or a
+    position: the same content gets the same IRIs on every build, and unrelated edits rename nothing.
+    """
+    outgoing: dict = defaultdict(list)
+    incoming: dict = defaultdict(list)
+    for s, p, o in graph:
+        if isinstance(s, BNode):
+            outgoing[s].append((p, o))
+        if isinstance(o, BNode):
+            incoming[o].append((s, p))
+    nodes = set(outgoing) | set(incoming)
+    if not nodes:
+        return 0
+    colour = {node: "" for node in nodes}
+    for _round in range(SKOLEM_ROUNDS):
+        def shown(term, previous=colour):
+            return "_:" + previous[term] if isinstance(term, BNode) else term.n3()
+
+        colour = {node: hashlib.sha256("\n".join(
+            [name, *sorted(f"> {p.n3()} {shown(o)}" for p, o in outgoing[node]),
+             *sorted(f"< {shown(s)} {p.n3()}" for s, p in incoming[node])]).encode("utf-8")).hexdigest()
+            for node in nodes}
+    named: dict = {}
+    seen: dict[str, int] = defaultdict(int)
+    for node in sorted(nodes, key=lambda n: colour[n]):
+        # nodes still alike after refinement are interchangeable: which gets which suffix changes nothing
+        seen[colour[node]] += 1
+        suffix = "" if seen[colour[node]] == 1 else f"-{seen[colour[node]]}"
+        named[node] = URIRef(GENID[colour[node][:32] + suffix])
+    changed = [(s, p, o) for s, p, o in graph if isinstance(s, BNode) or isinstance(o, BNode)]
+    for s, p, o in changed:
+        graph.remove((s, p, o))
+        graph.add((named.get(s, s), p, named.get(o, o)))
+    return len(nodes)

@@ -150,6 +150,12 @@ def named_graph_page(rest: str):
     return resource("graph/" + rest)
 
 
+@blueprint.route("/.well-known/genid/<path:rest>")
+def skolem_page(rest: str):
+    # the build's names for blank nodes (`kg.rdfio.skolemise`): described like any resource, 404 when unknown
+    return resource(".well-known/genid/" + rest)
+
+
 @blueprint.route("/dataset")
 def dataset_page():
     # the protocol blueprint may answer /dataset first; this serves the description otherwise
