@@ -104,3 +104,7 @@ class StoreError(EcoKGError):
 class ProjectError(EcoKGError):
     """A researcher's project that cannot be used: an unreadable ecokg.toml, a bad namespace, a source
     registration with a bad date, licence, language or holder."""
+
+
+class ExtractionError(EcoKGError):
+    """A source that claims cannot be drafted from: not registered, its text unreadable, nothing curated to compare."""

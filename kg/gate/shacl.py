@@ -30,6 +30,7 @@ _HINTS = {
     "UniqueLangConstraintComponent": "give one value per language",
     "MinLengthConstraintComponent": "the value may not be empty",
     "LessThanConstraintComponent": "oa:start must be less than oa:end",
+    "NotConstraintComponent": "the value is one the shape rules out: do what the message says",
 }
 
 
