@@ -63,7 +63,7 @@ def _turtle_block(change_graph: Graph, existing_text: str, origin: str) -> str:
 
 
 def add_file(path: Path, settings: Settings, *, owl: bool | str = True, max_bytes: int | None = None,
-             limits: GateLimits | None = None) -> tuple[Report, Path | None]:
+             limits: GateLimits | None = None, into: Path | None = None) -> tuple[Report, Path | None]:
     """Validate ``path``; when it passes, append its triples to the seed file they belong to.
 
     Only triples not already stored are written. Returns (report, the seed file written, or None
@@ -72,7 +72,8 @@ def add_file(path: Path, settings: Settings, *, owl: bool | str = True, max_byte
     as they are at that moment, including what another add wrote just before; the seed file is
     replaced atomically with its mode kept, and only after the merged text has been parsed back to
     exactly the old triples plus the new ones. A rejected file changes nothing; an unwritable
-    folder or a full disk is an `EcoKGError` naming the path and the reason.
+    folder or a full disk is an `EcoKGError` naming the path and the reason. ``into`` names the seed file
+    instead of `target_seed_file` (a journal fold knows the graph each triple was accepted into).
     """
     path = Path(path)
     if path.exists() and path.resolve().is_relative_to(settings.seeds_dir.resolve()):
@@ -86,11 +87,12 @@ def add_file(path: Path, settings: Settings, *, owl: bool | str = True, max_byte
         report = validate_files([path], settings, owl=owl, base=base, limits=limits)
         if not report.ok:
             return report, None
-        target = _merge_into_seeds(path, report, base, settings, limits)
+        target = _merge_into_seeds(path, report, base, settings, limits, into)
     return report, target
 
 
-def _merge_into_seeds(path: Path, report: Report, base: Base, settings: Settings, limits: GateLimits) -> Path | None:
+def _merge_into_seeds(path: Path, report: Report, base: Base, settings: Settings, limits: GateLimits,
+                      into: Path | None = None) -> Path | None:
     text = path.read_text(encoding="utf-8")
     source = SourceFile.from_text(path, text)
     parsed, problems = parse_checked(source, limits.max_prefixes)
@@ -106,7 +108,7 @@ def _merge_into_seeds(path: Path, report: Report, base: Base, settings: Settings
     report.triples = len(change_graph)
     if not len(change_graph):
         return None
-    target = target_seed_file(change_graph, base, settings)
+    target = into or target_seed_file(change_graph, base, settings)
     try:
         existing = target.read_text(encoding="utf-8") if target.exists() else ""
     except OSError as error:

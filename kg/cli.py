@@ -30,7 +30,8 @@ LIBRARY_COMMANDS: dict[str, tuple[str, str]] = {
     "enrich": ("kg.enrich", "fetch multilingual labels and facts for linked entities into a snapshot"),
     "load": ("kg.stores.virtuoso", "bulk-load the built dataset into a running Virtuoso (the bigger-store path)"),
     "publish": ("kg.stores.publish", "push every named graph to any SPARQL 1.1 store (Graph Store Protocol)"),
-    "journal": ("kg.journal", "list the updates the server accepted, or fold their additions into seeds/"),
+    "journal": ("kg.journal_fold", "list the updates the server accepted, fold their additions into the seed files "
+                                   "of their graphs, or seal entries a person has checked"),
     "export": ("kg.export", "export every claim as a nanopublication (assertion, provenance, publication info)"),
     "extract": ("kg.extract_command", "draft claims from a registered source for a curator, or score a draft"),
     "init": ("kg.cli_project", "start a project of your own: ecokg.toml, folders, pre-commit hook and CI"),

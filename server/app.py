@@ -1,7 +1,7 @@
 """The Flask application factory and `run_server`.
 
 Owns assembling the app from its blueprints (`server.protocol`, `server.update`, `server.pages`), opening the
-store once (replaying the update journal into it when updates are on), and `run_server`, which `ecokg serve`
+store once (replaying the update journal into it on every start), and `run_server`, which `ecokg serve`
 (`server.cli`) calls. It calls `kg`; `kg` never calls it.
 """
 from __future__ import annotations
@@ -20,8 +20,10 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
         from kg.stores import open_store
         store = open_store(settings)
     app.extensions["ecokg_store"] = store
-    if settings.update_enabled and hasattr(store, "apply_change"):
+    if hasattr(store, "apply_change") and not settings.store_read_only:
         from kg import journal
+        # on every start, updates on or off: what was acknowledged is served (a read-only store was written
+        # by the process that accepted the changes)
         app.extensions["ecokg_replayed"] = journal.replay(store, journal.journal_path(settings))
     from . import headers, pages, protocol, update
     app.register_blueprint(protocol.blueprint)
@@ -38,6 +40,9 @@ def run_server(settings: Settings) -> None:
     from kg.errors import EcoKGError
 
     app = create_app(settings)
+    replayed = app.extensions.get("ecokg_replayed")
+    for line in replayed.report() if replayed is not None else []:
+        print(line, flush=True)
     bracketed = f"[{settings.host}]" if ":" in settings.host else settings.host
     # waitress: a production WSGI server (Flask's own is for development); more threads than query workers,
     # so that when every worker is busy the server still answers "busy" (503) at once instead of stalling
