@@ -1,16 +1,18 @@
 """SPARQL query results as rdflib terms: the one reader of SPARQL JSON results and the one writer of each
 results format (JSON, XML, CSV, TSV; W3C SPARQL 1.1 Query Results).
 
-Owns how a term is written in each format (a plain ``xsd:string`` literal carries no datatype anywhere)
-and how a JSON binding becomes a term. Results are any object with ``form``, ``variables``, ``rows``
-and ``boolean`` (`kg.stores.QueryResult`). It does not choose a format (`server.formats`) and is not
-used where pyoxigraph writes the answer itself (the embedded store's fast path).
+Owns how a term is written in each format (a plain ``xsd:string`` literal carries no datatype anywhere;
+XML gets U+FFFD for what XML 1.0 cannot carry) and how a JSON binding becomes a term. Results are any
+object with ``form``, ``variables``, ``rows`` and ``boolean`` (`kg.stores.QueryResult`). It does not
+choose a format (`server.formats`) and is not used where pyoxigraph writes the answer itself (the
+embedded store's fast path).
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Literal, URIRef
@@ -80,6 +82,24 @@ def results_json(result, *, indent: int | None = None) -> str:
                       ensure_ascii=False, indent=indent)
 
 
+#: characters XML 1.0 cannot carry, not even as references: C0 controls other than tab, newline and
+#: carriage return, lone surrogates, U+FFFE and U+FFFF. XML answers write each as U+FFFD.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+_REPLACEMENT = "\ufffd"
+
+
+def well_formed_xml(document: str | bytes) -> tuple[str | bytes, int]:
+    """``document`` (XML, as text or UTF-8) with every character XML 1.0 cannot carry written as U+FFFD, and
+    how many were; a carriage return in text becomes ``&#13;``, so that a parser keeps it (it would read a
+    raw one as a newline). Safe on a whole document: such characters can only be in text and attributes."""
+    if isinstance(document, bytes):
+        document, replaced = _NOT_XML_BYTES.subn(_REPLACEMENT.encode("utf-8"), document)
+        return document.replace(b"\r", b"&#13;"), replaced
+    document, replaced = NOT_XML.subn(_REPLACEMENT, document)
+    return document.replace("\r", "&#13;"), replaced
+
+
 def _xml_term(term) -> str:
     if isinstance(term, URIRef):
         return f"<uri>{escape(str(term))}</uri>"
@@ -94,6 +114,13 @@ def _xml_term(term) -> str:
 
 
 def results_xml(result) -> str:
+    """SPARQL XML results, well-formed whatever the terms hold (`well_formed_xml`)."""
+    return well_formed_xml(xml_document(result))[0]
+
+
+def xml_document(result) -> str:
+    """SPARQL XML results as the terms are, before `well_formed_xml` (which a caller that reports how many
+    characters were replaced applies itself)."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n  <head>']
     out += [f"    <variable name={quoteattr(name)}/>" for name in result.variables]
     out.append("  </head>")
@@ -165,4 +192,4 @@ def results_tsv(result) -> str:
 WRITERS = {"json": results_json, "xml": results_xml, "csv": results_csv, "tsv": results_tsv}
 
 __all__ = ["term_from_json", "read_json", "json_term", "results_json", "results_xml", "results_csv",
-           "results_tsv", "tsv_term", "WRITERS"]
+           "results_tsv", "tsv_term", "well_formed_xml", "xml_document", "NOT_XML", "WRITERS"]

@@ -2,8 +2,8 @@
 
 Owns which media types answer which query form (SPARQL JSON/XML/CSV/TSV results for SELECT and ASK;
 Turtle, N-Triples, JSON-LD, RDF/XML, TriG, N-Quads for graphs), choosing one from the Accept header
-(q-values) or a ``format`` parameter, and writing a `kg.stores.QueryResult` in it. It does not read
-requests or run queries (`server.protocol`).
+(q-values) or a ``format`` parameter, and writing a `kg.stores.QueryResult` in it (XML always well-formed,
+a graph RDF/XML cannot write an `Unwritable`). It does not read requests or run queries (`server.protocol`).
 """
 from __future__ import annotations
 
@@ -72,6 +72,10 @@ TEXTUAL = {SPARQL_JSON, SPARQL_XML, CSV, TSV, TURTLE, NTRIPLES, JSONLD, RDFXML, 
 
 class UnknownFormat(ValueError):
     """A ``format`` parameter that names no format this query form can be written in."""
+
+
+class Unwritable(ValueError):
+    """A graph the chosen format cannot write (RDF/XML: a predicate with no namespace and local name), 406."""
 
 
 def is_graph_form(form: str) -> bool:
@@ -163,19 +167,55 @@ RESULT_WRITERS = {**results.WRITERS, "html": results_html}
 
 
 def serialize_graph(graph: Graph, fmt: Format) -> str:
+    """``graph`` in ``fmt``; RDF/XML well-formed (`kg.results.well_formed_xml`) or `Unwritable`."""
     if fmt.writer == "json-ld":
         return graph.serialize(format="json-ld", auto_compact=True)
     if fmt.writer == "nquads":
         return graph.serialize(format="nt")  # a graph's N-Triples are N-Quads in the default graph
+    if fmt.writer == "xml":
+        return results.well_formed_xml(_rdf_xml(graph))[0]
     return graph.serialize(format=fmt.writer)
+
+
+def _rdf_xml(graph: Graph) -> str:
+    try:
+        return graph.serialize(format="xml")
+    except ValueError:
+        # a predicate becomes an element name, so it must end in an XML name after a namespace: name it
+        names = graph.namespace_manager
+        for predicate in sorted(set(graph.predicates())):
+            try:
+                names.compute_qname_strict(predicate)
+            except ValueError:
+                raise Unwritable(f"this answer cannot be written as RDF/XML: the predicate <{predicate}> does not "
+                                 "end in a name an XML element can have; ask for Turtle (Accept: text/turtle or "
+                                 "format=turtle), N-Triples or JSON-LD instead") from None
+        raise
 
 
 def serialize(result: QueryResult, fmt: Format) -> str:
     """``result`` written in ``fmt`` (chosen by `negotiate` for the same form)."""
+    return written(result, fmt)[0]
+
+
+def written(result: QueryResult, fmt: Format) -> tuple[str, int]:
+    """``result`` written in ``fmt``, and how many characters XML 1.0 cannot carry were written as U+FFFD."""
     if is_graph_form(result.form):
-        return serialize_graph(result.graph if result.graph is not None else Graph(), fmt)
-    return RESULT_WRITERS[fmt.writer](result)
+        graph = result.graph if result.graph is not None else Graph()
+        if fmt.writer == "xml":
+            return results.well_formed_xml(_rdf_xml(graph))
+        return serialize_graph(graph, fmt), 0
+    if fmt.writer == "xml":
+        return results.well_formed_xml(results.xml_document(result))
+    return RESULT_WRITERS[fmt.writer](result), 0
 
 
-__all__ = ["Format", "negotiate", "serialize", "serialize_graph", "content_type", "UnknownFormat",
-           "RESULT_FORMATS", "GRAPH_FORMATS", "is_graph_form"]
+def well_formed(body: str | bytes, media_type: str) -> tuple[str | bytes, int]:
+    """An answer another writer made (pyoxigraph's), well-formed when its format is XML; with the count."""
+    if media_type in (SPARQL_XML, RDFXML):
+        return results.well_formed_xml(body)
+    return body, 0
+
+
+__all__ = ["Format", "negotiate", "serialize", "serialize_graph", "written", "well_formed", "content_type",
+           "UnknownFormat", "Unwritable", "RESULT_FORMATS", "GRAPH_FORMATS", "is_graph_form"]

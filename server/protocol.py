@@ -18,6 +18,7 @@ from kg.errors import EcoKGError, QueryError, StoreError
 from kg.metadata import DUMPS
 from kg.namespaces import ECO, ENTITIES_GRAPH, INFERRED_GRAPH, METADATA_GRAPH, PREFIXES, SD
 from kg.ontology import CLAIM_CLASS, claim_kinds
+from kg.results import well_formed_xml
 from kg.settings import Settings
 from kg.stores import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy, ServiceFailure,
                       ServiceTimeout, Store, analyse, unescape_codepoints)
@@ -231,14 +232,20 @@ def sparql():
                            timeout=current.query_timeout, row_limit=current.row_limit,
                            result_format=chosen.media_type)
     if result.payload is not None and result.payload_type == chosen.media_type:
-        body = result.payload  # written by the store's own serialiser
+        body, replaced = formats.well_formed(result.payload, chosen.media_type)  # the store's own serialiser
     else:
         if formats.is_graph_form(result.form) != formats.is_graph_form(form):
             # the text's form was misread; answer in the result's own default rather than a mismatched format
             chosen = formats.negotiate(result.form, None)
-        body = formats.serialize(result, chosen)
+        try:
+            body, replaced = formats.written(result, chosen)
+        except formats.Unwritable as exc:
+            raise ProtocolError(406, str(exc), {"Vary": "Accept"}) from None
     response = Response(body, content_type=formats.content_type(chosen.media_type))
     response.headers["Vary"] = "Accept"
+    if replaced:
+        response.headers["X-ECOKG-Replaced"] = (f"{replaced} character(s) that XML 1.0 cannot carry are written as "
+                                                "U+FFFD; ask for JSON results or N-Triples to receive them as they are")
     if result.truncated:
         response.headers["X-ECOKG-Truncated"] = f"row limit {result.row_limit} reached; the answer is incomplete"
     return response
@@ -274,7 +281,11 @@ def rdf_response(graph: Graph, format_param: str | None = None) -> Response:
         raise ProtocolError(400, str(exc)) from None
     if chosen is None:
         chosen = formats.GRAPH_FORMATS[formats.TURTLE]  # a description is better than a 406 for a browser
-    response = Response(formats.serialize_graph(graph, chosen), content_type=formats.content_type(chosen.media_type))
+    try:
+        body = formats.serialize_graph(graph, chosen)
+    except formats.Unwritable as exc:
+        raise ProtocolError(406, str(exc), {"Vary": "Accept"}) from None
+    response = Response(body, content_type=formats.content_type(chosen.media_type))
     response.headers["Vary"] = "Accept"
     return response
 
@@ -284,12 +295,15 @@ def _graph_sizes() -> tuple[int, dict[str, int]]:
     cache = current_app.extensions.setdefault("ecokg_graph_sizes", {})
     current = store()
     key = (id(current), len(current))
-    if key not in cache:
+    sizes = cache.get(key)
+    if sizes is None:
         total = current.query("SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")
         named = current.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        sizes = (int(total.rows[0][0]), {str(g): int(n) for g, n in named.rows})
+        # another request may clear the cache between these lines: this one answers with what it counted
         cache.clear()
-        cache[key] = (int(total.rows[0][0]), {str(g): int(n) for g, n in named.rows})
-    return cache[key]
+        cache[key] = sizes
+    return sizes
 
 
 def service_description() -> Graph:
@@ -386,8 +400,9 @@ def sitemap_xml():
         if str(iri).startswith(public):
             paths.append(quote(str(iri)[len(public):], safe="/:@!$&'()*+,;=-._~"))
     entries = "\n".join(f"  <url><loc>{escape(here + path)}</loc></url>" for path in dict.fromkeys(paths))
-    body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries + "\n</urlset>\n")
+    body, _replaced = well_formed_xml('<?xml version="1.0" encoding="UTF-8"?>\n'
+                                      '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries
+                                      + "\n</urlset>\n")  # a Host header is the client's text
     return Response(body, mimetype="application/xml")
 
 

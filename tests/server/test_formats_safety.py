@@ -1,0 +1,126 @@
+"""Answers a client can always read, over real HTTP on 127.0.0.1: XML answers (SPARQL XML results,
+RDF/XML, the sitemap) are well-formed XML 1.0 whatever the data holds, characters XML cannot carry
+written as U+FFFD (and said so in a header); a graph RDF/XML cannot write is a 406 that names the
+predicate and suggests Turtle, never a 500."""
+from __future__ import annotations
+
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+
+from kg import results
+from kg.stores import QueryResult
+from liveserver import LiveServer
+from server import formats
+from server.app import create_app
+
+SPARQL_XML = "application/sparql-results+xml"
+RDF_XML = "application/rdf+xml"
+SR = "{http://www.w3.org/2005/sparql-results#}"
+#: characters XML 1.0 does not allow, each in a literal
+NOT_XML = ["\u0001", "\u0008", "\u000b", "\u000c", "\u001f", "\ufffe", "\uffff"]
+
+
+def fetch(url: str, accept: str):
+    request = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def query_url(server, query: str) -> str:
+    return server.url + "/sparql?" + urllib.parse.urlencode({"query": query})
+
+
+def escaped(char: str) -> str:
+    return f"\\u{ord(char):04X}"
+
+
+@pytest.fixture(scope="module")
+def rdflib_live(settings, rdflib_store):
+    """The endpoint over the rdflib store, whose results `kg.results` writes (not pyoxigraph)."""
+    with LiveServer(create_app(settings.with_(store="rdflib"), rdflib_store)) as server:
+        yield server
+
+
+@pytest.fixture(params=["oxigraph", "rdflib"])
+def server(request, live, rdflib_live):
+    return live if request.param == "oxigraph" else rdflib_live
+
+
+@pytest.mark.parametrize("char", NOT_XML, ids=escaped)
+def test_sparql_xml_results_are_well_formed_whatever_a_literal_holds(server, char):
+    status, headers, body = fetch(query_url(server, f'SELECT ?x ?y WHERE {{ BIND("a{escaped(char)}b" AS ?x) '
+                                                    'BIND("plain" AS ?y) }'), SPARQL_XML)
+    assert status == 200
+    root = ET.fromstring(body)  # raises on a document that is not well-formed
+    values = [literal.text for literal in root.iter(SR + "literal")]
+    assert values == ["a\ufffdb", "plain"]
+    assert "1" in headers["X-ECOKG-Replaced"] and "U+FFFD" in headers["X-ECOKG-Replaced"]
+
+
+def test_an_answer_without_such_characters_is_untouched(server):
+    status, headers, body = fetch(query_url(server, 'SELECT ?x WHERE { BIND("tab\\there\\r\\nnew line é ☃" AS ?x) }'),
+                                  SPARQL_XML)
+    assert status == 200 and "X-ECOKG-Replaced" not in headers
+    assert [literal.text for literal in ET.fromstring(body).iter(SR + "literal")] == ["tab\there\r\nnew line é ☃"]
+
+
+@pytest.mark.parametrize("char", NOT_XML, ids=escaped)
+def test_rdf_xml_is_well_formed_whatever_a_literal_holds(server, char):
+    status, headers, body = fetch(query_url(server, f'CONSTRUCT {{ <urn:a> <http://example.org/p> "a{escaped(char)}b" }} '
+                                                    'WHERE {}'), RDF_XML)
+    assert status == 200 and headers.get_content_type() == RDF_XML
+    graph = Graph().parse(data=body, format="xml")  # an XML parser underneath: fails on what XML forbids
+    assert list(graph.objects()) == [Literal("a\ufffdb")]
+
+
+@pytest.mark.parametrize("predicate", ["urn:x:1", "http://example.org/1", "http://example.org/p/"])
+def test_rdf_xml_that_cannot_be_written_is_a_406_naming_the_predicate(server, predicate):
+    status, headers, body = fetch(query_url(server, f'CONSTRUCT {{ <urn:a> <{predicate}> "v" }} WHERE {{}}'), RDF_XML)
+    text = body.decode("utf-8")
+    assert status == 406, text
+    assert f"<{predicate}>" in text and "Turtle" in text
+    assert "Traceback" not in text and "internal error" not in text
+    # the same query in Turtle is answered
+    status, _headers, body = fetch(query_url(server, f'CONSTRUCT {{ <urn:a> <{predicate}> "v" }} WHERE {{}}'),
+                                   "text/turtle")
+    assert status == 200 and (URIRef("urn:a"), URIRef(predicate), Literal("v")) in Graph().parse(data=body,
+                                                                                                format="turtle")
+
+
+def test_a_sparql_xml_ask_and_an_empty_answer_are_well_formed(server):
+    for query in ("ASK {}", "SELECT ?x WHERE { FILTER(false) }"):
+        status, _headers, body = fetch(query_url(server, query), SPARQL_XML)
+        assert status == 200
+        ET.fromstring(body)
+
+
+def test_the_sitemap_is_well_formed_xml(live):
+    status, headers, body = fetch(live.url + "/sitemap.xml", "application/xml")
+    assert status == 200
+    locations = [loc.text for loc in ET.fromstring(body).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert locations and all(location.startswith(live.url) for location in locations)
+
+
+def test_the_results_writer_replaces_what_xml_cannot_carry():
+    """`kg.results` (used wherever results are written without pyoxigraph) writes well-formed XML too."""
+    result = QueryResult("SELECT", ["x", "y"], [(Literal("a\u0000b\ud800c"), URIRef("http://example.org/\u0007"))])
+    document = results.results_xml(result)
+    root = ET.fromstring(document.encode("utf-8", "surrogatepass"))
+    assert [literal.text for literal in root.iter(SR + "literal")] == ["a\ufffdb\ufffdc"]
+    assert [uri.text for uri in root.iter(SR + "uri")] == ["http://example.org/\ufffd"]
+
+
+def test_graph_formats_raise_a_clear_error_for_rdf_xml():
+    graph = Graph()
+    graph.add((URIRef("urn:a"), URIRef("urn:x:1"), Literal("v")))
+    with pytest.raises(formats.Unwritable) as caught:
+        formats.serialize_graph(graph, formats.GRAPH_FORMATS[formats.RDFXML])
+    assert "<urn:x:1>" in str(caught.value)
