@@ -19,6 +19,7 @@ from .errors import EXIT_OK, EXIT_VIOLATIONS
 from .namespaces import ECO, OA
 from .rdfio import parse_file
 from .settings import Settings
+from .sources import text_folder
 from .shacl import run_shacl
 from .terms import local_name
 
@@ -41,7 +42,11 @@ class CheckReport:
 
 
 def shapes_graph(settings: Settings) -> Graph:
-    return parse_file(settings.ontology_dir / "shapes.ttl")
+    from .project import widen_shapes
+
+    shapes = parse_file(settings.ontology_dir / "shapes.ttl")
+    widen_shapes(shapes, settings.project)
+    return shapes
 
 
 def union_graph(dataset: Dataset) -> Graph:
@@ -98,7 +103,7 @@ def evidence_check(dataset: Dataset, settings: Settings) -> CheckReport:
         source = dataset.value(target, OA.hasSource)
         if source not in texts:
             file_name = dataset.value(source, ECO.textFile)
-            path = settings.seeds_dir / str(file_name) if file_name else None
+            path = text_folder(settings, source) / str(file_name) if file_name else None
             if path is None or not path.is_file():
                 problems.append(f"{source}: source text {file_name} not found")
                 texts[source] = None

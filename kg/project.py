@@ -95,16 +95,36 @@ class Project:
         return sorted(p for p in self.folder(role).glob(pattern) if p.resolve() not in self.excluded)
 
     def files(self) -> dict[str, list[Path]]:
-        """The project's input files by role (sorted, so builds are reproducible); texts under "texts"."""
+        """The project's input files by role (sorted, so builds are reproducible); texts under "project-texts".
+        The claims of a source whose record is left out are left out with it: they cannot be read without it."""
+        records = self._listed("sources", "*.ttl")
+        left_out = {p.stem for p in self.sources_dir.glob("*.ttl")} - {p.stem for p in records}
         return {"project-entities": self._listed("entities", "*.ttl"),
                 "project-background": self._listed("background", "*.ttl"),
-                "project-sources": self._listed("sources", "*.ttl"),
-                "project-claims": self._listed("claims", "*.ttl"),
+                "project-sources": records,
+                "project-claims": [p for p in self._listed("claims", "*.ttl") if p.stem not in left_out],
                 "project-texts": self._listed("sources", "*.txt") + [self.file]}
 
     def data_files(self) -> set[Path]:
         """Every file of the project the build reads (for telling a stored file from a new one)."""
         return {p.resolve() for role, paths in self.files().items() for p in paths}
+
+
+def widen_shapes(shapes, project: Project | None) -> None:
+    """Let the shapes' "an IRI in ECO-KG's namespace" patterns also accept the project's namespaces, so that its
+    claims, sources and entities conform (``shapes`` is an rdflib graph, changed in place)."""
+    if project is None:
+        return
+    from rdflib import Literal
+    from rdflib.namespace import SH
+
+    own = BASE.replace(".", "\\.")  # as the shapes write it
+    for shape, pattern in list(shapes.subject_objects(SH.pattern)):
+        if str(pattern).startswith("^" + own):
+            rest = str(pattern)[1 + len(own):]
+            wider = "^(?:" + "|".join([own, *(re.escape(ns) for ns in project.namespaces)]) + ")" + rest
+            shapes.remove((shape, SH.pattern, pattern))
+            shapes.add((shape, SH.pattern, Literal(wider)))
 
 
 def find_project(start: Path) -> Path | None:

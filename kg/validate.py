@@ -368,6 +368,9 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
 
 def default_files(settings: Settings) -> list[Path]:
     groups = seed_files(settings)
+    if settings.project is not None:  # a project's own files: the packaged ones passed the gate when released
+        return [p for name in ("project-entities", "project-background", "project-sources", "project-claims")
+                for p in groups[name]]
     files = [p for name in ("entities", "background", "links", "enrichment", "sources") for p in groups[name]]
     files += sorted(settings.seeds_dir.glob("**/*.trig"))
     return files

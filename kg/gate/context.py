@@ -21,7 +21,9 @@ from ..build import build_dataset, ensure_built, inputs_fingerprint
 from ..errors import BuildError
 from ..namespaces import ONTOLOGY_GRAPH
 from ..rdfio import parse_file
+from ..project import widen_shapes
 from ..settings import Settings
+from ..sources import text_folder
 from .locate import SourceFile, show
 from .report import Problem
 from .view import SOURCE_CLASSES, StoredGraph, neighbourhood
@@ -72,6 +74,8 @@ def _schema_inputs(settings: Settings) -> list[Path]:
 
 def schema_digest(settings: Settings) -> str:
     digest = hashlib.sha256()
+    if settings.project is not None:  # a project's namespaces widen the shapes' IRI patterns
+        digest.update(" ".join(settings.project.namespaces).encode())
     for path in _schema_inputs(settings):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -201,8 +205,9 @@ class Base:
                 description.add(triple)
             for s, p, o, _g in self.view.quads(doc, None, None):
                 description.add((s, p, o))
-            slug_file = self.settings.seeds_dir / "source.ttl"  # texts live next to the seeds
-            self._texts[doc] = load_source_text(description, doc, slug_file)
+            # the text lives beside its record: seeds/ for a packaged source, the project's sources/ for its own
+            record = text_folder(self.settings, doc) / "source.ttl"
+            self._texts[doc] = load_source_text(description, doc, record)
         return self._texts[doc]
 
 
@@ -211,6 +216,7 @@ def load_shapes(settings: Settings) -> Graph:
     shapes = Graph()
     if path.exists():
         parse_file(path, shapes)
+    widen_shapes(shapes, settings.project)
     return shapes
 
 
@@ -238,7 +244,8 @@ def _cache_key(settings: Settings) -> tuple:
 
 def _seed_files(settings: Settings) -> set[Path]:
     seeds = settings.seeds_dir.resolve()
-    return {p.resolve() for p in seeds.rglob("*") if p.is_file()}
+    stored = {p.resolve() for p in seeds.rglob("*") if p.is_file()}
+    return stored | (settings.project.data_files() if settings.project is not None else set())
 
 
 def cached_base(settings: Settings, replacing: list[Path] = ()) -> Base | None:
@@ -284,7 +291,8 @@ def load_base(settings: Settings, replacing: list[Path] = (), *, store=None) -> 
         copy = Path(tmp) / "seeds"
         skip = set(inside)
         shutil.copytree(seeds, copy, ignore=lambda d, names: [n for n in names if (Path(d) / n).resolve() in skip])
-        result = build_dataset(settings.with_(seeds_dir=copy, build_dir=Path(tmp) / "build"))
+        project = settings.project.without(skip) if settings.project is not None else None
+        result = build_dataset(settings.with_(seeds_dir=copy, build_dir=Path(tmp) / "build", project=project))
         return base_from_dataset(result.dataset, settings)
 
 

@@ -89,7 +89,7 @@ def resolve_change(change: Change, base: Base) -> Resolution:
         for fact in change.graph.objects(claim, ECO.assertsFact):
             for key, value in change.graph.predicate_objects(fact):
                 scratch.add((fact, key, value))
-        for key in (ECO.speaker, ECO.interviewer):
+        for key in (ECO.speaker, ECO.interviewer, PROV.wasAttributedTo):  # whom the source's words are by
             for graph in (record, base.graph):
                 for value in graph.objects(doc, key):
                     scratch.add((doc, key, value))

@@ -1,7 +1,7 @@
 """Stage 3, vocabulary: the change speaks the project's language and stays in its own namespace.
 
 Owns the rules on terms and names: classes and properties that exist (with "did you mean"), no terms coined in
-another vocabulary, no ontology edits, subjects under the project's id/, entities named by IRIs, literal or IRI
+another vocabulary, no ontology edits, subjects under ECO-KG's id/ or a researcher's project namespaces, entities named by IRIs, literal or IRI
 as the property wants. Single terms' form is `kg.gate.wellformed`'s; the known terms `kg.gate.known_terms`'.
 """
 from __future__ import annotations
@@ -162,6 +162,7 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
         return problems
 
     terms = vocab.classes | vocab.properties
+    project = base.settings.project
     expects_of: dict = {}
     #: (subject, property) pairs whose subject and property checks passed: a large file repeats them
     passed: set = set()
@@ -187,18 +188,27 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
                 report("tbox-edit", f"{short(s)} is a term of the ontology and may not be changed by a data file",
                        node=s, prop=p, value=o, hint="propose the change to the ontology files instead")
                 continue
-            if isinstance(s, URIRef) and not str(s).startswith(BASE):
+            if isinstance(s, URIRef) and project is not None and project.owns(str(s)):
+                pass  # a researcher's project mints its own subjects in its own namespaces
+            elif isinstance(s, URIRef) and not str(s).startswith(BASE):
                 where = vocab.namespace_of(str(s))
                 if where:
                     report("coined-term", f"{short(s)} is in the {where[0]}: vocabulary, which the project does not own",
                            node=s, prop=p,
                            hint=f"describe things under {BASE}id/ (ecoid:) and use {where[0]}: terms only as they are defined")
+                elif project is not None:
+                    owned = " or ".join(project.namespaces)
+                    report("subject-outside-namespace", f"new subject <{s}> is outside the project's namespaces "
+                           f"({owned}; ECO-KG's own: {ID})", node=s,
+                           hint=f"name it under {project.namespace}id/, and link the outside IRI with owl:sameAs "
+                                "or skos:exactMatch; more namespaces go into ecokg.toml's [project] namespaces")
                 else:
                     report("subject-outside-namespace", f"new subject <{s}> is outside the project namespace {BASE}",
                            node=s, hint=f"name it under {BASE}id/ (prefix ecoid:), and link the outside IRI with "
                                         "owl:sameAs or skos:exactMatch")
                 continue
-            if isinstance(s, URIRef) and (not str(s).startswith(str(ID)) or str(s) == str(ID)):
+            if isinstance(s, URIRef) and (project is None or not project.owns(str(s))) and (
+                    not str(s).startswith(str(ID)) or str(s) == str(ID)):
                 report("subject-outside-namespace", f"new subject <{s}> is not under {ID}, where the graph names "
                        "what it describes", node=s,
                        hint=f"name it {ID}Name (prefix ecoid:), e.g. <{ID}{local_name(s) or 'Name'}>")
