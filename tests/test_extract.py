@@ -1,0 +1,270 @@
+"""`ecokg extract`: a draft of a source's claims a curator can accept line by line, and its score on the interview."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import PROV, RDF
+
+from kg import cli
+from kg.namespaces import ECO, ID, MODALITY, OA
+from kg.settings import PROJECT_ROOT
+
+INTERVIEW = "iran-pakistan-eco-security-interview"
+TEXT = (PROJECT_ROOT / "seeds" / f"{INTERVIEW}.txt").read_text(encoding="utf-8")
+DRAFT_LINE = re.compile(r"^(\S+) eco:curationStatus eco:Draft \.$", re.MULTILINE)
+
+
+@pytest.fixture
+def run(capsys, monkeypatch, tmp_path):
+    """``ecokg ARGS`` in this process: (exit code, stdout, stderr)."""
+    monkeypatch.setenv("ECOKG_BUILD_DIR", str(tmp_path / "build"))
+
+    def call(*args) -> tuple[int, str, str]:
+        code = cli.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return call
+
+
+@pytest.fixture(scope="module")
+def interview_draft(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("draft") / "draft.ttl"
+    assert cli.main(["extract", INTERVIEW, "--output", str(path)]) == 0
+    return path
+
+
+def parse(path: Path) -> Graph:
+    return Graph().parse(path, format="turtle")
+
+
+def claims_of(graph: Graph) -> set:
+    return {c for c in graph.subjects(ECO.quote, None)}
+
+
+# -- the interview ------------------------------------------------------------------------------------------
+
+def test_the_evaluation_on_the_interview_meets_the_floors(run):
+    code, out, err = run("extract", INTERVIEW, "--evaluate", "--format", "json")
+    assert code == 0, err
+    scores = json.loads(out)
+    assert scores["mentions"]["precision"] >= 0.9
+    assert scores["mentions"]["recall"] >= 0.9
+    assert scores["claims"]["sentence_recall"] >= 0.9
+    assert 0.0 <= scores["modality"]["agreement"] <= 1.0
+    assert scores["claims"]["curated"] == 51
+
+
+def test_the_evaluation_reads_as_text_too(run):
+    code, out, _err = run("extract", INTERVIEW, "--evaluate")
+    assert code == 0
+    assert re.search(r"^mentions +precision [01]\.\d+ +recall [01]\.\d+", out, re.MULTILINE)
+    assert re.search(r"^claims +sentence recall [01]\.\d+", out, re.MULTILINE)
+    assert re.search(r"^modality +agreement [01]\.\d+", out, re.MULTILINE)
+
+
+def test_same_input_same_bytes(run, interview_draft, tmp_path):
+    code, out, _err = run("extract", INTERVIEW)
+    assert code == 0
+    again = tmp_path / "again.ttl"
+    assert run("extract", INTERVIEW, "--output", again)[0] == 0
+    assert out.encode("utf-8") == interview_draft.read_bytes() == again.read_bytes()
+
+
+def test_every_drafted_claim_has_exactly_one_draft_line(interview_draft):
+    text = interview_draft.read_text(encoding="utf-8")
+    graph = parse(interview_draft)
+    marked = DRAFT_LINE.findall(text)
+    assert len(marked) == len(set(marked)) == len(claims_of(graph)) > 30
+    assert set(graph.subjects(ECO.curationStatus, ECO.Draft)) == claims_of(graph)
+
+
+def test_each_claim_quotes_one_sentence_of_the_text_and_names_source_holder_and_attribution(interview_draft):
+    graph = parse(interview_draft)
+    source = URIRef("https://w3id.org/eco-kg/id/source/" + INTERVIEW)
+    for claim in claims_of(graph):
+        quote = str(graph.value(claim, ECO.quote))
+        assert quote in TEXT and "\n" not in quote
+        assert graph.value(claim, PROV.wasDerivedFrom) == source
+        assert graph.value(claim, ECO.holder) is not None
+        assert graph.value(claim, ECO.modality) is not None
+        assert (claim, RDF.type, None) in graph
+    # a question's words are the interviewer's, an answer's the speaker's, held by the state he speaks for
+    question = next(c for c in claims_of(graph) if str(graph.value(c, ECO.quote)).startswith("Given Pakistan’s"))
+    assert graph.value(question, PROV.wasAttributedTo) == ID.UnknownInterviewer
+    assert graph.value(question, ECO.holder) == ID.UnknownInterviewer
+    answer = next(c for c in claims_of(graph) if str(graph.value(c, ECO.quote)).startswith("Islamabad would be"))
+    assert graph.value(answer, PROV.wasAttributedTo) == ID.UnnamedPakistaniOfficial
+    assert graph.value(answer, ECO.holder) == ID.Pakistan
+    assert graph.value(answer, ECO.modality) == MODALITY.Proposed
+    assert ID.ECOThematicWorkingGroups in set(graph.objects(answer, ECO.concernsMeasure))
+    # the title and the page marker are headings, not claims
+    assert not [c for c in claims_of(graph) if "Page 1" in str(graph.value(c, ECO.quote))]
+
+
+def test_mention_selectors_slice_the_text_and_nested_mentions_are_marked(interview_draft):
+    graph = parse(interview_draft)
+    annotations = set(graph.subjects(OA.motivatedBy, OA.identifying))
+    assert len(annotations) > 150
+    spans = {}
+    for annotation in annotations:
+        target = graph.value(annotation, OA.hasTarget)
+        selectors = list(graph.objects(target, OA.hasSelector))
+        quote = next(s for s in selectors if (s, RDF.type, OA.TextQuoteSelector) in graph)
+        position = next(s for s in selectors if (s, RDF.type, OA.TextPositionSelector) in graph)
+        start, end = int(graph.value(position, OA.start)), int(graph.value(position, OA.end))
+        exact = str(graph.value(quote, OA.exact))
+        assert TEXT[start:end] == exact
+        assert TEXT[:start].endswith(str(graph.value(quote, OA.prefix)))
+        assert TEXT[end:].startswith(str(graph.value(quote, OA.suffix)))
+        assert len(str(graph.value(quote, OA.prefix))) == min(32, start)
+        spans[annotation] = (start, end, set(graph.objects(annotation, OA.hasBody)))
+    sea_in_group = [a for a, (s, e, bodies) in spans.items() if ID.PersianGulf in bodies
+                    and TEXT[s:].startswith("Persian Gulf Arab states")]
+    assert sea_in_group
+    for inner in sea_in_group:
+        outer = graph.value(inner, ECO.nestedIn)
+        assert outer is not None and ID.PersianGulfArabStates in spans[outer][2]
+    # Iran is not found inside "Iranian" (word boundaries)
+    assert not [a for a, (s, e, bodies) in spans.items() if ID.Iran in bodies and TEXT[s:e + 1] == "Irani"]
+
+
+@pytest.mark.slow
+def test_the_gate_refuses_a_claim_still_marked_draft_and_names_it(run, interview_draft, tmp_path):
+    text = interview_draft.read_text(encoding="utf-8")
+    first, *others = DRAFT_LINE.findall(text)
+    keep_one_mark = DRAFT_LINE.sub(lambda m: m.group(0) if m.group(1) == first else "", text)
+    path = tmp_path / "one-mark.ttl"
+    path.write_text(keep_one_mark, encoding="utf-8")
+    code, out, _err = run("validate", "--no-owl", path)
+    assert code == 1
+    assert "still a draft" in out and first in out
+    assert not [claim for claim in others if claim in out]
+
+
+@pytest.mark.slow
+def test_the_draft_without_its_marks_passes_the_gate_as_written(run, interview_draft, tmp_path):
+    accepted = tmp_path / "accepted.ttl"
+    accepted.write_text(DRAFT_LINE.sub("", interview_draft.read_text(encoding="utf-8")), encoding="utf-8")
+    code, out, _err = run("validate", "--no-owl", accepted)
+    assert code == 0, out
+
+
+# -- a source of one's own ------------------------------------------------------------------------------------
+
+FICTION = """A fictional statement, written for the tests
+Page 1
+This text is invented for testing; no one said it.
+Turkey favours closer customs cooperation with Iran. Türkiye would welcome a joint rail study with Pakistan.
+Turkey could host a meeting of ECO transport ministers in Izmir.
+Iran should open its border markets to Turkey.
+Iran is not a member of the Shanghai Forum.
+Turkey and Iran already cooperate on electricity. A gas link with Iran is under discussion.
+Turkey expects trade with Pakistan to grow.
+Customs board of the fictional union meets in spring.
+Does Turkey see Afghanistan as a transit route?
+Turkey sees Afghanistan as a partner of the Kalbar Valley Initiative.
+"""
+
+RECORD = """@prefix eco: <https://w3id.org/eco-kg/ontology/> .
+@prefix ecoid: <https://w3id.org/eco-kg/id/> .
+@prefix source: <https://w3id.org/eco-kg/id/source/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+
+source:fictional-statement a eco:Interview ;
+    dcterms:title "A fictional statement, written for the tests" ;
+    dcterms:language "en" ;
+    eco:textFile "fictional-statement.txt" ;
+    eco:sha256 "{digest}" ;
+    eco:speaker ecoid:FictionalSpeaker ;
+    eco:interviewer ecoid:FictionalInterviewer .
+
+ecoid:FictionalSpeaker a eco:Person ; rdfs:label "fictional speaker"@en ; prov:actedOnBehalfOf ecoid:Turkey .
+ecoid:FictionalInterviewer a eco:Person ; rdfs:label "fictional interviewer"@en .
+ecoid:FictionalCustomsBoard a eco:IntergovernmentalOrganisation ;
+    rdfs:label "customs board of the fictional union"@en .
+"""
+
+
+@pytest.fixture
+def own_project(tmp_path) -> Path:
+    """A data folder holding only seeds/: the packaged entities, and one fictional source."""
+    seeds = tmp_path / "own" / "seeds"
+    seeds.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "seeds" / "entities.ttl", seeds / "entities.ttl")
+    (seeds / "fictional-statement.txt").write_text(FICTION, encoding="utf-8")
+    digest = hashlib.sha256(FICTION.encode("utf-8")).hexdigest()
+    (seeds / "fictional-statement.ttl").write_text(RECORD.replace("{digest}", digest), encoding="utf-8")
+    return tmp_path / "own"
+
+
+def test_cue_words_suggest_kind_and_modality_on_a_new_source(run, own_project):
+    code, out, err = run("--root", own_project, "extract", "fictional-statement")
+    assert code == 0, err
+    graph = Graph().parse(data=out, format="turtle")
+    by_quote = {str(graph.value(c, ECO.quote)): c for c in claims_of(graph)}
+
+    def drafted(opening: str):
+        claim = next(c for q, c in by_quote.items() if q.startswith(opening))
+        return graph.value(claim, RDF.type), graph.value(claim, ECO.modality), claim
+
+    assert drafted("Turkey favours")[:2] == (ECO.Stance, MODALITY.Favoured)
+    assert drafted("Türkiye would welcome")[:2] == (ECO.Stance, MODALITY.Favoured)
+    assert drafted("Turkey could host")[:2] == (ECO.Proposal, MODALITY.Offered)
+    assert drafted("Iran should open")[:2] == (ECO.Stance, MODALITY.Required)
+    assert drafted("Iran is not")[:2] == (ECO.FactualStatement, MODALITY.NotTheCase)
+    assert drafted("Turkey and Iran already")[:2] == (ECO.FactualStatement, MODALITY.Existing)
+    assert drafted("A gas link")[:2] == (ECO.Assessment, MODALITY.UnderDiscussion)
+    assert drafted("Turkey expects")[:2] == (ECO.Assessment, MODALITY.Expected)
+    # holder and attribution from the source's defaults; the interviewer's for the question
+    _kind, _modality, favours = drafted("Turkey favours")
+    assert graph.value(favours, ECO.holder) == ID.Turkey
+    assert graph.value(favours, PROV.wasAttributedTo) == ID.FictionalSpeaker
+    assert ID.Iran in set(graph.objects(favours, ECO.involves))
+    _kind, _modality, question = drafted("Does Turkey see")
+    assert graph.value(question, ECO.holder) == ID.FictionalInterviewer
+    assert graph.value(question, PROV.wasAttributedTo) == ID.FictionalInterviewer
+    # what it is about, by the kind of what it mentions
+    _kind, _modality, host = drafted("Turkey could host")
+    assert graph.value(host, ECO.forum) == ID.ECO
+    # an alternative label, and a lower-case label at the start of a sentence, are names too
+    named = {}
+    for annotation in graph.subjects(OA.motivatedBy, OA.identifying):
+        for selector in graph.objects(graph.value(annotation, OA.hasTarget), OA.hasSelector):
+            if graph.value(selector, OA.exact) is not None:
+                named[str(graph.value(selector, OA.exact))] = set(graph.objects(annotation, OA.hasBody))
+    assert named["Türkiye"] == {ID.Turkey}
+    assert named["Customs board of the fictional union"] == {ID.FictionalCustomsBoard}
+    # no claim for the headings or for the sentence that mentions nothing known
+    assert not [q for q in by_quote if "invented" in q or q.startswith("A fictional")]
+
+
+def test_capitalised_names_no_entity_knows_are_listed(run, own_project):
+    code, out, _err = run("--root", own_project, "extract", "fictional-statement")
+    assert code == 0
+    listed = out.split("capitalised names no entity knows", 1)[1]
+    for name in ("Izmir", "Shanghai Forum", "Kalbar Valley Initiative"):
+        assert repr(name) in listed
+    for known in ("Turkey", "Iran", "ECO", "Does", "This"):
+        assert repr(known) not in listed
+
+
+def test_an_unknown_source_is_exit_2_naming_the_known_ones(run):
+    code, out, err = run("extract", "no-such-source")
+    assert code == 2 and out == ""
+    assert "no registered source 'no-such-source'" in err and INTERVIEW in err
+    assert "Traceback" not in err
+
+
+def test_an_output_that_is_a_folder_is_exit_2_and_nothing_is_written(run, tmp_path):
+    code, _out, err = run("extract", INTERVIEW, "--output", tmp_path)
+    assert code == 2 and "is a folder" in err
+    assert list(tmp_path.iterdir()) == []
