@@ -47,7 +47,7 @@ def _parse_with_oxigraph(text: str, base: str | None) -> None:
 
     try:
         result = ox.Store().query(text, base_iri=base, prefixes=PREFIXES)  # an empty store: parsing only
-        if not isinstance(result, bool):
+        if not isinstance(result, (bool, ox.QueryBoolean)):
             for _ in result:
                 break
     except SyntaxError as exc:

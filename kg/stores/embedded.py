@@ -177,6 +177,8 @@ class OxigraphStore(_PooledStore):
             raise syntax_error(exc) from None
         except ValueError as exc:  # pyoxigraph: a term it cannot make (an IRI, a literal)
             raise QueryError(f"the query could not be evaluated: {exc}") from None
+        except RuntimeError as exc:  # pyoxigraph: a well-formed query it cannot evaluate (a custom function)
+            raise QueryError(f"the query could not be evaluated: {exc}") from None
         except OSError as exc:
             raise StoreError(f"the query could not be evaluated: {exc}") from None
 
