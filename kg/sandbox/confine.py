@@ -1,4 +1,5 @@
-"""What a forked child of the sandbox may not do: open an IPv4 or IPv6 socket, or map more memory than its cap.
+"""What a forked child of the sandbox may not do: open an IPv4, IPv6 or packet socket, use io_uring, or map more
+memory than its cap.
 
 Owns `deny_network` (a seccomp filter that cannot be lifted), `limit_memory` and `program_memory` (the
 address-space cap, lifted around a program that caps its own memory), `confine`, which a child calls
@@ -22,7 +23,14 @@ _SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "amd64": (0xC000003E, 41), "aarch64
                  "arm64": (0xC00000B7, 198)}
 _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
 _RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
-_LD_ABS, _JEQ, _RET = 0x20, 0x15, 0x06
+_LD_ABS, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06
+#: io_uring_setup, io_uring_enter, io_uring_register (the same numbers on x86-64 and ARM64): an io_uring
+#: request opens and connects sockets inside the kernel, where no socket() call passes the filter
+_IO_URING_CALLS = (425, 426, 427)
+#: x86-64's x32 calling convention numbers its system calls from here, under the same arch value
+_X32_SYSCALL_BIT = 0x40000000
+#: address families refused: IPv4, IPv6 and raw packets (which can build any frame a network card sends)
+_AF_PACKET = getattr(socket, "AF_PACKET", 17)
 
 
 class _SockFprog(ctypes.Structure):
@@ -39,26 +47,34 @@ def network_denial_supported() -> bool:
 
 
 def deny_network() -> bool:
-    """From now on the calling thread, and every thread and process it starts, cannot open IPv4/IPv6 sockets.
+    """From now on the calling thread, and every thread and process it starts, cannot reach a network.
 
-    A seccomp filter makes socket(AF_INET | AF_INET6, …) fail with EACCES (Unix sockets stay
-    available). It cannot be lifted. Returns False where seccomp filters are unavailable.
+    A seccomp filter makes socket(AF_INET | AF_INET6 | AF_PACKET, …) fail with EACCES and io_uring fail
+    with ENOSYS (as on a kernel without it, so that a library falls back to plain calls); Unix sockets
+    stay available. It cannot be lifted. Returns False where seccomp filters are unavailable.
     """
     if not network_denial_supported():
         return False
     arch, socket_call = _SECCOMP_ARCH[platform.machine().lower()]
-    refuse = _RET_ERRNO | errno.EACCES
-    program = b"".join([
-        _bpf(_LD_ABS, 4),                          # seccomp_data.arch
+    refuse, absent = _RET_ERRNO | errno.EACCES, _RET_ERRNO | errno.ENOSYS
+    setup, enter, register = _IO_URING_CALLS
+    program = b"".join([                           # jumps count the instructions skipped
+        _bpf(_LD_ABS, 4),                          # 0  seccomp_data.arch
         _bpf(_JEQ, arch, 1, 0),
-        _bpf(_RET, refuse),                        # a foreign calling convention: refuse everything
-        _bpf(_LD_ABS, 0),                          # seccomp_data.nr
-        _bpf(_JEQ, socket_call, 0, 3),
-        _bpf(_LD_ABS, 16),                         # seccomp_data.args[0]: the address family
-        _bpf(_JEQ, socket.AF_INET, 2, 0),
-        _bpf(_JEQ, socket.AF_INET6, 1, 0),
-        _bpf(_RET, _RET_ALLOW),
-        _bpf(_RET, refuse),
+        _bpf(_RET, refuse),                        # 2  a foreign calling convention: refuse everything
+        _bpf(_LD_ABS, 0),                          # 3  seccomp_data.nr
+        _bpf(_JGE, _X32_SYSCALL_BIT, 9, 0),        #    x32 numbering: refuse (to 14)
+        _bpf(_JEQ, setup, 9, 0),                   # 5  io_uring: absent (to 15)
+        _bpf(_JEQ, enter, 8, 0),
+        _bpf(_JEQ, register, 7, 0),
+        _bpf(_JEQ, socket_call, 0, 4),             # 8  anything but socket(): allowed (to 13)
+        _bpf(_LD_ABS, 16),                         #    seccomp_data.args[0]: the address family
+        _bpf(_JEQ, socket.AF_INET, 3, 0),          # 10
+        _bpf(_JEQ, socket.AF_INET6, 2, 0),
+        _bpf(_JEQ, _AF_PACKET, 1, 0),
+        _bpf(_RET, _RET_ALLOW),                    # 13
+        _bpf(_RET, refuse),                        # 14
+        _bpf(_RET, absent),                        # 15
     ])
     try:
         libc = ctypes.CDLL(None, use_errno=True)
