@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections import defaultdict
 from pathlib import Path
 
@@ -126,3 +127,21 @@ def skolemise(graph: Graph, name: str) -> int:
         graph.remove((s, p, o))
         graph.add((named.get(s, s), p, named.get(o, o)))
     return len(nodes)
+
+
+def skolemise_quads(quads: list[tuple]) -> list[tuple]:
+    """``quads`` with each blank node replaced by a fresh IRI under ``<base>.well-known/genid/`` (one per label).
+
+    For what an update adds: the store and the journal then hold the same name, which a later update can
+    delete by, before and after a restart (a store reloading or re-inserting a blank node relabels it).
+    """
+    named: dict = {}
+
+    def name(term):
+        if not isinstance(term, BNode):
+            return term
+        if term not in named:
+            named[term] = URIRef(GENID["u" + uuid.uuid4().hex])
+        return named[term]
+
+    return [(name(s), p, name(o), g) for s, p, o, g in quads]

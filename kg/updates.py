@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rdflib import Graph
 
 from .namespaces import ECO, ONTOLOGY_GRAPH, PREFIXES
+from .rdfio import skolemise_quads
 from .settings import Settings
 from .stores import ForbiddenQuery, QuerySyntaxError, UnsupportedTerm, oxigraph_quad, rdflib_term, syntax_error, tokenize
 from .validate import validate_graph_change
@@ -92,7 +93,8 @@ def work_out_change(store, text: str, settings: Settings, owl: bool | str) -> Ou
     if not report.ok:
         report.derived = None
         return Outcome([], [], report)
-    added = added + derived_quads(report.derived, added, stored)
+    # new blank nodes get IRIs, which a later update can delete by, also after a restart
+    added = skolemise_quads(added + derived_quads(report.derived, added, stored))
     report.derived = None
     return Outcome(added, removed, report)
 

@@ -225,6 +225,41 @@ def test_deleted_blank_node_statements_stay_deleted_after_a_restart(settings, bu
         assert genid.status_code == 404
 
 
+@pytest.mark.slow
+def test_a_blank_node_an_update_added_can_be_deleted_after_a_restart(settings, built, tmp_path):
+    from kg.stores import open_store
+    from server.app import create_app
+    from server.update import OWL_CONFIG
+
+    served = settings.with_(update_enabled=True, update_token=TOKEN, update_journal=str(tmp_path / "accepted.jsonl"))
+    find = 'ASK { GRAPH ?g { ecoid:Pakistan rdfs:seeAlso ?note . ?note rdfs:label "a note on Pakistan"@en } }'
+
+    def started():
+        app = create_app(served, open_store(served.with_(store="oxigraph")))
+        app.config[OWL_CONFIG] = False
+        return app.test_client()
+
+    def found(client) -> bool:
+        answer = client.get("/sparql", query_string={"query": find}, headers={"Accept": "application/sparql-results+json"})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return answer.get_json()["boolean"]
+
+    def update(client, text: str) -> None:
+        answer = client.post("/update", data=text.encode("utf-8"), headers={"Content-Type": UPDATE, **AUTH})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+
+    first = started()
+    update(first, f'INSERT DATA {{ GRAPH <{ENTITIES_GRAPH}> {{ ecoid:Pakistan rdfs:seeAlso '
+                  '[ rdfs:label "a note on Pakistan"@en ] } }')
+    assert found(first)
+    second = started()
+    assert found(second)
+    update(second, f"WITH <{ENTITIES_GRAPH}> DELETE {{ ecoid:Pakistan rdfs:seeAlso ?note . ?note ?p ?o }} "
+                   "WHERE { ecoid:Pakistan rdfs:seeAlso ?note . ?note ?p ?o }")
+    assert not found(second)
+    assert not found(started())
+
+
 # --------------------------------------------------------------------------------------- fold
 
 @pytest.fixture()
