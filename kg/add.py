@@ -26,16 +26,23 @@ __all__ = ["add_file", "target_seed_file"]
 
 
 def target_seed_file(change_graph: Graph, base: Base, settings: Settings) -> Path:
-    """Where an accepted file goes: the seed file of the source its claims quote, else seeds/entities.ttl."""
+    """Where an accepted file goes: the seed file of the source its claims quote, else seeds/entities.ttl; in a
+    project, its claims/<slug>.ttl, else its entities/entities.ttl (the packaged seeds are never written)."""
+    project = settings.project
     if any(True for _ in change_graph.subjects(ECO.quote, None)):
         named = set(change_graph.objects(None, PROV.wasDerivedFrom))
         docs = base.source_documents(change_graph)
         doc = next((d for d in docs if d in named), docs[0] if len(docs) == 1 else None)
         if doc is not None:
             text_file = base.value(doc, ECO.textFile) or change_graph.value(doc, ECO.textFile)
+            if project is not None and not project.owns(str(doc)):
+                raise EcoKGError(f"{doc} is a packaged source: a project adds claims on its own sources only",
+                                 term=str(doc), hint="register the text in the project with `ecokg source add`, "
+                                                     "or add claims on packaged sources in ECO-KG's own clone")
             if text_file is not None:
-                return settings.seeds_dir / (Path(str(text_file)).stem + ".ttl")
-    return settings.seeds_dir / "entities.ttl"
+                folder = project.claims_dir if project is not None else settings.seeds_dir
+                return folder / (Path(str(text_file)).stem + ".ttl")
+    return (project.entities_dir if project is not None else settings.seeds_dir) / "entities.ttl"
 
 
 def _turtle_block(change_graph: Graph, existing_text: str, origin: str) -> str:
@@ -82,7 +89,7 @@ def add_file(path: Path, settings: Settings, *, owl: bool | str = True, max_byte
     from .validate import validate_files  # imported here: kg.validate imports this module for its command
 
     limits = (limits or GateLimits.from_settings(settings)).with_(max_bytes=max_bytes)
-    with seeds_locked(settings.seeds_dir):
+    with seeds_locked(settings.project.root if settings.project is not None else settings.seeds_dir):
         base = load_base(settings)  # the seeds as they are now, under the lock
         report = validate_files([path], settings, owl=owl, base=base, limits=limits)
         if not report.ok:

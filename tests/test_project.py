@@ -151,3 +151,20 @@ def test_outside_a_project_the_namespace_stays_eco_kgs(tmp_path):
     done = ecokg("validate", "--no-owl", str(claim), cwd=ROOT)
     assert done.returncode == 1
     assert "[vocabulary/subject-outside-namespace]" in done.stdout and "https://w3id.org/eco-kg/" in done.stdout
+
+
+@pytest.mark.slow
+def test_add_in_a_project_writes_the_claims_file_of_its_source_and_never_the_packaged_seeds(project):
+    seeds_before = sorted(p.name for p in (ROOT / "seeds").iterdir())
+    claim = project / "to-add.ttl"
+    claim.write_text(CLAIM.format(subject=NAMESPACE + "id/claim/pk-meets-turkey-yearly",
+                                  quote="Both sides already meet every year.").replace("eco:Stance", "eco:Assessment")
+                     .replace("modality:Favoured", "modality:Existing"), encoding="utf-8")
+    done = ecokg("add", "--no-owl", "to-add.ttl", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    written = project / "claims" / "trade-forum.ttl"
+    assert f"added 7 triples to {written}" in done.stderr
+    assert "pk-meets-turkey-yearly" in written.read_text(encoding="utf-8")
+    assert sorted(p.name for p in (ROOT / "seeds").iterdir()) == seeds_before
+    again = ecokg("validate", "--no-owl", cwd=project)  # the project's own files, the added claim included
+    assert again.returncode == 0, again.stdout + again.stderr
