@@ -182,12 +182,24 @@ def update():
             return _summary([], [], time.perf_counter() - started, None, None)
         path = journal.journal_path(settings)
         if path is not None:
-            journal.append(path, text, outcome.added, outcome.removed)  # durable before it is acknowledged
+            _journal(path, text, outcome)  # durable before it is acknowledged
         store.apply_change(outcome.added, outcome.removed)
         current_app.extensions.pop("ecokg_graph_sizes", None)  # the service description's counts
     where = (f"journalled in {path.name}; `ecokg journal fold` writes it into seeds/" if path is not None else
              f"in the on-disk store {settings.store_path}" if getattr(store, "on_disk", False) else None)
     return _summary(outcome.added, outcome.removed, time.perf_counter() - started, outcome.report, where)
+
+
+def _journal(path, text: str, outcome) -> None:
+    """Append the accepted change to the journal; when that fails, a 503 that keeps the server's paths to
+    itself (the log has them) and nothing applied."""
+    try:
+        journal.append(path, text, outcome.added, outcome.removed)
+    except (EcoKGError, OSError) as error:
+        current_app.logger.error("the update journal %s cannot be written: %s", path, error)
+        raise ProtocolError(503, "the update was accepted by the gate but could not be made durable on the server, "
+                                 "so nothing was changed; try again later (the server's log says why)",
+                            {"Retry-After": "30"}) from None
 
 
 def _authorize(settings: Settings) -> None:
