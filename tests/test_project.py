@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kg.project import tomllib
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMESPACE = "https://example.org/speeches/"
