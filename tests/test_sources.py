@@ -114,3 +114,31 @@ def test_a_changed_source_text_is_a_build_error_naming_the_file(project, tmp_pat
     done = ecokg("build", "--quiet", cwd=copy)
     assert done.returncode == 2
     assert "trade-forum.txt" in done.stderr and "sha256" in done.stderr and "Traceback" not in done.stderr
+
+
+SELECTORS = """\
+@prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ev: <https://example.org/speeches/id/evidence/yearly/> .
+ev:target a oa:SpecificResource ;
+    oa:hasSource <https://example.org/speeches/id/source/trade-forum> ;
+    oa:hasSelector ev:quote , ev:position .
+ev:quote a oa:TextQuoteSelector ; oa:exact "Both sides already meet every year." .
+ev:position a oa:TextPositionSelector ; oa:start "{start}"^^xsd:nonNegativeInteger ;
+    oa:end "{end}"^^xsd:nonNegativeInteger .
+"""
+
+
+@pytest.mark.slow
+def test_hand_written_selectors_are_checked_against_the_project_source_they_name(project):
+    start = SPEECH.index("Both sides")
+    shifted = project / "shifted.ttl"
+    shifted.write_text(SELECTORS.format(start=start + 1, end=start + 36), encoding="utf-8")
+    done = ecokg("validate", "--no-owl", "shifted.ttl", cwd=project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[evidence/offsets-mismatch]" in done.stdout and str(SOURCE) in done.stdout
+    assert f"the quote is at offset {start}" in done.stdout
+    exact = project / "exact.ttl"
+    exact.write_text(SELECTORS.format(start=start, end=start + 35), encoding="utf-8")
+    done = ecokg("validate", "--no-owl", "exact.ttl", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
