@@ -1,12 +1,8 @@
 """How well and how fast `ecokg extract` drafts the interview's claims, printed in one run.
 
-Owns the figures the README quotes: the evaluation of the interview's draft against its curated claims
-(`ecokg extract SLUG --evaluate`: mention precision and recall, sentence recall, modality and kind agreement)
-and the wall time of `ecokg extract SLUG` (start-up included) beside `ecokg --help`'s, medians of --runs.
-Not part of the test suite; run it by hand:
-
-    .venv/bin/python benchmarks/bench_extract.py [--runs 5] [--json]
-"""
+Owns the figures the README quotes: the draft scored against the curated claims (`--evaluate`), and the wall time
+of `ecokg extract` beside `ecokg --help`'s (medians of --runs). Not part of the test suite; run it by hand:
+    .venv/bin/python benchmarks/bench_extract.py [--runs 5] [--json]"""
 from __future__ import annotations
 
 import argparse

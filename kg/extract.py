@@ -1,11 +1,8 @@
 """Drafting claims from a registered source: `ecokg extract SLUG` writes Turtle for a curator to correct.
 
-Owns reading what the project knows (the ontology, the entities, the sources and their defaults), and the draft:
-a candidate claim for each sentence that mentions an entity (kind and modality from its cue words, holder and
-attribution from the source's defaults, what it is about from its mentions), every mention as a Web
-Annotation, unknown capitalised names as comments, and each claim marked `eco:curationStatus eco:Draft` on a
-line of its own. Cutting the text up is `kg.extract_text`'s, finding names `kg.gazetteer`'s, scoring a draft
-`kg.extract_eval`'s.
+Owns the source's defaults (holder, attribution), a candidate claim per sentence that mentions an entity, the
+mentions as Web Annotations, unknown names as comments, and each claim's `eco:curationStatus eco:Draft` line.
+Cutting the text is `kg.extract_text`'s, finding names `kg.gazetteer`'s, scoring `kg.extract_eval`'s.
 """
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
-"""A source text cut up for drafting claims: paragraphs, sentences, the cue words of a sentence, unknown names.
+"""A source text cut up for drafting claims: paragraphs, sentences, cue words, capitalised names.
 
-Owns splitting a text into paragraphs (blank lines, or one per line where there are none) told apart as
-headings, questions and answers; sentences within them (pysbd, rule-based, never across a line break, since
-the build's evidence lies within one line); the cue words that suggest a claim's kind and modality; and
-capitalised names. What the names refer to is `kg.gazetteer`'s; turning all this into claims is `kg.extract`'s.
-"""
+Owns paragraphs (blank lines, or one per line) as headings, questions and answers; sentences (pysbd, never across
+a line, where the build's evidence lies); the cue words that suggest a claim's kind and modality; unknown names.
+What names refer to is `kg.gazetteer`'s; turning all this into claims is `kg.extract`'s."""
 from __future__ import annotations
 
 import re

@@ -1,10 +1,8 @@
 """The gazetteer: every name of every known entity, and where a text uses them.
 
-Owns collecting labels, alternative labels and surface forms of the entities the seeds describe (with each
-entity's kind and what it is about), and finding their mentions in a text: word boundaries, longest match
-wins, a mention inside a longer mention of another entity kept and marked as nested. Drafting claims from the
-mentions is `kg.extract`'s; the build's own mention annotations are `kg.annotations`'.
-"""
+Owns collecting labels, alternative labels and surface forms of the seeds' entities (with the claim property
+each one's kind calls for) and finding their mentions on word boundaries, nested ones marked. Drafting claims
+is `kg.extract`'s; the build's own mention annotations are `kg.annotations`'."""
 from __future__ import annotations
 
 import re
@@ -51,6 +49,7 @@ class Gazetteer:
     organisations: set[URIRef] = field(default_factory=set)
     forms: set[tuple[str, URIRef]] = field(default_factory=set)  # (name, entity) given as eco:surfaceForm
     _pattern: re.Pattern | None = None
+    _initials: dict[str, list[str]] | None = None
 
     @classmethod
     def from_graph(cls, data: Graph, ontology: Graph) -> "Gazetteer":
@@ -83,7 +82,7 @@ class Gazetteer:
     def add(self, name: str, entity: URIRef, *, exact: bool = True) -> None:
         """Add a name. Surface forms match as written; a label that starts in lower case also matches
         capitalised (at the start of a sentence). Acronyms always match as written."""
-        self._pattern = None
+        self._pattern = self._initials = None
         self.names.setdefault(name, set()).add(entity)
         if exact:
             self.forms.add((name, entity))
@@ -141,16 +140,20 @@ class Gazetteer:
     def _names_at(self, text: str, start: int) -> list[str]:
         """The names that occur at ``start`` and end on a word boundary."""
         found = []
-        window = text[start:start + self._longest()]
-        for name in self.names:
-            if window.startswith(name):
+        for name in self._by_initial().get(text[start], ()):
+            if text.startswith(name, start):
                 end = start + len(name)
                 if end >= len(text) or not _is_word(text[end]):
                     found.append(name)
         return found
 
-    def _longest(self) -> int:
-        return max((len(name) for name in self.names), default=0)
+    def _by_initial(self) -> dict[str, list[str]]:
+        """The names by their first character, so a place in the text is compared with few names."""
+        if self._initials is None:
+            self._initials = {}
+            for name in sorted(self.names):
+                self._initials.setdefault(name[0], []).append(name)
+        return self._initials
 
 
 def _is_word(char: str) -> bool:

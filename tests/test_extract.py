@@ -268,3 +268,21 @@ def test_an_output_that_is_a_folder_is_exit_2_and_nothing_is_written(run, tmp_pa
     code, _out, err = run("extract", INTERVIEW, "--output", tmp_path)
     assert code == 2 and "is a folder" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_names_match_on_word_boundaries_acronyms_as_written_and_nested_names_are_kept():
+    from kg.gazetteer import Gazetteer
+
+    gazetteer = Gazetteer()
+    for name, entity in (("Iran", ID.Iran), ("ECO", ID.ECO), ("Persian Gulf", ID.PersianGulf),
+                         ("Persian Gulf Arab states", ID.PersianGulfArabStates)):
+        gazetteer.add(name, entity)
+    gazetteer.add("member states", ID.ECOMemberStates, exact=False)
+    text = "Iranian eco Eco ECO. Member states of ECO and the Persian Gulf Arab states met in Iran’s capital."
+    found = [(m.span.exact, m.entity, m.nested_in) for m in gazetteer.find(text)]
+    assert [(exact, entity) for exact, entity, _n in found] == [
+        ("ECO", ID.ECO), ("Member states", ID.ECOMemberStates), ("ECO", ID.ECO),
+        ("Persian Gulf", ID.PersianGulf), ("Persian Gulf Arab states", ID.PersianGulfArabStates), ("Iran", ID.Iran)]
+    sea = found[3]
+    assert found[sea[2]][1] == ID.PersianGulfArabStates
+    assert [n for _e, _entity, n in found if n is not None] == [sea[2]]
