@@ -72,9 +72,23 @@ class _Stages:
         seconds = time.perf_counter() - started
         self.report.stages.append(StageRun(name, "failed" if problems else "passed", seconds))
         if problems:
-            self.report.problems.extend(cap_problems(list(problems), self.limits.max_problems))
+            self.report.problems.extend(_shortened(p) for p in cap_problems(list(problems), self.limits.max_problems))
             self.stopped = True
         return outcome
+
+
+#: longest text of a problem's message, node, property or value: a parser may quote a whole line of the file
+MOST_PROBLEM_TEXT = 300
+
+
+def _shortened(problem: Problem) -> Problem:
+    """``problem`` with each text cut to `MOST_PROBLEM_TEXT` characters, saying how much was left out."""
+    for name in ("message", "node", "property", "value"):
+        text = getattr(problem, name)
+        if text is not None and len(text) > MOST_PROBLEM_TEXT:
+            setattr(problem, name, f"{text[:MOST_PROBLEM_TEXT - 60]}… ({len(text) - MOST_PROBLEM_TEXT + 60:,} more "
+                                   "characters)")
+    return problem
 
 
 def limit_problem(stage: str, kind: str, limits: GateLimits, files: list[str]) -> Problem:
@@ -164,8 +178,9 @@ def validate_files(paths: list[Path], settings: Settings, *, owl: bool | str = T
     """
     limits = (limits or GateLimits.from_settings(settings)).with_(max_bytes=max_bytes)
     paths = [Path(p) for p in paths]
-    if base is None:
-        base = cached_base(settings, paths)  # loaded by an earlier run in this process: the child inherits it
+    if base is None:  # loaded by an earlier run in this process: the child inherits it
+        # a path that cannot be resolved (a symlink loop) is no seed file; the input stage reports it
+        base = cached_base(settings, [path for path in paths if _resolvable(path)])
     if not (limits.isolate and sandbox.CAN_FORK):
         return _validate_files(paths, settings, owl, limits, base, progress=None, isolated=False)
     progress = Progress()
@@ -184,6 +199,14 @@ def validate_files(paths: list[Path], settings: Settings, *, owl: bool | str = T
     for triple in derived:
         report.derived.add(triple)
     return report
+
+
+def _resolvable(path: Path) -> bool:
+    try:
+        path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
+        return False
+    return True
 
 
 def _limit_report(paths: list[Path], stage: str, kind: str, limits: GateLimits, started: float) -> Report:
@@ -212,8 +235,9 @@ def _validate_files(paths: list[Path], settings: Settings, owl: bool, limits: Ga
                                         hint="name the file .ttl (Turtle) or .trig (TriG); .nt, .nq, .jsonld "
                                              "and .rdf are read too"))
             elif not path.is_file():
-                problems.append(Problem("input", "file-not-found", "no such file" if not path.exists()
-                                        else "not a regular file", file=str(path), hint="check the path"))
+                what = ("a symbolic link that loops or leads to nothing" if path.is_symlink() and not path.exists()
+                        else "no such file" if not path.exists() else "not a regular file")
+                problems.append(Problem("input", "file-not-found", what, file=str(path), hint="check the path"))
         return problems
 
     texts: dict[Path, str] = {}
@@ -388,8 +412,12 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
         report = validate_files(files, settings, owl=owl, limits=limits)
     sys.stdout.write(render(report, args.format, settings.root))
     for fmt, path in args.report:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(report, fmt, settings.root), encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(render(report, fmt, settings.root), encoding="utf-8")
+        except OSError as error:
+            raise EcoKGError(f"the {fmt} report cannot be written: {error.strerror or error}", file=path,
+                             hint="give --report FORMAT=PATH a file in a folder that exists and can be written") from None
     if args.command == "add":
         if written is not None:
             print(f"added {report.triples} triples to {written}", file=sys.stderr)
