@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
 from .build import seed_files
 from .errors import ExtractionError
 from .evidence import CONTEXT_CHARS
 from .extract_text import Paragraph, Sentence, paragraphs, sentences, suggest, unknown_names
 from .gazetteer import Gazetteer, Mention
-from .namespaces import CLAIM, ECO, EVIDENCE, PREFIXES
+from .namespaces import CLAIM, ECO, EVIDENCE, PREFIXES, SOURCE
 from .rdfio import parse_file
 from .settings import Settings
 from .terms import curie
@@ -33,47 +33,56 @@ class SourceDefaults:
 
     iri: URIRef
     slug: str
-    record: Path  # the seed file that describes the source
+    record: Path  # the file that describes the source
     text_path: Path
     language: str
     holder: URIRef | None  # whose positions the words state, unless a sentence says otherwise
     speaker: URIRef | None  # whom the words of answers are attributed to
     interviewer: URIRef | None  # whom the words of questions are attributed to
+    claims: tuple[Path, ...] = ()  # the files holding its curated claims
+
+    def claim_iri(self, local: str) -> URIRef:
+        """A claim of this source, in the namespace its own IRI is in (ECO-KG's, or a project's)."""
+        if str(self.iri).startswith(str(SOURCE)):
+            return CLAIM[local]
+        return URIRef(str(self.iri).rsplit("/source/", 1)[0] + "/claim/" + local)
 
 
 def source_defaults(slug: str, settings: Settings, data: Graph | None = None) -> SourceDefaults:
-    """The source whose text file is ``<slug>.txt``, read from its record in the seeds.
+    """The registered source ``slug`` (`kg.sources.registry`: packaged or the project's), read from its record.
 
-    Holder: the record's eco:holder, else whom its speaker acts for (prov:actedOnBehalfOf), else the speaker.
-    Attribution: eco:speaker, else prov:wasAttributedTo of the record."""
-    record = next((p for p in seed_files(settings)["sources"] if p.stem == slug), None)
-    if record is None:
-        known = ", ".join(p.stem for p in seed_files(settings)["sources"]) or "none"
+    Holder: the project's default for the source (``--holder``), else whom its speaker acts for, else the
+    speaker. Attribution: eco:speaker, else the record's prov:wasAttributedTo; questions: eco:interviewer."""
+    from .sources import registry
+
+    found = [source for source in registry(settings).values() if source.slug == slug]
+    if not found:
+        known = ", ".join(sorted(source.slug for source in registry(settings).values())) or "none"
         raise ExtractionError(f"no registered source {slug!r}", file=settings.seeds_dir, term=slug,
                               hint=f"give the slug of a registered source (the stem of its text file): {known}")
-    graph = data if data is not None else parse_file(record)
-    docs = sorted({d for d in graph.subjects(ECO.textFile, None)
-                   if Path(str(graph.value(d, ECO.textFile))).stem == slug}, key=str)
-    if not docs:
-        raise ExtractionError(f"{record.name} describes no source whose eco:textFile is {slug}.txt", file=record,
-                              term=slug, hint="register the source with its text file first")
-    doc = docs[0]
-    text_path = record.parent / str(graph.value(doc, ECO.textFile))
+    source = found[0]
+    graph = data if data is not None else parse_file(source.record)
+    doc = URIRef(source.iri)
     speaker = graph.value(doc, ECO.speaker) or graph.value(doc, PROV.wasAttributedTo)
-    holder = graph.value(doc, ECO.holder) or (graph.value(speaker, PROV.actedOnBehalfOf) if speaker else None)
-    language = str(graph.value(doc, URIRef("http://purl.org/dc/terms/language")) or "en")
-    return SourceDefaults(doc, slug, record, text_path, language, holder or speaker, speaker,
-                          graph.value(doc, ECO.interviewer))
+    holder = (URIRef(source.holder) if source.holder else None) or \
+        (graph.value(speaker, PROV.actedOnBehalfOf) if speaker else None)
+    language = str(graph.value(doc, DCTERMS.language) or "en")
+    claims = [source.record]
+    project = getattr(settings, "project", None)
+    if not source.packaged and project is not None and (project.claims_dir / f"{slug}.ttl").is_file():
+        claims.append(project.claims_dir / f"{slug}.ttl")
+    return SourceDefaults(doc, slug, source.record, source.text, language, holder or speaker, speaker,
+                          graph.value(doc, ECO.interviewer), tuple(claims))
 
 
 def knowledge(settings: Settings) -> tuple[Graph, Graph]:
-    """(the ontology, everything the seeds say): the names, kinds and defaults a draft is made from."""
+    """(the ontology, everything the seeds and the project say): the names, kinds and defaults of a draft."""
     groups = seed_files(settings)
     ontology, data = Graph(), Graph()
     for path in groups["ontology"]:
         parse_file(path, ontology)
-    for name in ("entities", "background", "sources"):
-        for path in groups[name]:
+    for name in ("entities", "background", "sources", "project-entities", "project-background", "project-claims"):
+        for path in groups.get(name, ()):
             parse_file(path, data)
     return ontology, data
 
@@ -147,7 +156,7 @@ def draft(slug: str, settings: Settings) -> Draft:
         holder = (source.interviewer if question else None) or source.holder
         if kind == ECO.ReportedStatement and top and gazetteer.about.get(top[0].entity) == ECO.involves:
             holder = top[0].entity  # "Araghchi described …": the position is the one reported
-        candidate = Candidate(CLAIM[f"{short_slug}-s{sentence.index:03d}"], sentence, kind, modality, cue, holder,
+        candidate = Candidate(source.claim_iri(f"{short_slug}-s{sentence.index:03d}"), sentence, kind, modality, cue, holder,
                               attributed)
         for mention in top:
             prop = gazetteer.about.get(mention.entity)

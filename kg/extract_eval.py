@@ -11,6 +11,7 @@ import json
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from .build import seed_files
 from .errors import EcoKGError, ExtractionError
 from .evidence import find_mentions, locate_quote
 from .extract import Draft, draft
@@ -38,11 +39,12 @@ def evaluate(slug: str, settings: Settings, result: Draft | None = None) -> dict
     """The measures as a nested dictionary: ``mentions.precision``, ``mentions.recall``,
     ``claims.sentence_recall``, ``modality.agreement`` (and the counts behind each)."""
     result = result or draft(slug, settings)
-    record = parse_file(result.source.record)
+    record = Graph()
+    for path in result.source.claims:
+        parse_file(path, record)
     entities = Graph()
-    from .build import seed_files
-
-    for path in seed_files(settings)["entities"]:
+    groups = seed_files(settings)
+    for path in groups["entities"] + groups.get("project-entities", []):
         parse_file(path, entities)
     gold = curated_mentions(result, record, entities)
     drafted = {(str(m.entity), m.span.start, m.span.end) for m in result.mentions}
@@ -50,7 +52,7 @@ def evaluate(slug: str, settings: Settings, result: Draft | None = None) -> dict
     claims = sorted({c for c in record.subjects(ECO.quote, None) if isinstance(c, URIRef)}, key=str)
     if not claims:
         raise ExtractionError(f"source {slug} has no curated claims to compare the draft with",
-                              file=result.source.record, term=slug,
+                              file=result.source.claims[-1], term=slug,
                               hint="curate some of the draft's claims first (ecokg add), then evaluate")
     by_sentence = {c.sentence.index: c for c in result.candidates}
     covered, modality_same, kind_same, compared = 0, 0, 0, 0

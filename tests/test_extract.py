@@ -286,3 +286,62 @@ def test_names_match_on_word_boundaries_acronyms_as_written_and_nested_names_are
     sea = found[3]
     assert found[sea[2]][1] == ID.PersianGulfArabStates
     assert [n for _e, _entity, n in found if n is not None] == [sea[2]]
+
+
+# -- a source registered in a researcher's project ------------------------------------------------------------
+
+PROJECT_NAMESPACE = "https://example.org/speeches/"
+SPEECH = ("Remarks at the trade forum\n"
+          "Pakistan favours closer ties with Turkey in trade and transit.\n"
+          "Both sides already meet every year in Karachi Harbour Hall.\n")
+
+
+def ecokg(*args, cwd: Path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECOKG_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return subprocess.run([sys.executable, "-m", "kg", *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+@pytest.mark.slow
+def test_a_project_source_is_drafted_in_the_project_namespace_and_its_accepted_draft_passes_the_gate(tmp_path):
+    folder = tmp_path / "speeches"
+    assert ecokg("init", folder, "--namespace", PROJECT_NAMESPACE, cwd=tmp_path).returncode == 0
+    text = tmp_path / "trade-forum.txt"
+    text.write_text(SPEECH, encoding="utf-8")
+    done = ecokg("source", "add", text, "--title", "Remarks at the trade forum", "--speaker", "Jane Doe",
+                 "--holder", "Pakistan", "--language", "en", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    done = ecokg("extract", "trade-forum", "--output", "claims/trade-forum.draft.ttl", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    draft_path = folder / "claims" / "trade-forum.draft.ttl"
+    graph = parse(draft_path)
+    claims = claims_of(graph)
+    assert claims and all(str(c).startswith(PROJECT_NAMESPACE + "id/claim/trade-forum-s") for c in claims)
+    favours = next(c for c in claims if str(graph.value(c, ECO.quote)).startswith("Pakistan favours"))
+    assert graph.value(favours, RDF.type) == ECO.Stance and graph.value(favours, ECO.modality) == MODALITY.Favoured
+    assert graph.value(favours, ECO.holder) == ID.Pakistan
+    assert graph.value(favours, PROV.wasAttributedTo) == URIRef(PROJECT_NAMESPACE + "id/JaneDoe")
+    assert graph.value(favours, PROV.wasDerivedFrom) == URIRef(PROJECT_NAMESPACE + "id/source/trade-forum")
+    assert "'Karachi Harbour Hall'" in draft_path.read_text(encoding="utf-8")
+    refused = ecokg("validate", "--no-owl", draft_path, cwd=folder)
+    assert refused.returncode == 1 and "still a draft" in refused.stdout
+    accepted = folder / "claims" / "trade-forum.ttl"
+    accepted.write_text(DRAFT_LINE.sub("", draft_path.read_text(encoding="utf-8")), encoding="utf-8")
+    draft_path.unlink()
+    passed = ecokg("validate", "--no-owl", accepted, cwd=folder)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    # with its claims curated, the source's draft can be scored
+    scored = ecokg("extract", "trade-forum", "--evaluate", "--format", "json", cwd=folder)
+    assert scored.returncode == 0, scored.stderr
+    assert json.loads(scored.stdout)["claims"]["sentence_recall"] == 1.0
+
+
+def test_evaluating_a_source_without_curated_claims_is_exit_2(run, own_project):
+    code, out, err = run("--root", own_project, "extract", "fictional-statement", "--evaluate")
+    assert code == 2 and out == ""
+    assert "no curated claims" in err and "Traceback" not in err
