@@ -317,19 +317,24 @@ def write_draft(slug: str, settings: Settings, output: Path | None = None) -> st
     """Draft ``slug``'s claims; write them to ``output`` (atomically) when given; return the Turtle."""
     text = to_turtle(draft(slug, settings))
     if output is not None:
-        output = Path(output)
-        if output.is_dir():
-            raise ExtractionError(f"{output} is a folder", file=output, hint="give a file name, e.g. draft.ttl")
-        scratch = output.with_name(f".{output.name}.part")
-        try:
-            scratch.write_text(text, encoding="utf-8")
-            scratch.replace(output)
-        except OSError as error:
-            scratch.unlink(missing_ok=True)
-            raise ExtractionError(f"cannot write {output}: {error.strerror}", file=output,
-                                  hint="check that the folder exists and is writable") from None
+        write_text(output, text)
     return text
 
 
+def write_text(output: Path, text: str) -> None:
+    """Write ``text`` to ``output`` whole or not at all (a scratch file beside it, then renamed)."""
+    output = Path(output)
+    if output.is_dir():
+        raise ExtractionError(f"{output} is a folder", file=output, hint="give a file name, e.g. draft.ttl")
+    scratch = output.with_name(f".{output.name}.part")
+    try:
+        scratch.write_text(text, encoding="utf-8")
+        scratch.replace(output)
+    except OSError as error:
+        scratch.unlink(missing_ok=True)
+        raise ExtractionError(f"cannot write {output}: {error.strerror}", file=output,
+                              hint="check that the folder exists and is writable") from None
+
+
 __all__ = ["Candidate", "Draft", "SourceDefaults", "draft", "knowledge", "mention_iri", "source_defaults",
-           "to_turtle", "write_draft"]
+           "to_turtle", "write_draft", "write_text"]

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import EXIT_OK
+from .errors import EXIT_OK, EcoKGError
 from .settings import Settings
 
 HELP = "draft claims from a registered source as Turtle for a curator, or score a draft against curated claims"
@@ -23,7 +23,8 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
         "Every drafted claim carries `eco:curationStatus eco:Draft` on a line of its own: the gate refuses it "
         "until a curator deletes that line. The same source gives the same bytes.")
     parser.add_argument("slug", metavar="SLUG", help="the source: the stem of its text file in seeds/")
-    parser.add_argument("--output", type=Path, metavar="FILE", help="write the draft to FILE (default: stdout)")
+    parser.add_argument("--output", type=Path, metavar="FILE",
+                        help="write the draft (or the scores) to FILE (default: stdout)")
     parser.add_argument("--evaluate", action="store_true",
                         help="compare the draft with the source's curated claims instead of printing it: mention "
                              "precision and recall, sentence recall of the claims, modality agreement")
@@ -34,10 +35,19 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
     if args.evaluate:
+        from .extract import write_text
         from .extract_eval import evaluate, render
 
-        sys.stdout.write(render(evaluate(args.slug, settings), args.format))
+        scores = render(evaluate(args.slug, settings), args.format)
+        if args.output is None:
+            sys.stdout.write(scores)
+        else:
+            write_text(args.output, scores)
+            print(f"wrote {args.output}", file=sys.stderr)
         return EXIT_OK
+    if args.format != "text":
+        raise EcoKGError(f"--format {args.format} is for the scores of --evaluate; a draft is always Turtle",
+                         hint="add --evaluate to score the draft, or leave --format out to get the draft")
     from .extract import write_draft
 
     text = write_draft(args.slug, settings, args.output)

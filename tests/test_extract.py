@@ -345,3 +345,16 @@ def test_evaluating_a_source_without_curated_claims_is_exit_2(run, own_project):
     code, out, err = run("--root", own_project, "extract", "fictional-statement", "--evaluate")
     assert code == 2 and out == ""
     assert "no curated claims" in err and "Traceback" not in err
+
+
+def test_format_without_evaluate_is_a_usage_error(run):
+    code, out, err = run("extract", INTERVIEW, "--format", "json")
+    assert code == 2 and out == ""
+    assert "--format" in err and "--evaluate" in err and "Traceback" not in err
+
+
+def test_the_scores_go_to_the_output_file_when_one_is_given(run, tmp_path):
+    path = tmp_path / "scores.json"
+    code, out, _err = run("extract", INTERVIEW, "--evaluate", "--format", "json", "--output", path)
+    assert code == 0 and out == ""
+    assert json.loads(path.read_text(encoding="utf-8"))["mentions"]["recall"] >= 0.9
