@@ -6,6 +6,7 @@ Cutting the text is `kg.extract_text`'s, finding names `kg.gazetteer`'s, scoring
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,8 +145,10 @@ def draft(slug: str, settings: Settings) -> Draft:
     domains = _domain_names(ontology)
     candidates: list[Candidate] = []
     short_slug = re.sub(r"[^A-Za-z0-9-]+", "-", slug).strip("-") or "source"
+    starts = [m.span.start for m in mentions]  # in text order
     for sentence in sentence_list:
-        inside = [m for m in mentions if sentence.start <= m.span.start and m.span.end <= sentence.end]
+        first = bisect.bisect_left(starts, sentence.start)
+        inside = [m for m in mentions[first:bisect.bisect_left(starts, sentence.end)] if m.span.end <= sentence.end]
         if not inside:
             continue
         top = [m for m in inside if m.nested_in is None or mentions[m.nested_in] not in inside]

@@ -172,12 +172,13 @@ def unknown_names(text: str, sentence_list: list[Sentence], known: list[tuple[in
     A single word is taken only when it is not the first word of its sentence or occurs capitalised
     elsewhere too, so "Finally" or "Concretely" are not names; possessive endings are cut off."""
     starts = {sentence.start for sentence in sentence_list}
+    covered = {offset for k_start, k_end in known for offset in range(k_start, k_end)}
     seen: dict[str, list[int]] = {}
     for sentence in sentence_list:
         for match in _NAME.finditer(text, sentence.start, sentence.end):
             name = re.sub(r"(?:’s|'s)$", "", match.group(0))
             start, end = match.start(), match.start() + len(name)
-            if any(k_start < end and start < k_end for k_start, k_end in known):
+            if any(offset in covered for offset in range(start, end)):
                 continue
             words = name.split()
             if len(words) == 1 and (name in _FUNCTION_WORDS or name.isupper() and len(name) == 1):

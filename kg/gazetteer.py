@@ -116,25 +116,29 @@ class Gazetteer:
         # then longest first
         candidates.sort(key=lambda c: (not c[0], -(c[2] - c[1]), c[1], str(c[3])))
         chosen: list[tuple[int, int, URIRef]] = []
+        at: dict[int, list[int]] = {}  # character offset -> the chosen matches covering it (names are short)
         for _form, start, end, entity in candidates:
             clash = False
-            for c_start, c_end, c_entity in chosen:
-                if not (start < c_end and c_start < end):
-                    continue
+            for index in {i for offset in range(start, end) for i in at.get(offset, ())}:
+                c_start, c_end, c_entity = chosen[index]
                 nested = c_start <= start and end <= c_end or start <= c_start and c_end <= end
                 if c_entity == entity or not nested:
                     clash = True
                     break
             if not clash:
+                for offset in range(start, end):
+                    at.setdefault(offset, []).append(len(chosen))
                 chosen.append((start, end, entity))
-        chosen.sort(key=lambda c: (c[0], str(c[2]), c[1]))
+        order = sorted(range(len(chosen)), key=lambda i: (chosen[i][0], str(chosen[i][2]), chosen[i][1]))
+        position = {index: rank for rank, index in enumerate(order)}
         mentions: list[Mention] = []
-        for start, end, entity in chosen:
-            enclosing = [i for i, (o_start, o_end, _o) in enumerate(chosen)
-                         if o_start <= start and end <= o_end and o_end - o_start > end - start]
+        for index in order:
+            start, end, entity = chosen[index]
+            enclosing = [i for i in at.get(start, ()) if chosen[i][0] <= start and end <= chosen[i][1]
+                         and chosen[i][1] - chosen[i][0] > end - start]
             nested = min(enclosing, key=lambda i: (chosen[i][1] - chosen[i][0], str(chosen[i][2]))) \
                 if enclosing else None
-            mentions.append(Mention(entity, span_at(text, start, end), nested))
+            mentions.append(Mention(entity, span_at(text, start, end), None if nested is None else position[nested]))
         return mentions
 
     def _names_at(self, text: str, start: int) -> list[str]:
