@@ -2,10 +2,11 @@
 
 Owns running an update on one scratch pyoxigraph store (never on the served one), reading the added
 and removed quads off it, refusing changes to the ontology, the default graph or graphs that do not
-exist, and handing the change to the gate (`kg.validate.validate_graph_change`) with the quads the
-build derives from it. An update made only of INSERT DATA / DELETE DATA touches no more than the quads
-it names, so its scratch store holds just those; any other update runs on a full copy. It does not
-read requests, check tokens or apply the change (`server.update`; the stores' `apply_change`).
+exist, and handing the change and its quads (graphs emptied or copied) to the gate
+(`kg.validate.validate_graph_change`) with the quads the build derives from it. An update made only of
+INSERT DATA / DELETE DATA touches no more than the quads it names, so its scratch store holds just those;
+any other update runs on a full copy. It does not read requests, check tokens or apply the change
+(`server.update`; the stores' `apply_change`).
 """
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def work_out_change(store, text: str, settings: Settings, owl: bool | str) -> Ou
     check_graphs(added, removed, store)
     # the gate reads the served store itself (inherited by a forked child), only around the change
     report = validate_graph_change(*gate_graphs(added, removed, stored), settings, _gate_view(store, stored),
-                                   owl=owl)
+                                   owl=owl, quads=(added, removed))
     if not report.ok:
         report.derived = None
         return Outcome([], [], report)

@@ -19,6 +19,7 @@ from .build import seed_files
 from .errors import EcoKGError
 from .gate.bytes import read_checked
 from .gate.context import Base, Change, base_from_view, cached_base, load_base
+from .gate.destructive import check_change
 from .gate.view import StoredGraph
 from .gate.evidence import check_evidence, resolve_change
 from .gate.graph import check_graph
@@ -131,10 +132,14 @@ def owl_engine(owl) -> str | None:
     return owl
 
 
-def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *, owl) -> Report:
-    """Stages 3-7 on a parsed change against ``base``."""
+def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *, owl, quads=None) -> Report:
+    """The stages after syntax on a parsed change against ``base``; ``quads`` (added, removed quads with their
+    graphs) when an update made the change."""
     engine = owl_engine(owl)
     report.triples = len(change.graph)
+    # first: it is cheap, and a graph dropped whole would otherwise keep the later stages busy for long
+    stages.run("change", lambda: check_change(change, base, quads),
+               skip_note=None if quads is not None or len(change.removed) else "nothing is removed")
     stages.run("vocabulary", lambda: check_vocabulary(change, base))
     resolution = None
     data = None
@@ -275,7 +280,7 @@ def _validate_files(paths: list[Path], settings: Settings, owl: bool, limits: Ga
     if flood and not stages.stopped:
         stages.run("vocabulary", lambda: flood)
     if stages.stopped:
-        for name in ("vocabulary", "shacl", "evidence", "owl", "graph"):
+        for name in ("change", "vocabulary", "shacl", "evidence", "owl", "graph"):
             stages.run(name, lambda: [])
     else:
         if base is None:
@@ -290,12 +295,13 @@ def _validate_files(paths: list[Path], settings: Settings, owl: bool, limits: Ga
 
 
 def validate_graph_change(added: Graph, removed: Graph, settings: Settings, base_dataset,
-                          *, owl: bool | str = True) -> Report:
+                          *, owl: bool | str = True, quads: tuple[list, list] | None = None) -> Report:
     """The gate for a change to the stored graph (e.g. a SPARQL Update): ``added`` and ``removed`` triples.
 
     ``base_dataset`` is the stored graph before the change: a `Base` (`load_base`, `base_from_view`),
     a pyoxigraph store or the embedded backend (read through a view: only the neighbourhood of the
-    change is copied out), or an rdflib `Dataset` or `Graph`. It is not modified. A caller applies
+    change is copied out), or an rdflib `Dataset` or `Graph`. It is not modified. ``quads``, the (added,
+    removed) quads with their named graphs, lets the change stage judge graphs emptied or copied. A caller applies
     the change only when ``report.ok``; ``report.to_error()`` gives the exception to raise otherwise.
     """
     started = time.perf_counter()
@@ -305,7 +311,7 @@ def validate_graph_change(added: Graph, removed: Graph, settings: Settings, base
     stages = _Stages(report)
     for name in ("input", "bytes", "syntax"):
         report.stages.append(StageRun(name, "skipped", 0.0, "already parsed"))
-    _check_change(change, base, report, stages, owl=owl)
+    _check_change(change, base, report, stages, owl=owl, quads=quads)
     report.derived = change.derived
     report.seconds = time.perf_counter() - started
     return report

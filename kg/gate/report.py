@@ -16,13 +16,14 @@ from ..errors import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, ValidationFailure, fo
 from ..namespaces import BASE
 
 #: the stages, in the order they run; each stops the run when it finds a problem
-STAGES = ("input", "bytes", "syntax", "vocabulary", "shacl", "evidence", "owl", "graph")
+STAGES = ("input", "bytes", "syntax", "change", "vocabulary", "shacl", "evidence", "owl", "graph")
 
 #: what each stage checks, for --help, the Markdown summary and the SARIF rule descriptions
 STAGE_TITLES = {
     "input": "the file can be read (exists, known extension)",
     "bytes": "UTF-8, no control characters, within the size limit",
     "syntax": "parses strictly in the serialisation its extension names",
+    "change": "an update empties no curated graph, copies none into another, leaves no node without a label",
     "vocabulary": "known classes and properties, project namespace, well-formed IRIs and literals, no ontology edits",
     "shacl": "SHACL shapes (ontology/shapes.ttl and the ontology's domains and ranges) on the new nodes",
     "evidence": "every quote is verbatim in its source; selector offsets slice to the quoted words",

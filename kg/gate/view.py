@@ -155,6 +155,16 @@ class StoredGraph:
     def value(self, s, p):
         return next((o for _s, _p, o, _g in self.quads(s, p, None)), None)
 
+    def count_in(self, graph, stop: int | None = None) -> int:
+        """How many triples the named ``graph`` holds, counted no further than ``stop`` (a cap keeps the
+        cost with the change, not the graph)."""
+        count = 0
+        for _quad in self.store.quads_for_pattern(None, None, None, self._to_ox(graph)):
+            count += 1
+            if stop is not None and count >= stop:
+                break
+        return count
+
     def source_documents(self) -> set:
         return {s for cls in SOURCE_CLASSES for s, _p, _o, _g in self.quads(None, RDF.type, cls)
                 if isinstance(s, URIRef)}
