@@ -26,6 +26,7 @@ from .gate.graph import check_graph
 from .gate.limits import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
                           DEFAULT_STAGE_SECONDS, GateLimits, Progress, StageLimitHit, stage_deadline)
 from .gate.locate import SourceFile
+from .gate.paths import leads_outside
 from .gate.owl import check_owl
 from .gate.report import FORMATS, STAGE_TITLES, STAGES, GateRejected, Problem, Report, StageRun, cap_problems, render
 from .gate.shacl import check_shapes
@@ -243,6 +244,11 @@ def _validate_files(paths: list[Path], settings: Settings, owl: bool, limits: Ga
                 what = ("a symbolic link that loops or leads to nothing" if path.is_symlink() and not path.exists()
                         else "no such file" if not path.exists() else "not a regular file")
                 problems.append(Problem("input", "file-not-found", what, file=str(path), hint="check the path"))
+            elif (target := leads_outside(path, [Path.cwd(), settings.root])) is not None:
+                problems.append(Problem("input", "link-outside", f"a symbolic link on the way leads outside the "
+                                        f"repository, to {target}; the gate does not read it", file=str(path),
+                                        hint="put the file itself in the repository (a link may only lead to a "
+                                             "file inside it), or name the file where it really is"))
         return problems
 
     texts: dict[Path, str] = {}
@@ -330,7 +336,8 @@ exit codes:
   2  unreadable input or usage error (missing file, unknown extension, not UTF-8, control
      characters, over the size limit, syntax errors, wrong serialisation for the extension,
      a context or entity the file would make the gate read, a stage past its time or memory
-     limit; for add: seeds/ not writable, disk full)
+     limit, a symbolic link leading outside the repository; for add: seeds/ not writable,
+     disk full)
   3  internal error (including: HermiT cannot run with --owl hermit, e.g. no Java)
 
 limits (flag, environment variable, default):
