@@ -158,13 +158,13 @@ def _key(path: Path, *, create: bool = False) -> bytes | None:
     return text.encode("ascii")
 
 
-def _head(path: Path, key: bytes) -> tuple[int, str]:
-    """(number, seal) of the last acknowledged entry; (0, "") before the first."""
+def _head(path: Path, key: bytes) -> tuple[int, str | None]:
+    """(number, seal) of the last acknowledged entry: (0, "") before the first, (0, None) without a head."""
     try:
         record = json.loads(head_path(path).read_text(encoding="utf-8"))
         number, mac, seal = int(record["number"]), str(record["mac"]), str(record["seal"])
     except FileNotFoundError:
-        return 0, ""
+        return 0, None
     except (OSError, ValueError, KeyError, TypeError):
         number, mac, seal = 0, "", ""
     expected = hmac.new(key, f"head\n{number}\n{mac}".encode("ascii", "replace"), hashlib.sha256).hexdigest()
@@ -274,7 +274,10 @@ def append(path: Path, update: str, added: list[tuple], removed: list[tuple]) ->
             last = None
             for _line, last in _records(path):
                 pass
-            number = max(last["number"] if last else 0, _head(path, key)[0]) + 1
+            head_number, head_mac = _head(path, key)
+            if head_mac is None and last is None:  # the head exists before the first entry, so losing it shows
+                _write_head(path, key, 0, "")
+            number = max(last["number"] if last else 0, head_number) + 1
             record = {"number": number, "accepted": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                       "update": update, "added": _nquads(added), "removed": _nquads(removed)}
             record["mac"] = _seal(key, str(last.get("mac", "")) if last else "", record)
@@ -322,10 +325,14 @@ def read(path: Path, *, verify: bool = True) -> list[Entry]:
     if verify and key is not None:
         number, mac = _head(path, key)
         seals = [entry.mac for entry in entries]
-        # the head is written just after the entry: a crash between the two leaves it one entry behind
-        if not (mac in seals[-2:] or (not mac and len(seals) <= 1)):
-            raise JournalError(f"the journal does not verify: it ends before the last update it acknowledged (entry {number}): entries "
-                               "were removed from its end", file=path, hint=RESTORE_HINT.format(path=path))
+        if mac is None and seals:  # the head is written before the first entry
+            raise JournalError(f"the journal does not verify: its head {head_path(path)} is missing, so entries cut "
+                               "from its end would go unnoticed", file=path, hint=RESTORE_HINT.format(path=path))
+        # the head follows each entry: a crash between the two leaves it one entry behind
+        if mac is not None and not (mac in seals[-2:] or (not mac and len(seals) <= 1)):
+            raise JournalError(f"the journal does not verify: it ends before the last update it acknowledged (entry "
+                               f"{number}): entries were removed from its end", file=path,
+                               hint=RESTORE_HINT.format(path=path))
     return entries
 
 
