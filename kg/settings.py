@@ -86,6 +86,9 @@ class Settings:
     query_workers: int = 16
     #: memory one query worker may use beyond the server's own, in MiB; a query that needs more gets 503
     query_memory_mb: int = 512
+    #: memory all query workers together may use beyond the server's own, in MiB: each worker's cap is
+    #: lowered to its share (query_memory_total_mb / query_workers) when query_memory_mb would exceed it
+    query_memory_total_mb: int = 4096
     #: seconds a request waits for a free query worker before it is refused with 503
     admission_wait: float = 0.25
     #: longest query or update text accepted, in characters (400 beyond)
@@ -109,6 +112,10 @@ class Settings:
     service_endpoint_map: tuple[str, ...] = ()
     #: seconds a SERVICE call may take
     service_timeout: float = 20.0
+    #: most bytes one SERVICE answer may have; a longer one fails the query (502) as it is read
+    service_max_bytes: int = 16 * 2**20
+    #: most SERVICE endpoints one query may call; a query with more is refused (400) before any call
+    service_max_calls: int = 8
     #: the gate's limits (`ecokg validate`, `ecokg add`); their flags override them (`kg.gate.limits.GateLimits`)
     max_file_bytes: int = DEFAULT_MAX_BYTES
     gate_stage_seconds: float = DEFAULT_STAGE_SECONDS
@@ -172,4 +179,4 @@ class Settings:
 
 #: settings where zero or less makes no sense (a limit of nothing); the environment may not set them so
 MUST_BE_POSITIVE = frozenset({"max_file_bytes", "gate_stage_seconds", "gate_memory_mb", "gate_max_prefixes",
-                              "gate_max_problems"})
+                              "gate_max_problems", "query_memory_total_mb", "service_max_bytes"})

@@ -30,6 +30,10 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
                         help="SERVICE endpoints the server may call (default: Wikidata's)")
     parser.add_argument("--service-timeout", type=float, dest="service_timeout",
                         help="seconds a SERVICE call may take (default 20)")
+    parser.add_argument("--service-max-bytes", type=int, dest="service_max_bytes",
+                        help="most bytes one SERVICE answer may have (default 16777216, 16 MiB)")
+    parser.add_argument("--service-max-calls", type=int, dest="service_max_calls",
+                        help="most SERVICE endpoints one query may call (default 8)")
     parser.add_argument("--service-endpoint-map", nargs="*", dest="service_endpoint_map", metavar="IRI=URL",
                         help="call an allow-listed SERVICE IRI at another URL, e.g. a Wikidata mirror")
     from kg.commands import add_store_options
@@ -47,6 +51,8 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
                         help="queries evaluated at once; more get 503 with Retry-After (default 16)")
     parser.add_argument("--query-memory-mb", type=int, dest="query_memory_mb",
                         help="MiB one query may use (default 512)")
+    parser.add_argument("--query-memory-total-mb", type=int, dest="query_memory_total_mb",
+                        help="MiB all query workers together may use; each gets at most its share (default 4096)")
     parser.add_argument("--max-query-length", type=int, dest="max_query_length",
                         help="longest query text in characters (default 200000)")
     parser.add_argument("--max-query-depth", type=int, dest="max_query_depth",

@@ -2,8 +2,8 @@
 memory than its cap.
 
 Owns `deny_network` (a seccomp filter that cannot be lifted), `limit_memory` and `program_memory` (the
-address-space cap, lifted around a program that caps its own memory), `confine`, which a child calls
-first, and telling a child that died of its cap (`died_of_memory`). It starts no process itself.
+address-space cap, lifted around a program that caps its own memory), `anonymous_resident` (what a child
+holds), `confine`, which a child calls first, and telling a child that died of its cap (`died_of_memory`).
 """
 from __future__ import annotations
 
@@ -96,6 +96,21 @@ def _address_space() -> int:
     try:
         with open("/proc/self/statm", "rb") as statm:
             return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def anonymous_resident(pid: int) -> int:
+    """Bytes of anonymous memory process ``pid`` has resident now (0 where unknown).
+
+    The address-space cap alone does not bound this: a forked child inherits the parent's mapped but
+    untouched space (thread stacks, malloc arenas) and can fill it without mapping more, so a pool
+    also watches this figure while a worker runs.
+    """
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            fields = statm.read().split()
+        return (int(fields[1]) - int(fields[2])) * resource.getpagesize()
     except (OSError, ValueError, IndexError):
         return 0
 

@@ -66,8 +66,9 @@ class _BaseStore:
     def __init__(self, settings: Settings, *, service_client: ServiceClient | None = None):
         self.settings = settings
         self.default_base = settings.public_base
-        self.service_client = service_client or ServiceClient(settings.service_allowlist, settings.service_timeout,
-                                                              endpoint_map=settings.service_endpoint_map)
+        self.service_client = service_client or ServiceClient(
+            settings.service_allowlist, settings.service_timeout, endpoint_map=settings.service_endpoint_map,
+            max_bytes=settings.service_max_bytes, max_calls=settings.service_max_calls)
 
     # subclasses
     def _evaluate(self, text: str, form: str, *, default_graphs: list[str] | None, named_graphs: list[str] | None,
@@ -105,13 +106,41 @@ class _BaseStore:
                                    **_where(text, len(shape.prologue)))
         for block in shape.services:
             self.service_client.check(block)
+        if shape.services:
+            self.service_client.check_calls(shape)
         default_graphs, named_graphs = self._dataset(shape, default_graph_uris, named_graph_uris, base)
         text = _blank(text, shape.dataset_spans)  # the dataset is passed to the engine explicitly
-        if shape.services:
-            # a malformed query is reported before any endpoint is called
-            self._check_syntax(_neutralise_services(text, shape), base, deadline)
-            text = self.service_client.substitute(text, shape, deadline=deadline)
         written = {"result_format": result_format} if result_format and self.writes_results else {}
+        if shape.services:
+            return self._federate(text, shape, default_graphs, named_graphs, base, row_limit, deadline, timeout,
+                                  written)
+        return self._run(text, shape.form, default_graphs, named_graphs, base, row_limit, deadline, timeout,
+                         **written)
+
+    def _federate(self, text, shape, default_graphs, named_graphs, base, row_limit, deadline, timeout,
+                  written) -> QueryResult:
+        """A query with SERVICE clauses: checked, its endpoints called, their answers written in, then run.
+
+        Here (a backend whose engine runs elsewhere) the calls and the parsing of their answers run in a
+        throwaway child with network access, under the query's memory cap and deadline; only the
+        query with its VALUES comes back.
+        """
+        self._check_syntax(_neutralise_services(text, shape), base, deadline)  # before any endpoint is called
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise QueryTimeout("the query ran out of time before calling SERVICE endpoints")
+        try:
+            text = sandbox.run_isolated(self.service_client.substitute, text, shape, deadline=deadline,
+                                        timeout=remaining, memory_bytes=self.settings.query_memory_mb * 2**20,
+                                        network=True)
+        except sandbox.Late:
+            raise QueryTimeout(f"the query did not finish calling its SERVICE endpoints within {timeout:g} s",
+                               hint="narrow the SERVICE patterns, or raise query_timeout") from None
+        except sandbox.OutOfMemory:
+            raise QueryTooLarge(f"the SERVICE answers needed more than {self.settings.query_memory_mb} MiB of "
+                                "memory", hint="narrow the SERVICE patterns, or lower service_max_bytes") from None
+        except sandbox.ChildFailed as error:
+            raise ServerBusy(f"the SERVICE endpoints could not be called: {error}; try again") from None
         return self._run(text, shape.form, default_graphs, named_graphs, base, row_limit, deadline, timeout,
                          **written)
 
@@ -151,8 +180,9 @@ class _PooledStore(_BaseStore):
         # evaluating threads cannot open network sockets: an engine never calls SERVICE on its own
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max(1, settings.query_workers), thread_name_prefix=f"{self.name}-query", initializer=sandbox.deny_network)
+        self.worker_memory_mb = worker_memory_mb(settings)
         self._pool = sandbox.WorkerPool(
-            self._evaluate_request, settings.query_workers, memory_bytes=settings.query_memory_mb * 2**20,
+            self._evaluate_request, settings.query_workers, memory_bytes=self.worker_memory_mb * 2**20,
             admission_wait=settings.admission_wait)
 
     # subclasses
@@ -177,26 +207,54 @@ class _PooledStore(_BaseStore):
         else:
             self._parse_only(text, base)
 
+    def _federate(self, text, shape, default_graphs, named_graphs, base, row_limit, deadline, timeout,
+                  written) -> QueryResult:
+        """A query with SERVICE clauses, whole, in a worker forked for it with network access (`_evaluate_request`).
+
+        It takes a place in the pool like any query (at most half the places at once), and its memory
+        cap and deadline cover the calls, reading and parsing their answers, and the evaluation.
+        """
+        if not self._isolated:
+            return super()._federate(text, shape, default_graphs, named_graphs, base, row_limit, deadline, timeout,
+                                     written)
+        return self._in_worker(("federated", text, shape, default_graphs, named_graphs, base, row_limit, written,
+                                deadline), deadline, timeout, network=True)
+
     def _evaluate_request(self, request) -> QueryResult | None:
-        """What a pooled worker runs: the request tuple that `_run` or `_check_syntax` sends."""
+        """What a pooled worker runs: the request tuple that `_run`, `_check_syntax` or `_federate` sends."""
         if request[0] == "syntax":
             return self._parse_only(*request[1:])
+        if request[0] == "federated":
+            _kind, text, shape, default_graphs, named_graphs, base, row_limit, written, deadline = request
+            self._parse_only(_neutralise_services(text, shape), base)  # a malformed query calls no endpoint
+            text = self.service_client.substitute(text, shape, deadline=deadline)
+            sandbox.deny_network()  # the engine sees the query only once this worker has no network either
+            return self._evaluate(text, shape.form, default_graphs=default_graphs, named_graphs=named_graphs,
+                                  base=base, row_limit=row_limit, cancelled=threading.Event(), **written)
         _kind, text, form, default_graphs, named_graphs, base, row_limit, written = request
         return self._evaluate(text, form, default_graphs=default_graphs, named_graphs=named_graphs,
                               base=base, row_limit=row_limit, cancelled=threading.Event(), **written)
 
-    def _in_worker(self, request: tuple, deadline: float, timeout: float):
+    def _in_worker(self, request: tuple, deadline: float, timeout: float, *, network: bool = False):
         try:
-            return self._pool.run(request, deadline)
+            return self._pool.run(request, deadline, network=network)
         except sandbox.Late:
             raise QueryTimeout(f"the query did not finish within {timeout:g} s",
                                hint="narrow it (LIMIT, more specific patterns) or raise query_timeout") from None
         except sandbox.Busy:
+            if network:
+                raise ServerBusy(f"the query workers that may call SERVICE endpoints (half of {self._pool.size}) are "
+                                 "busy; try again in a moment", hint="queries with SERVICE take at most half of "
+                                 "the query_workers, so that the others stay free for the rest") from None
             raise ServerBusy(f"all {self._pool.size} query workers are busy; try again in a moment",
                              hint="the server runs at most query_workers queries at once") from None
         except sandbox.OutOfMemory:
-            raise QueryTooLarge(f"the query needed more than {self.settings.query_memory_mb} MiB of memory and "
-                                "was stopped", hint="narrow it (LIMIT, fewer joins or string operations)") from None
+            settings = self.settings
+            raise QueryTooLarge(
+                f"the query needed more than {self.worker_memory_mb} MiB of memory and was stopped",
+                hint=f"narrow it (LIMIT, fewer joins or string operations); each of the {settings.query_workers} "
+                     f"query_workers may use query_memory_mb ({settings.query_memory_mb} MiB), and all of them "
+                     f"together query_memory_total_mb ({settings.query_memory_total_mb} MiB)") from None
         except sandbox.ChildFailed as error:
             raise ServerBusy(f"the query could not be evaluated: {error}; try again",
                              hint="workers were stopped from outside the server (memory pressure?)") from None
@@ -231,6 +289,13 @@ def limited(items, row_limit: int, cancelled: threading.Event | None = None) -> 
             break
         taken.append(item)
     return taken, False
+
+
+def worker_memory_mb(settings: Settings) -> int:
+    """MiB one query worker may map beyond the server: query_memory_mb, or its share of query_memory_total_mb
+    when that is less, so that all the workers together never map more than the total."""
+    share = settings.query_memory_total_mb // max(1, settings.query_workers)
+    return max(1, min(settings.query_memory_mb, share))
 
 
 _GRAPH_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|^`\\]*$")

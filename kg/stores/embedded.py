@@ -19,6 +19,11 @@ from .interface import QuadTerms, QueryResult, UnsupportedTerm
 from .query_text import syntax_error
 from .service import ServiceClient
 
+#: bytes the IRIs converted to rdflib terms may keep (counted from their length): long IRIs cannot grow it past this
+TERM_CACHE_BYTES = 32 * 2**20
+_TERM_OVERHEAD = 200  # the two objects and the dictionary entry
+
+
 class OxigraphStore(_PooledStore):
     """pyoxigraph's store, in memory or on disk: named graphs kept, queries see their union as the default graph.
 
@@ -47,6 +52,7 @@ class OxigraphStore(_PooledStore):
 
             load_files(self._store, data_paths)
         self._terms: dict = {}
+        self._terms_bytes = 0
         self._write_lock = threading.Lock()
 
     def oxigraph_quads(self, graph: str | None = None):
@@ -126,11 +132,15 @@ class OxigraphStore(_PooledStore):
         if term is None:
             return None
         if isinstance(term, ox.NamedNode):
-            cached = self._terms.get(term.value)
+            value = term.value
+            cached = self._terms.get(value)
             if cached is None:
-                if len(self._terms) > 100_000:
+                size = 2 * len(value) + _TERM_OVERHEAD  # the key and the URIRef each hold the text
+                if self._terms_bytes + size > TERM_CACHE_BYTES:
                     self._terms.clear()
-                cached = self._terms[term.value] = URIRef(term.value)
+                    self._terms_bytes = 0
+                cached = self._terms[value] = URIRef(value)
+                self._terms_bytes += size
             return cached
         if isinstance(term, ox.Literal):
             if term.language:

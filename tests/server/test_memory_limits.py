@@ -1,0 +1,83 @@
+"""The total memory of the query workers is capped: heavy queries at once keep the service (server and
+workers, proportional set sizes summed from /proc) under the server's own size plus
+query_memory_total_mb, and a normal client is answered meanwhile."""
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import threading
+import time
+
+import pytest
+import requests
+
+from served import Served
+
+pytestmark = pytest.mark.slow  # a real `ecokg serve` process, its workers filled on purpose
+
+#: a cross join sorted in full: each worker's memory grows until its cap or the deadline stops it
+HEAVY = "SELECT ?a ?c ?d ?f { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+def proportional_set_size(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def service_size(pid: int) -> int:
+    return sum(proportional_set_size(p) for p in [pid, *children(pid)])
+
+
+def test_heavy_queries_keep_the_service_under_its_total_cap_and_a_normal_client_is_answered(settings, built):
+    total_mb = 256
+    env = {"ECOKG_QUERY_MEMORY_TOTAL_MB": str(total_mb)}
+    with Served(settings.build_dir, "--query-workers", "4", "--query-memory-mb", "512", env=env) as served:
+        url = served.url + "/sparql"
+        pid = served.process.pid
+        before = service_size(pid)
+        peak = [before]
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                peak[0] = max(peak[0], service_size(pid))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                heavy = [pool.submit(requests.get, url, params={"query": HEAVY}, timeout=60) for _ in range(8)]
+                time.sleep(2)  # the heavy queries are running and growing
+                normal = requests.get(url, params={"query": "ASK {}"}, timeout=20)
+                answers = [f.result() for f in heavy]
+        finally:
+            done.set()
+            sampler.join()
+        grown = peak[0] - before
+        # workers are watched every 20 ms: each may overshoot by what it allocates in that time
+        assert grown < (total_mb + 64) * 2**20, f"the service grew by {grown // 2**20} MiB past {total_mb} MiB"
+        assert normal.status_code == 200 or (normal.status_code == 503 and normal.headers.get("Retry-After"))
+        for answer in answers:
+            assert answer.status_code == 503 and answer.headers.get("Retry-After"), answer.text
+        stopped = [a.text for a in answers if "MiB" in a.text]
+        assert stopped and all("query_memory_total_mb" in text for text in stopped)

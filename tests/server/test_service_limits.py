@@ -1,0 +1,144 @@
+"""SERVICE in its box, against a stand-in endpoint on 127.0.0.1: an answer past the byte cap is a 502
+naming the endpoint and the setting, and the server process never holds it; more calls than the cap is
+a 400 before any call; slow answers hold query workers, never the HTTP threads a normal client needs."""
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import threading
+import time
+
+import pytest
+import requests
+
+from kg.stores import open_store
+from liveserver import LiveServer
+from served import Served
+from server.app import create_app
+
+pytestmark = pytest.mark.slow  # real `ecokg serve` processes and answers held on purpose
+
+SMALL = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "a"}}]}})
+
+
+def big_answer(megabytes: int) -> bytes:
+    row = json.dumps({"x": {"type": "literal", "value": "v" * 200}})
+    rows = megabytes * 2**20 // (len(row) + 1)
+    return ('{"head": {"vars": ["x"]}, "results": {"bindings": [' + ",".join([row] * rows) + "]}}").encode()
+
+
+class StandIn:
+    """A SPARQL endpoint standing in for Wikidata: /big answers 30 MB, /slow holds its answer until
+    `release`, anything else answers one row; ``requests`` counts what it received."""
+
+    def __init__(self):
+        self.big = big_answer(30)
+        self.requests = 0
+        self.held = 0
+        self.released = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self._lock:
+            self.requests += 1
+        path = environ.get("PATH_INFO", "")
+        body = SMALL.encode()
+        if path.startswith("/big"):
+            body = self.big
+        elif path.startswith("/slow"):
+            with self._lock:
+                self.held += 1
+            self.released.wait(90)
+        start_response("200 OK", [("Content-Type", "application/sparql-results+json"),
+                                  ("Content-Length", str(len(body)))])
+        return [body]
+
+
+@pytest.fixture()
+def stand_in():
+    app = StandIn()
+    with LiveServer(app) as server:
+        server.app = app
+        yield server
+        app.released.set()
+
+
+def resident_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+
+def test_an_answer_past_the_byte_cap_is_a_502_and_the_server_never_holds_it(settings, built, stand_in):
+    endpoint = stand_in.url + "/big"
+    query = f"SELECT (COUNT(*) AS ?n) {{ SERVICE <{endpoint}> {{ ?x ?y ?z }} }}"
+    with Served(settings.build_dir, "--service-allowlist", endpoint) as served:
+        pid = served.process.pid
+        before = resident_bytes(pid)
+        peak = [before]
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                peak[0] = max(peak[0], resident_bytes(pid))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            with concurrent.futures.ThreadPoolExecutor(4) as pool:
+                answers = list(pool.map(lambda _: requests.get(served.url + "/sparql", params={"query": query},
+                                                               timeout=60), range(4)))
+        finally:
+            done.set()
+            sampler.join()
+        for answer in answers:
+            assert answer.status_code == 502, answer.text
+            assert endpoint in answer.text and "service_max_bytes" in answer.text
+        # the answers (4 x 30 MB) were read and refused where the query's memory cap applies
+        assert peak[0] - before < 48 * 2**20, f"the server grew by {(peak[0] - before) // 2**20} MiB"
+        assert requests.get(served.url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
+
+
+def test_more_service_clauses_than_the_cap_is_a_400_and_no_endpoint_is_called(settings, built, stand_in):
+    endpoint = stand_in.url + "/small"
+    app = create_app(settings.with_(service_allowlist=(endpoint,)),
+                     open_store(settings.with_(service_allowlist=(endpoint,))))
+    query = (f"PREFIX s: <{stand_in.url}/> SELECT * {{ "
+             + " ".join("SERVICE s:small { ?a ?b ?c }" for _ in range(4000)) + " }")
+    with LiveServer(app) as server:
+        answer = requests.post(server.url + "/sparql", data={"query": query}, timeout=60)
+        assert answer.status_code == 400, answer.text
+        assert "4,000 SERVICE" in answer.text and "service_max_calls" in answer.text
+        assert stand_in.app.requests == 0
+        two = requests.post(server.url + "/sparql", data={"query": query.replace(
+            " SERVICE s:small { ?a ?b ?c }" * 3998, "")}, headers={"Accept": "application/sparql-results+json"},
+            timeout=60)
+        assert two.status_code == 200, two.text
+        assert stand_in.app.requests == 2
+
+
+def test_slow_service_answers_hold_query_workers_not_the_threads_a_normal_client_needs(settings, built,
+                                                                                      stand_in):
+    endpoint = stand_in.url + "/slow"
+    query = f"SELECT * {{ SERVICE <{endpoint}> {{ ?x ?y ?z }} }}"
+    # without the SERVICE calls inside admission, 30 such queries hold all 12 HTTP threads for a minute
+    with Served(settings.build_dir, "--service-allowlist", endpoint, "--query-workers", "4",
+                "--query-timeout", "60", "--service-timeout", "60") as served:
+        pool = concurrent.futures.ThreadPoolExecutor(30)
+        try:
+            attack = [pool.submit(requests.get, served.url + "/sparql", params={"query": query}, timeout=120)
+                      for _ in range(30)]
+            for _ in range(600):
+                if stand_in.app.held >= 2:
+                    break
+                time.sleep(0.05)
+            normal = requests.get(served.url + "/sparql", params={"query": "ASK {}"}, timeout=20)
+            assert normal.status_code == 200, normal.text
+            assert not stand_in.app.released.is_set()  # answered while every SERVICE answer is still held
+            refused = [f.result() for f in concurrent.futures.wait(attack, timeout=20).done]
+            assert len(refused) >= 30 - 2, "SERVICE queries beyond the workers' share wait outside admission"
+            assert all(r.status_code == 503 and r.headers.get("Retry-After") for r in refused)
+            assert stand_in.app.held <= 2  # half of the 4 workers call SERVICE endpoints at most
+        finally:
+            stand_in.app.released.set()
+            pool.shutdown(wait=True)
