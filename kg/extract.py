@@ -211,6 +211,11 @@ def _string(value: str, lang: str | None = None) -> str:
     return Literal(value, lang=lang).n3()
 
 
+def _language_tag(language: str) -> str:
+    """The source's language as the label's tag (its words are the source's), English when it gives none."""
+    return language if re.fullmatch(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*", language or "") else "en"
+
+
 def _label(sentence: str, limit: int = 120) -> str:
     words = sentence.rstrip(".?!;: ")
     return words if len(words) <= limit else words[:limit].rsplit(" ", 1)[0] + " …"
@@ -255,7 +260,7 @@ def _claim_lines(candidate: Candidate, label: str, source: SourceDefaults) -> li
     cue = f" (cue: “{candidate.cue}”)" if candidate.cue else " (no cue word: an observation)"
     lines = [f"# sentence {candidate.sentence.index}{cue}",
              f"{_iri(candidate.iri)} a {_iri(candidate.kind)} ;",
-             f"    rdfs:label {_string(label, 'en')} ;"]
+             f"    rdfs:label {_string(label, _language_tag(source.language))} ;"]
     if candidate.holder is not None:
         lines.append(f"    eco:holder {_iri(candidate.holder)} ;")
     lines.append(f"    eco:modality {_iri(candidate.modality)} ;")

@@ -358,3 +358,16 @@ def test_the_scores_go_to_the_output_file_when_one_is_given(run, tmp_path):
     code, out, _err = run("extract", INTERVIEW, "--evaluate", "--format", "json", "--output", path)
     assert code == 0 and out == ""
     assert json.loads(path.read_text(encoding="utf-8"))["mentions"]["recall"] >= 0.9
+
+
+def test_labels_carry_the_source_language_and_a_language_without_sentence_rules_is_cut_as_english(run, own_project):
+    record = own_project / "seeds" / "fictional-statement.ttl"
+    record.write_text(record.read_text(encoding="utf-8").replace('dcterms:language "en"', 'dcterms:language "tr"'),
+                      encoding="utf-8")
+    code, out, err = run("--root", own_project, "extract", "fictional-statement")
+    assert code == 0, err
+    graph = Graph().parse(data=out, format="turtle")
+    labels = [graph.value(c, URIRef("http://www.w3.org/2000/01/rdf-schema#label")) for c in claims_of(graph)]
+    assert labels and {label.language for label in labels} == {"tr"}
+    assert any(str(graph.value(c, ECO.quote)) == "Turkey favours closer customs cooperation with Iran."
+               for c in claims_of(graph))
