@@ -138,8 +138,23 @@ def _known_entities(settings, project: Project):
     for prop in (RDFS.label, SKOS.altLabel, ECO.surfaceForm):
         for entity, label in graph.subject_objects(prop):
             labels.setdefault(str(label).casefold(), set()).add(str(entity))
-    typed = {str(s) for s in graph.subjects(RDF.type, None)}
+    actors = _actor_classes(settings)
+    typed = {str(s): any(str(o) in actors for o in graph.objects(s, RDF.type)) for s in graph.subjects(RDF.type, None)}
     return labels, typed, sorted({str(label) for label in graph.objects(None, RDFS.label)})
+
+
+def _actor_classes(settings) -> set[str]:
+    """eco:Actor and its subclasses in the ontology (a holder must be one)."""
+    from rdflib import Graph
+    from rdflib.namespace import RDFS
+
+    from .rdfio import parse_file
+
+    ontology = Graph()
+    for path in sorted(settings.ontology_dir.glob("*.ttl")):
+        if path.name != "shapes.ttl":
+            parse_file(path, ontology)
+    return {str(c) for c in ontology.transitive_subjects(RDFS.subClassOf, ECO.Actor)}
 
 
 def resolve_holder(settings, project: Project, value: str) -> str:
@@ -152,13 +167,20 @@ def resolve_holder(settings, project: Project, value: str) -> str:
         if len(owners) == 1:
             iri = next(iter(owners))
         elif len(owners) > 1:
-            raise ProjectError(f"--holder {value!r} names {len(owners)} entities: {', '.join(sorted(owners))}",
-                               term=value, hint="give the IRI of the one you mean")
+            actors = sorted(o for o in owners if typed.get(o))
+            if len(actors) != 1:
+                raise ProjectError(f"--holder {value!r} names {len(owners)} entities: {', '.join(sorted(owners))}",
+                                   term=value, hint="give the IRI of the one you mean")
+            iri = actors[0]
     if iri is None:
         near = difflib.get_close_matches(value, all_labels, n=3, cutoff=0.6)
         raise ProjectError(f"--holder {value!r} is not a known entity", term=value,
                            hint=(f"did you mean {', '.join(near)}? " if near else "")
                            + "give the label or IRI of an entity of ECO-KG or of the project's entities/")
+    if not typed[iri]:
+        raise ProjectError(f"--holder {value!r} ({iri}) is not an actor: a claim's holder is a state, an "
+                           "organisation, a group or a person whose position it states", term=value,
+                           hint="give an actor (e.g. Pakistan, ECO), or leave --holder out")
     return iri
 
 
@@ -243,14 +265,17 @@ def add_source(settings, file: Path, *, title: str, holder: str | None = None, s
     holder_iri = resolve_holder(settings, project, holder) if holder is not None else None
     person = (speaker_iri(project, speaker), speaker.strip()) if speaker is not None else None
     known = registry(settings)
-    if any(source.slug == slug for source in known.values()) or (project.sources_dir / f"{slug}.txt").exists():
+    target = project.sources_dir / f"{slug}.txt"
+    in_place = target.exists() and target.resolve() == file.resolve()  # put in sources/ by hand, not yet registered
+    if any(source.slug == slug for source in known.values()) or (target.exists() and not in_place):
         raise ProjectError(f"a source named {slug} is already registered", file=file, term=slug,
                            hint="rename the file to register another text; a registered text is never replaced")
     digest = hashlib.sha256(raw).hexdigest()
     record = source_record(project, slug, digest, title=title.strip(), language=language, date=date,
                            publisher=publisher, licence=licence, speaker=person, holder=holder_iri)
     project.sources_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomically(project.sources_dir / f"{slug}.txt", raw)
+    if not in_place:
+        _write_atomically(target, raw)
     _write_atomically(project.sources_dir / f"{slug}.ttl", record.encode("utf-8"))
     if holder_iri is not None:
         import json

@@ -49,6 +49,7 @@ def test_source_add_keeps_the_text_byte_for_byte_and_describes_it(project):
     ("--licence", "CC-BY-4", "did you mean CC-BY-4.0"),
     ("--holder", "Pakistn", "did you mean Pakistan"),
     ("--language", "english", "--language 'english'"),
+    ("--holder", "Arabian Sea", "is not an actor"),
 ])
 def test_source_add_with_a_bad_option_is_exit_2_and_writes_nothing(project, tmp_path, option, value, expected):
     text = tmp_path / "another-speech.txt"
@@ -142,3 +143,14 @@ def test_hand_written_selectors_are_checked_against_the_project_source_they_name
     exact.write_text(SELECTORS.format(start=start, end=start + 35), encoding="utf-8")
     done = ecokg("validate", "--no-owl", "exact.ttl", cwd=project)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_text_already_put_in_sources_is_registered_where_it_is(project):
+    text = project / "sources" / "press-release.txt"
+    text.write_bytes(b"Press release.\r\nThe ministers met.\r\n")
+    done = ecokg("source", "add", "sources/press-release.txt", "--title", "Press release", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert text.read_bytes() == b"Press release.\r\nThe ministers met.\r\n"
+    assert (project / "sources" / "press-release.ttl").is_file()
+    again = ecokg("source", "add", "sources/press-release.txt", "--title", "Press release", cwd=project)
+    assert again.returncode == 2 and "already registered" in again.stderr
