@@ -108,7 +108,7 @@ def selected(repo: Path, **env: str) -> list[str]:
              if key not in ("FILES_GLOB", "BASE_SHA", "BEFORE_SHA", "EXCLUDE")}
     completed = subprocess.run(["bash", str(SELECT)], cwd=repo, env={**clean, **env}, capture_output=True,
                                text=True, check=True)
-    return completed.stdout.split()
+    return completed.stdout.split("\0")[:-1]  # each name ends in a NUL byte
 
 
 def test_a_push_with_no_file_list_validates_the_files_it_changed(contributions):
