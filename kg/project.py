@@ -276,18 +276,20 @@ FOLDER_NOTES = {
 
 PRE_COMMIT = """\
 # The ECO-KG gate on every staged Turtle/TriG file, with this project's ecokg.toml (found by the hook).
-# Pin `rev` to a release tag or a commit of the gate's repository: the rules are those of that release.
+# `repo` is the gate's repository ({repository}: replace a placeholder with the real one); pin `rev` to a
+# release tag or a commit of it: the rules are those of that release.
 repos:
   - repo: https://github.com/{repository}
     rev: v1.1.0
     hooks:
       - id: ecokg-validate
-        exclude: ^(build|sources)/
+        exclude: ^build/
 """
 
 WORKFLOW = """\
 # The ECO-KG gate on every push and pull request. Replace COMMIT_SHA with the full 40-character commit of
-# the gate's release you want (a tag can be moved; a commit cannot), and keep the tag in the comment.
+# the gate's release you want (a tag can be moved; a commit cannot), and keep the tag in the comment; the
+# action is that of the gate's repository ({repository}: replace a placeholder with the real one).
 name: ecokg
 on: [push, pull_request]
 permissions:
@@ -302,7 +304,7 @@ jobs:
           persist-credentials: false
       - uses: {repository}@COMMIT_SHA  # v1.1.0
         with:
-          files: "claims/*.ttl entities/*.ttl background/*.ttl"
+          files: "sources/*.ttl claims/*.ttl entities/*.ttl background/*.ttl"
 """
 
 PROJECT_README = """\

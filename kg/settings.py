@@ -97,6 +97,21 @@ class Settings:
     max_query_depth: int = 64
     #: HTTP threads of `ecokg serve`; 0: query_workers + 8, so the server can always answer "busy" at once
     server_threads: int = 0
+    #: connections `ecokg serve` holds open at once; at the limit the longest-idle one is closed for a new one
+    #: (lowered to what the open-file limit allows, which the server raises towards it)
+    max_connections: int = 4000
+    #: connections one client address may hold open; more are answered 503 and closed at once (0: no cap;
+    #: behind a reverse proxy every client has the proxy's address, so turn it off there)
+    max_connections_per_client: int = 100
+    #: seconds from a request's first byte until its headers are complete, however steadily they trickle (408)
+    header_timeout: float = 10.0
+    #: seconds from the end of a request's headers until its body is complete (408)
+    body_timeout: float = 30.0
+    #: seconds a connection may wait without a request in progress (keep-alive), 1 s when half the
+    #: max_connections are open
+    idle_timeout: float = 15.0
+    #: seconds an answer may wait for the client to read any of it before the connection is closed
+    send_timeout: float = 60.0
     #: seconds an update (its validation included) may take before it is stopped and answered 503
     update_timeout: float = 60.0
     #: memory the validation of one update may use beyond the server's own, in MiB

@@ -35,26 +35,28 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
 
 def run_server(settings: Settings) -> None:
     """Build if needed, open the store and serve until interrupted (the `ecokg serve` command)."""
-    from waitress.server import create_server
-
     from kg.errors import EcoKGError
+
+    from . import serving
 
     app = create_app(settings)
     replayed = app.extensions.get("ecokg_replayed")
     for line in replayed.report() if replayed is not None else []:
         print(line, flush=True)
     bracketed = f"[{settings.host}]" if ":" in settings.host else settings.host
-    # waitress: a production WSGI server (Flask's own is for development); more threads than query workers,
-    # so that when every worker is busy the server still answers "busy" (503) at once instead of stalling
+    # more HTTP threads than query workers, so that when every worker is busy the server still answers
+    # "busy" (503) at once instead of stalling; connections and their deadlines are `serving`'s
     threads = settings.server_threads or settings.query_workers + 8
     try:  # bind first, so "serving on" is printed only when it is true
-        server = create_server(app, host=settings.host, port=settings.port, threads=threads, ident="ECO-KG",
-                               max_request_body_size=2 * 1024 * 1024, channel_timeout=60)
+        server, connections = serving.create(app, settings, threads)
     except OSError as error:
         raise EcoKGError(f"cannot listen on {bracketed}:{settings.port}: {error.strerror or error}",
                          hint="another program (perhaps another ecokg serve) uses that port; "
                               "stop it or choose another with --port N") from None
     print(f"ECO-KG serving on http://{bracketed}:{settings.port}/  (SPARQL: /sparql)", flush=True)
+    if connections < settings.max_connections:
+        print(f"at most {connections} connections at once (max_connections {settings.max_connections}): the "
+              f"open-file limit allows no more; raise it (ulimit -n) to allow more", flush=True)
     try:
         server.run()
     finally:

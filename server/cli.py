@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kg.errors import EcoKGError
+from kg.errors import EcoKGError, SettingsError
 from kg.settings import Settings
 
 #: the one-line help `ecokg --help` shows for this command
@@ -59,9 +59,44 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
                         help="deepest nesting of groups and expressions (default 64)")
     parser.add_argument("--update-timeout", type=float, dest="update_timeout",
                         help="seconds an update and its validation may take (default 60)")
+    parser.add_argument("--max-connections", type=int, dest="max_connections",
+                        help="connections held open at once; at the limit the longest-idle one makes room "
+                             "(default 4000)")
+    parser.add_argument("--max-connections-per-client", type=int, dest="max_connections_per_client",
+                        help="connections one client address may hold; more get 503 at once (default 100; 0: no cap, "
+                             "as behind a reverse proxy)")
+    parser.add_argument("--header-timeout", type=float, dest="header_timeout",
+                        help="seconds a request's headers may take to arrive, from its first byte (default 10; 408)")
+    parser.add_argument("--body-timeout", type=float, dest="body_timeout",
+                        help="seconds a request's body may take to arrive, after its headers (default 30; 408)")
+    parser.add_argument("--idle-timeout", type=float, dest="idle_timeout",
+                        help="seconds a connection is kept without a request (default 15; 1 when half the "
+                             "connections are in use)")
+    parser.add_argument("--send-timeout", type=float, dest="send_timeout",
+                        help="seconds an answer waits for the client to read any of it (default 60)")
+
+
+#: the serving layer's settings (`server.serving`): their flags override the ``ECOKG_*`` variables
+SERVING = ("max_connections", "max_connections_per_client", "header_timeout", "body_timeout", "idle_timeout",
+           "send_timeout")
+
+
+def serving_settings(args: argparse.Namespace, settings: Settings) -> Settings:
+    """``settings`` with the serving flags given; a limit that would shut every client out is a SettingsError."""
+    given = {name: getattr(args, name) for name in SERVING if getattr(args, name, None) is not None}
+    settings = settings.with_(**given)
+    for name in SERVING:
+        value = getattr(settings, name)
+        if value < 0 or (value == 0 and name != "max_connections_per_client"):
+            flag = "--" + name.replace("_", "-")
+            raise SettingsError(f"{flag} {value:g} would shut every client out", term=flag,
+                                hint="give a positive number" + (" (0 turns the cap off)"
+                                                                  if name == "max_connections_per_client" else ""))
+    return settings
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
+    settings = serving_settings(args, settings)
     if getattr(args, "update_token_on_command_line", None) is not None:
         raise EcoKGError("the update token is not taken from the command line, where `ps` shows it to every user",
                          term="--update-token",

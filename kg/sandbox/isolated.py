@@ -12,7 +12,10 @@ import time
 from typing import Any, Callable
 
 from .confine import confine, died_of_memory
-from .pipes import CAN_FORK, ChildFailed, Late, OutOfMemory, answer, describe_status, read_message, reap, unpack
+from .pipes import (
+    CAN_FORK, ChildFailed, Late, OutOfMemory, answer, close_inherited_sockets, describe_status, read_message, reap,
+    unpack,
+)
 
 
 def run_isolated(function: Callable[..., Any], *args, timeout: float, memory_bytes: int | None = None,
@@ -31,6 +34,7 @@ def run_isolated(function: Callable[..., Any], *args, timeout: float, memory_byt
     if pid == 0:
         try:
             gc.freeze()  # what the parent made stays shared: no collection in here walks (and copies) it
+            close_inherited_sockets()
             os.close(read_end)
             os.setpgid(0, 0)  # its own process group: a reasoner it starts dies with it
             confine(memory_bytes, network)

@@ -10,6 +10,7 @@ import os
 import pickle
 import select
 import signal
+import stat
 import time
 from typing import Any, Callable
 
@@ -35,6 +36,30 @@ class Busy(Exception):
 _HEADER = 8  # bytes of the big-endian length that frames each message
 
 
+def readable(fd: int, timeout: float) -> bool:
+    """Whether ``fd`` has something to read (or its writer is gone) within ``timeout`` seconds."""
+    # poll, not select: select cannot watch a descriptor numbered 1024 or more, and a server holding
+    # many connections hands its workers' pipes such numbers
+    watcher = select.poll()
+    watcher.register(fd, select.POLLIN)
+    return bool(watcher.poll(max(0, int(timeout * 1000 + 0.999))))  # in whole ms, never shorter
+
+
+def close_inherited_sockets() -> None:
+    """In a forked child: close the sockets it inherited (the server's listening socket, its clients'
+    connections), so that a connection the server closes is closed, not held open by a worker."""
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return  # no /proc (not Linux): nothing to walk
+    for name in names:
+        try:
+            if stat.S_ISSOCK(os.fstat(int(name)).st_mode):
+                os.close(int(name))
+        except OSError:
+            pass  # the descriptor listdir itself used, already closed
+
+
 def write_message(fd: int, payload: bytes) -> None:
     view = memoryview(len(payload).to_bytes(_HEADER, "big") + payload)
     while view:
@@ -48,8 +73,7 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise Late()
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
+            if not readable(fd, remaining):
                 continue
         chunk = os.read(fd, min(1 << 20, size - got))
         if not chunk:

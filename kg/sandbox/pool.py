@@ -10,14 +10,14 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-import select
 import threading
 import time
 from typing import Any, Callable
 
 from .confine import anonymous_resident, confine, died_of_memory
 from .pipes import (
-    CAN_FORK, Busy, ChildFailed, Late, OutOfMemory, answer, describe_status, read_message, reap, unpack, write_message,
+    CAN_FORK, Busy, ChildFailed, Late, OutOfMemory, answer, close_inherited_sockets, describe_status, read_message,
+    readable, reap, unpack, write_message,
 )
 
 
@@ -77,7 +77,7 @@ class _Worker:
 def _serve(handler: Callable[[Any], Any], requests: int, answers: int, parent: int) -> None:
     """The worker's loop: one request in, one pickled (ok, value) out; leave when the parent is gone."""
     while True:
-        ready, _, _ = select.select([requests], [], [], 1.0)
+        ready = readable(requests, 1.0)
         if os.getppid() != parent:
             return
         if not ready:
@@ -142,6 +142,7 @@ class WorkerPool:
         if pid == 0:
             try:
                 gc.freeze()  # the parent's objects stay shared with it: collections here skip them
+                close_inherited_sockets()
                 for other in list(self._workers.values()):  # keep no pipe of another worker open
                     for fd in (other.requests, other.answers):
                         try:
@@ -229,8 +230,7 @@ class WorkerPool:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise Late()
-            ready, _, _ = select.select([worker.answers], [], [], min(remaining, WATCH_INTERVAL))
-            if ready:
+            if readable(worker.answers, min(remaining, WATCH_INTERVAL)):
                 return read_message(worker.answers, deadline)
             if not lowered and time.monotonic() - started >= self._deprioritise_after:
                 lowered = True

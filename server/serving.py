@@ -1,0 +1,208 @@
+"""The HTTP serving layer of `ecokg serve`: waitress, with deadlines and limits on the connections it holds.
+
+Owns the listening socket and every connection's life: how many may be open (in all, per client address),
+how long a request's headers and body may take to arrive, how long an idle or stalled connection is kept,
+and the open-file limit that these need. The application is `server.app`'s; the values are `kg.settings`'.
+
+Why waitress: it reads requests in one event loop and hands a thread only a complete request, so a socket
+that sends nothing, or a byte now and then, costs a file descriptor and no thread. cheroot and gunicorn's
+gthread worker read headers in their worker threads: held against each with 1,000 idle, keep-alive,
+trickling-header or slow-body connections from one client, neither answered a normal client's `ASK {}`
+within 10 s (nor did plain waitress: it stops accepting at 100 connections, and its inactivity timer
+restarts at every byte). Added here: a total deadline for a request's headers and for its body (408), a
+short idle timeout that gets shorter when half the connections are in use, a per-address cap refused at
+once, room made at the limit by closing the longest-idle connection, poll() instead of select() (which
+cannot watch more than 1,024 sockets), and the soft open-file limit raised to fit.
+"""
+from __future__ import annotations
+
+import resource
+import time
+
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import MultiSocketServer, TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
+
+from kg.settings import Settings
+
+#: above this share of max_connections in use, an idle connection is kept only PRESSED_IDLE seconds
+PRESSURE = 0.5
+PRESSED_IDLE = 1.0
+#: file descriptors kept for everything that is not a client connection (store, workers' pipes, logs, dumps)
+RESERVED_FILES = 256
+REFUSAL = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\n"
+           b"Connection: close\r\nContent-Length: 60\r\n\r\n"
+           b"too many connections open from your address; try again later")
+
+
+class GuardedChannel(HTTPChannel):
+    """A connection that notes when the request it is receiving began and when that request's headers ended."""
+
+    _receiving = None  # the partly received request these times belong to
+    request_began = 0.0
+    headers_ended = None
+    timed_out = False
+
+    def __init__(self, server, sock, addr, adj, map=None):
+        super().__init__(server, sock, addr, adj, map=map)
+        self.client = addr[0] if isinstance(addr, tuple) else addr
+        server.connections_from[self.client] = server.connections_from.get(self.client, 0) + 1
+
+    def received(self, data):
+        now = time.time()
+        result = super().received(data)
+        request = self.request
+        if request is None:
+            self._receiving, self.headers_ended = None, None
+        else:
+            if request is not self._receiving:
+                self._receiving, self.request_began, self.headers_ended = request, now, None
+            if request.headers_finished and self.headers_ended is None:
+                self.headers_ended = now
+        return result
+
+    def del_channel(self, map=None):
+        counted = self._fileno in self.server.active_channels
+        super().del_channel(map)
+        if counted:  # close() can run twice (by a deadline, then by the poll loop); count it once
+            left = self.server.connections_from.get(self.client, 1) - 1
+            if left > 0:
+                self.server.connections_from[self.client] = left
+            else:
+                self.server.connections_from.pop(self.client, None)
+
+    def idle(self) -> bool:
+        """Nothing being received, run or sent: a keep-alive connection between requests, or a silent one."""
+        return self.request is None and not self.requests and not self.total_outbufs_len
+
+    def time_out(self, what: str, seconds: float) -> None:
+        """Answer 408 saying which deadline passed, then close (reading nothing more)."""
+        self.timed_out = True
+        body = (f"the request's {what} did not arrive within {seconds:g} seconds; "
+                f"send it at once, or ask the server's operator about its limits\n").encode()
+        head = (f"HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        with self.outbuf_lock:
+            self.outbufs[-1].append(head + body)
+            self.total_outbufs_len += len(head) + len(body)
+        self.close_when_flushed = True
+
+
+class GuardedServer(TcpWSGIServer):
+    """waitress's TCP server with the limits of `Settings` on its connections."""
+
+    channel_class = GuardedChannel
+    settings: Settings
+
+    def __init__(self, *args, settings: Settings, max_connections: int, **kw):
+        self.settings, self.max_connections = settings, max_connections
+        self.connections_from: dict[str, int] = {}
+        super().__init__(*args, **kw)
+
+    def readable(self):
+        # waitress stops accepting at its connection_limit, and then every new client waits in the backlog;
+        # here a new client is always accepted, and handle_accept makes room or refuses it with an answer
+        now = time.time()
+        if now >= self.next_channel_cleanup:
+            self.next_channel_cleanup = now + self.adj.cleanup_interval
+            self.maintenance(now)
+        return self.accepting
+
+    def handle_accept(self):
+        try:
+            accepted = self.accept()
+            if accepted is None:
+                return
+            conn, addr = accepted
+            self.set_socket_options(conn)
+        except OSError:
+            return  # the client went away between connect and accept, or the process is out of descriptors
+        per_client = self.settings.max_connections_per_client
+        crowded = per_client and self.connections_from.get(addr[0], 0) >= per_client
+        if crowded or (len(self.active_channels) >= self.max_connections and not self._make_room()):
+            refuse(conn)
+            return
+        self.channel_class(self, conn, addr, self.adj, map=self._map)
+
+    def _make_room(self) -> bool:
+        """Close the connection idle the longest (receiving counts as idle since its last byte); False if
+        every connection is running or sending an answer."""
+        waiting = [channel for channel in self.active_channels.values()
+                   if not channel.requests and not channel.total_outbufs_len]
+        if not waiting:
+            return False
+        min(waiting, key=lambda channel: channel.last_activity).handle_close()
+        return True
+
+    def maintenance(self, now):
+        """Close what has passed its deadline; waitress's own rule (inactivity only) restarts at every byte."""
+        settings = self.settings
+        idle_for = settings.idle_timeout
+        if len(self.active_channels) > PRESSURE * self.max_connections:
+            idle_for = min(idle_for, PRESSED_IDLE)
+        closing = []
+        for channel in list(self.active_channels.values()):
+            if channel.total_outbufs_len:
+                # an answer the client does not read: nothing else frees its buffer or, past the high-water
+                # mark, the thread that writes it
+                if now - channel.last_activity > settings.send_timeout:
+                    closing.append(channel)
+            elif channel.requests or channel.timed_out:
+                continue  # running: the query's own deadline applies
+            elif channel.request is None:
+                if now - channel.last_activity > idle_for:
+                    closing.append(channel)
+            elif channel.headers_ended is None:
+                if now - channel.request_began > settings.header_timeout:
+                    channel.time_out("headers", settings.header_timeout)
+            elif now - channel.headers_ended > settings.body_timeout:
+                channel.time_out("body", settings.body_timeout)
+        for channel in closing:
+            channel.handle_close()
+
+
+def refuse(conn) -> None:
+    """Tell a connection it is one too many and close it, without waiting on it."""
+    try:
+        conn.setblocking(False)
+        conn.send(REFUSAL)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+def open_file_limit(wanted: int) -> int:
+    """Raise the soft open-file limit towards ``wanted``; the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return wanted
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):
+        return soft
+    return target
+
+
+def create(app, settings: Settings, threads: int):
+    """Bind ``settings.host``:``settings.port``; (the server, whose `run` serves until interrupted, and the
+    connection limit in force). An OSError when the address cannot be bound. Connections are capped to what
+    the open-file limit allows."""
+    others = RESERVED_FILES + 4 * settings.query_workers  # each worker holds a few pipes
+    files = open_file_limit(settings.max_connections + others)
+    max_connections = max(1, min(settings.max_connections, files - others))
+    adj = Adjustments(host=settings.host, port=settings.port, threads=threads, ident="ECO-KG",
+                      max_request_body_size=2 * 1024 * 1024, asyncore_use_poll=True, cleanup_interval=1,
+                      connection_limit=max_connections + 16)
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(threads)
+    socket_map: dict = {}
+    # a host name may stand for several addresses (localhost: 127.0.0.1 and ::1), one listening socket each
+    servers = [GuardedServer(app, socket_map, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo, settings=settings,
+                             max_connections=max_connections) for sockinfo in adj.listen]
+    if len(servers) == 1:
+        return servers[0], max_connections
+    listening = [(server.effective_host, server.effective_port) for server in servers]
+    return MultiSocketServer(socket_map, adj, listening, dispatcher, servers[0].log_info), max_connections

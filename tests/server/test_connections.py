@@ -1,0 +1,213 @@
+"""Connections held open against `ecokg serve`, a real process on 127.0.0.1: idle sockets, keep-alives,
+headers trickled a line at a time, bodies sent a byte at a time, a thousand of them from one client.
+
+A normal client is answered while they are held, and the server closes them by its documented deadlines:
+a request's headers must arrive within `header_timeout` of its first byte and its body within
+`body_timeout` of its headers, however steadily the bytes trickle in (408), an idle connection is closed
+after `idle_timeout`, a client address holds at most `max_connections_per_client` connections, and at
+`max_connections` the longest-idle connection makes room for a new one.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import selectors
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from served import Served
+
+pytestmark = pytest.mark.slow  # real `ecokg serve` processes and a thousand sockets held for seconds
+
+#: the attacker's address: loopback, but not the normal client's 127.0.0.1 (Linux routes all of 127/8 to lo)
+ATTACKER = "127.0.0.2"
+HELD = 1000
+#: seconds between the trickled lines or bytes: far shorter than any deadline, so an inactivity timer never fires
+DRIP = 0.5
+#: the deadlines the short-deadline server runs with, and how long past them the test waits for the closes
+DEADLINE = 2
+GRACE = 8
+
+OPENINGS = {
+    "idle": b"",
+    "keep-alive": b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: eco-kg\r\n\r\n",
+    "trickled header": b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: eco-kg\r\n",
+    "slow body": (b"POST /sparql HTTP/1.1\r\nHost: eco-kg\r\nContent-Type: application/sparql-query\r\n"
+                  b"Content-Length: 100000\r\n\r\nASK"),
+}
+#: what each kind keeps sending, every DRIP seconds (nothing: it only holds the socket)
+DRIPS = {"idle": b"", "keep-alive": b"", "trickled header": b"X-Drip: 1\r\n", "slow body": b" "}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def enough_file_descriptors():
+    """A thousand sockets here (and as many in the server, which raises its own limit): raise the soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 4 * HELD
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        pytest.skip(f"the hard limit of open files is {hard}; these tests hold {HELD} sockets (ulimit -Hn)")
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+class Holder:
+    """``count`` connections of one kind from ``source`` to ``port``, kept dripping in a thread until `release`."""
+
+    def __init__(self, port: int, kind: str, count: int = HELD, source: str = ATTACKER):
+        self.kind, self.sockets, self.refused = kind, [], 0
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind((source, 0))
+            try:
+                sock.settimeout(5)
+                sock.connect(("127.0.0.1", port))
+                if OPENINGS[kind]:
+                    sock.sendall(OPENINGS[kind])
+            except OSError:
+                self.refused += 1
+                sock.close()
+                continue
+            sock.setblocking(False)
+            self.sockets.append(sock)
+        self.received = {sock: b"" for sock in self.sockets}
+        self.closed: set = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._drip, daemon=True)
+        self._thread.start()
+
+    def _drip(self) -> None:
+        selector = selectors.DefaultSelector()
+        for sock in self.sockets:
+            selector.register(sock, selectors.EVENT_READ)
+        next_drip = time.monotonic()
+        while not self._stop.is_set():
+            for key, _ in selector.select(timeout=0.1):
+                self._read(key.fileobj, selector)
+            if DRIPS[self.kind] and time.monotonic() >= next_drip:
+                next_drip = time.monotonic() + DRIP
+                for sock in self.sockets:
+                    if sock not in self.closed:
+                        try:
+                            sock.send(DRIPS[self.kind])
+                        except OSError:
+                            self._closed(sock, selector)
+        selector.close()
+
+    def _read(self, sock, selector) -> None:
+        try:
+            data = sock.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self.received[sock] += data
+        else:
+            self._closed(sock, selector)
+
+    def _closed(self, sock, selector) -> None:
+        if sock not in self.closed:
+            self.closed.add(sock)
+            selector.unregister(sock)
+
+    def open_count(self) -> int:
+        return len(self.sockets) - len(self.closed)
+
+    def wait_until_all_closed(self, timeout: float) -> int:
+        """Wait up to ``timeout`` s for the server to close every connection; the number still open."""
+        deadline = time.monotonic() + timeout
+        while self.open_count() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.open_count()
+
+    def release(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for sock in self.sockets:
+            sock.close()
+
+
+def ask(server: Served) -> requests.Response:
+    """A normal client's `ASK {}`, on a fresh connection from 127.0.0.1."""
+    return requests.get(f"{server.url}/sparql", params={"query": "ASK {}"}, timeout=10,
+                        headers={"Connection": "close"})
+
+
+@pytest.fixture(scope="module")
+def short_deadlines(settings, built):
+    """No per-client cap (one client may hold all thousand), and deadlines of two seconds."""
+    with Served(settings.build_dir, "--max-connections-per-client", "0", "--header-timeout", str(DEADLINE),
+                "--body-timeout", str(DEADLINE), "--idle-timeout", str(DEADLINE)) as running:
+        yield running
+
+
+@pytest.mark.parametrize("kind", list(OPENINGS))
+def test_a_thousand_held_connections_leave_a_normal_client_answered_and_are_closed_by_their_deadline(
+        short_deadlines, kind):
+    holder = Holder(short_deadlines.port, kind)
+    try:
+        assert holder.refused == 0
+        started = time.monotonic()
+        answer = ask(short_deadlines)
+        assert answer.status_code == 200 and answer.json()["boolean"] is True
+        assert holder.wait_until_all_closed(DEADLINE + GRACE) == 0, (
+            f"{holder.open_count()} of {HELD} {kind} connections still open "
+            f"{time.monotonic() - started:.0f} s after a {DEADLINE} s deadline")
+    finally:
+        holder.release()
+    assert short_deadlines.alive()
+
+
+@pytest.mark.parametrize("kind", ["trickled header", "slow body"])
+def test_a_request_too_slow_to_arrive_is_told_408_before_the_close(short_deadlines, kind):
+    holder = Holder(short_deadlines.port, kind, count=1, source="127.0.0.1")
+    try:
+        assert holder.wait_until_all_closed(DEADLINE + GRACE) == 0
+        said = holder.received[holder.sockets[0]].decode("latin-1")
+        assert said.startswith("HTTP/1.1 408 ") and "seconds" in said, said
+    finally:
+        holder.release()
+
+
+def test_one_address_holds_at_most_its_share_and_the_rest_is_refused_at_once(settings, built):
+    with Served(settings.build_dir, "--max-connections-per-client", "50") as running:
+        holder = Holder(running.port, "idle")
+        try:
+            deadline = time.monotonic() + GRACE  # refused at once: the server closes the excess as it accepts it
+            while holder.open_count() > 50 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert holder.open_count() <= 50
+            answer = ask(running)  # from another address: not counted against the attacker's share
+            assert answer.status_code == 200 and answer.json()["boolean"] is True
+        finally:
+            holder.release()
+
+
+def test_at_the_connection_limit_the_longest_idle_connection_makes_room(settings, built):
+    with Served(settings.build_dir, "--max-connections", "200", "--max-connections-per-client", "0") as running:
+        holder = Holder(running.port, "idle")
+        try:
+            for _ in range(3):  # each new client is let in, whoever arrived first
+                answer = ask(running)
+                assert answer.status_code == 200 and answer.json()["boolean"] is True
+            assert holder.open_count() <= 200
+        finally:
+            holder.release()
+
+
+@pytest.mark.parametrize("args", [["--idle-timeout", "0"], ["--header-timeout", "-1"], ["--max-connections", "0"],
+                                  ["--max-connections-per-client", "-5"]])
+def test_a_limit_that_would_shut_every_client_out_is_refused_at_start(settings, args):
+    started = subprocess.run([sys.executable, "-m", "kg", "serve", *args], capture_output=True, text=True, timeout=60,
+                             env=dict(os.environ, ECOKG_BUILD_DIR=str(settings.build_dir)))
+    assert started.returncode == 2
+    said = started.stderr
+    assert args[0] in said and "would shut every client out" in said and "Traceback" not in said
