@@ -20,6 +20,10 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
         parser.add_argument("--title", default="", help="the project's title (default: the folder's name)")
         parser.add_argument("--licence", "--license", dest="licence", default="CC-BY-4.0",
                             help="the licence of the project's own assertions (default: CC-BY-4.0)")
+        for role, default in (("sources", "sources"), ("claims", "claims"), ("entities", "entities"),
+                              ("background", "background")):
+            parser.add_argument(f"--{role}", metavar="FOLDER", default=default,
+                                help=f"the folder of the project's {role} (default: {default})")
         return
     actions = parser.add_subparsers(dest="source_action", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="register a text: copied byte for byte, with its sha256 and a record")
@@ -40,7 +44,9 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "init":
         from .project import init_project
 
-        for path in init_project(args.directory, args.namespace, title=args.title, licence=args.licence):
+        layout = {role: getattr(args, role) for role in ("sources", "claims", "entities", "background")}
+        for path in init_project(args.directory, args.namespace, title=args.title, licence=args.licence,
+                                 layout=layout):
             print(f"wrote {path}")
         print(f"project ready in {args.directory}: run `ecokg source add FILE --title TEXT` inside it")
         return EXIT_OK

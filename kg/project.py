@@ -176,12 +176,7 @@ def load_project(file: Path) -> Project:
     if not isinstance(given, dict):
         raise ProjectError("[layout] must be a table of folder names", file=file, term="layout")
     for role, name in given.items():
-        if role not in DEFAULT_LAYOUT or not isinstance(name, str) or not name or Path(name).is_absolute() \
-                or ".." in Path(name).parts:
-            raise ProjectError(f"layout.{role} = {name!r} is not a folder of the project", file=file,
-                               term=f"layout.{role}", hint="known roles: " + ", ".join(DEFAULT_LAYOUT)
-                               + "; each a relative folder name inside the project")
-        layout[role] = name
+        layout[role] = _check_folder(role, name, file)
     sources = data.get("sources", {})
     if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
         raise ProjectError("[sources.<slug>] tables hold each source's curation defaults", file=file, term="sources")
@@ -190,6 +185,15 @@ def load_project(file: Path) -> Project:
     return Project(file.parent, tuple(check_namespace(ns, file=file) for ns in namespaces),
                    str(table.get("title", "")), str(table.get("licence", table.get("license", ""))),
                    tuple(layout.items()), source_defaults=defaults)
+
+
+def _check_folder(role: str, name, file: Path) -> str:
+    if role not in DEFAULT_LAYOUT or not isinstance(name, str) or not name or Path(name).is_absolute() \
+            or ".." in Path(name).parts or name in (".", "build"):
+        raise ProjectError(f"layout.{role} = {name!r} is not a folder of the project", file=file,
+                           term=f"layout.{role}", hint="known roles: " + ", ".join(DEFAULT_LAYOUT)
+                           + "; each a relative folder name inside the project, not build/")
+    return name
 
 
 def discover(start: Path) -> Project | None:
@@ -212,11 +216,15 @@ def _toml_string(value: str) -> str:
 
 
 def init_project(directory: Path, namespace: str, *, title: str = "", licence: str = "CC-BY-4.0",
-                 gate_repository: str = "<owner>/eco-kg") -> list[Path]:
-    """Write a new project into ``directory``: ecokg.toml, the folders, the pre-commit hook, a CI workflow
-    and a README. Refuses a folder that already holds a project (nothing is overwritten)."""
+                 gate_repository: str = "<owner>/eco-kg", layout: dict[str, str] | None = None) -> list[Path]:
+    """Write a new project into ``directory``: ecokg.toml, the folders (``layout``: role -> folder name, see
+    `DEFAULT_LAYOUT`), the pre-commit hook, a CI workflow and a README. Refuses a folder that already holds a
+    project (nothing is overwritten)."""
     directory = Path(directory)
     check_namespace(namespace)
+    folders = dict(DEFAULT_LAYOUT)
+    for role, name in (layout or {}).items():
+        folders[role] = _check_folder(role, name, directory / PROJECT_FILE)
     if (directory / PROJECT_FILE).exists():
         raise ProjectError("this folder already holds a project", file=directory / PROJECT_FILE,
                            hint="edit its ecokg.toml, or give another folder")
@@ -233,8 +241,9 @@ def init_project(directory: Path, namespace: str, *, title: str = "", licence: s
 
     directory.mkdir(parents=True, exist_ok=True)
     write(PROJECT_FILE, PROJECT_TOML.format(title=_toml_string(title), namespace=_toml_string(namespace),
-                                            licence=_toml_string(licence)))
-    for role, name in DEFAULT_LAYOUT.items():
+                                            licence=_toml_string(licence),
+                                            **{role: _toml_string(name) for role, name in folders.items()}))
+    for role, name in folders.items():
         write(f"{name}/README.md", FOLDER_NOTES[role])
     write(".pre-commit-config.yaml", PRE_COMMIT.format(repository=gate_repository))
     write(".github/workflows/ecokg.yml", WORKFLOW.format(repository=gate_repository))
@@ -256,10 +265,14 @@ namespaces = [{namespace}]
 licence = {licence}
 
 [layout]
-sources = "sources"        # <slug>.txt kept byte for byte, <slug>.ttl its record (written by `ecokg source add`)
-claims = "claims"          # <slug>.ttl: the curated claims quoting source <slug>
-entities = "entities"      # *.ttl: the project's own entities, graph <namespace>graph/entities
-background = "background"  # *.ttl: facts from elsewhere, each with its source, graph <namespace>graph/background
+# sources: <slug>.txt kept byte for byte, <slug>.ttl its record (written by `ecokg source add`)
+sources = {sources}
+# claims: <slug>.ttl, the curated claims quoting source <slug>
+claims = {claims}
+# entities: *.ttl, the project's own entities, graph <namespace>graph/entities
+entities = {entities}
+# background: *.ttl, facts from elsewhere, each with its source, graph <namespace>graph/background
+background = {background}
 """
 
 FOLDER_NOTES = {

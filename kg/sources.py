@@ -234,7 +234,8 @@ def source_record(project: Project, slug: str, digest: str, *, title: str, langu
         if holder:  # whose positions the speaker's words state: the default holder of the source's claims
             graph.add((URIRef(person), PROV.actedOnBehalfOf, URIRef(holder)))
     head = (f"# The record of source {slug}: written by `ecokg source add`. The text is {slug}.txt, kept byte for\n"
-            f"# byte; every build checks its sha256. Claims quoting it go into claims/{slug}.ttl.\n")
+            f"# byte; every build checks its sha256. Claims quoting it go into "
+            f"{dict(project.layout)['claims']}/{slug}.ttl.\n")
     return head + graph.serialize(format="turtle")
 
 

@@ -171,3 +171,17 @@ def test_add_in_a_project_writes_the_claims_file_of_its_source_and_never_the_pac
     assert sorted(p.name for p in (ROOT / "seeds").iterdir()) == seeds_before
     again = ecokg("validate", "--no-owl", cwd=project)  # the project's own files, the added claim included
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_init_takes_a_layout_of_ones_choice_and_the_commands_follow_it(tmp_path):
+    folder = tmp_path / "mine"
+    done = ecokg("init", str(folder), "--namespace", NAMESPACE, "--sources", "texts", "--claims", "seeds", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (folder / "texts").is_dir() and (folder / "seeds").is_dir() and not (folder / "sources").exists()
+    text = tmp_path / "trade-forum.txt"
+    text.write_text(SPEECH, encoding="utf-8")
+    done = ecokg("source", "add", str(text), "--title", "Remarks", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert (folder / "texts" / "trade-forum.txt").read_text(encoding="utf-8") == SPEECH
+    bad = ecokg("init", str(tmp_path / "other"), "--namespace", NAMESPACE, "--claims", "../outside", cwd=tmp_path)
+    assert bad.returncode == 2 and "is not a folder of the project" in bad.stderr

@@ -69,6 +69,8 @@ class _BaseStore:
         self.service_client = service_client or ServiceClient(
             settings.service_allowlist, settings.service_timeout, endpoint_map=settings.service_endpoint_map,
             max_bytes=settings.service_max_bytes, max_calls=settings.service_max_calls)
+        # SERVICE children of a backend without a pool (`_federate`): half the query places, as in a pool
+        self._service_places = threading.BoundedSemaphore(max(1, settings.query_workers // 2))
 
     # subclasses
     def _evaluate(self, text: str, form: str, *, default_graphs: list[str] | None, named_graphs: list[str] | None,
@@ -126,21 +128,27 @@ class _BaseStore:
         query with its VALUES comes back.
         """
         self._check_syntax(_neutralise_services(text, shape), base, deadline)  # before any endpoint is called
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise QueryTimeout("the query ran out of time before calling SERVICE endpoints")
+        if not self._service_places.acquire(timeout=max(0.0, min(self.settings.admission_wait,
+                                                                 deadline - time.monotonic()))):
+            raise ServerBusy("the places for queries that call SERVICE endpoints are all taken; try again in a moment",
+                             hint="queries with SERVICE take at most half of the query_workers at once")
+        memory = worker_memory_mb(self.settings)
         try:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise QueryTimeout("the query ran out of time before calling SERVICE endpoints")
             text = sandbox.run_isolated(self.service_client.substitute, text, shape, deadline=deadline,
-                                        timeout=remaining, memory_bytes=self.settings.query_memory_mb * 2**20,
-                                        network=True)
+                                        timeout=remaining, memory_bytes=memory * 2**20, network=True)
         except sandbox.Late:
             raise QueryTimeout(f"the query did not finish calling its SERVICE endpoints within {timeout:g} s",
                                hint="narrow the SERVICE patterns, or raise query_timeout") from None
         except sandbox.OutOfMemory:
-            raise QueryTooLarge(f"the SERVICE answers needed more than {self.settings.query_memory_mb} MiB of "
-                                "memory", hint="narrow the SERVICE patterns, or lower service_max_bytes") from None
+            raise QueryTooLarge(f"the SERVICE answers needed more than {memory} MiB of memory",
+                                hint="narrow the SERVICE patterns, or lower service_max_bytes") from None
         except sandbox.ChildFailed as error:
             raise ServerBusy(f"the SERVICE endpoints could not be called: {error}; try again") from None
+        finally:
+            self._service_places.release()
         return self._run(text, shape.form, default_graphs, named_graphs, base, row_limit, deadline, timeout,
                          **written)
 
