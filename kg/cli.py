@@ -103,7 +103,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
     from .project import discover
 
     # a project (ecokg.toml here or above, or in --root) adds its files to the packaged graph, which stays as it is
-    project = discover(args.root if getattr(args, "root", None) else Path.cwd())
+    project = discover(args.root if getattr(args, "root", None) else _working_directory())
     if project is not None:
         overrides.update(project=project, build_dir=project.build_dir)
     elif getattr(args, "root", None):
@@ -131,6 +131,13 @@ def settings_for(args: argparse.Namespace) -> Settings:
     if getattr(args, "enable_update", False):
         overrides["update_enabled"] = True
     return Settings.from_env(**overrides)
+
+
+def _working_directory() -> Path:
+    try:
+        return Path.cwd()
+    except OSError:  # removed under the shell: no project can be found from it
+        return Path("/")
 
 
 def main(argv: list[str] | None = None) -> int:
