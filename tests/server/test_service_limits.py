@@ -142,3 +142,43 @@ def test_slow_service_answers_hold_query_workers_not_the_threads_a_normal_client
         finally:
             stand_in.app.released.set()
             pool.shutdown(wait=True)
+
+
+TRICKY = ['a "quoted" word', "back\\slash", "two\nlines", "an escape \\u0022 kept as text", "ﬁ ∀ 漢字"]
+
+
+def answers_with(bindings: list[dict]):
+    body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": bindings}}).encode()
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/sparql-results+json")])
+        return [body]
+    return app
+
+
+def test_an_answer_is_written_into_the_query_as_the_same_terms(settings, built):
+    bindings = [{"x": {"type": "literal", "value": text}} for text in TRICKY]
+    bindings.append({"x": {"type": "literal", "value": "Tehran", "xml:lang": "en"}})
+    with LiveServer(answers_with(bindings)) as endpoint:
+        url = endpoint.url + "/sparql"
+        store = open_store(settings.with_(service_allowlist=(url,)))
+        result = store.query(f"SELECT ?x {{ SERVICE <{url}> {{ ?x ?y ?z }} }}")
+        assert [str(row[0]) for row in result.rows] == TRICKY + ["Tehran"]
+        assert result.rows[-1][0].language == "en"
+
+
+@pytest.mark.parametrize("binding", [
+    {"type": "uri", "value": "http://a/> } SERVICE <http://127.0.0.2/x> { ?s ?p ?o"},
+    {"type": "literal", "value": "x", "xml:lang": "en } SERVICE <http://127.0.0.2/x> {"},
+    {"type": "literal", "value": "x", "datatype": "http://a/> } SERVICE <http://127.0.0.2/x> {"},
+])
+def test_an_answer_that_would_write_query_text_of_its_own_is_a_502(settings, built, binding):
+    with LiveServer(answers_with([{"x": binding}])) as endpoint:
+        url = endpoint.url + "/sparql"
+        app = create_app(settings.with_(service_allowlist=(url,)),
+                         open_store(settings.with_(service_allowlist=(url,))))
+        with LiveServer(app) as server:
+            answer = requests.get(server.url + "/sparql", params={
+                "query": f"SELECT ?x {{ SERVICE <{url}> {{ ?x ?y ?z }} }}"}, timeout=30)
+        assert answer.status_code == 502, answer.text
+        assert url in answer.text and "cannot be written into a query" in answer.text
