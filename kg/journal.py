@@ -33,7 +33,7 @@ SEALED = ("number", "accepted", "update", "added", "removed")
 #: what to do when the journal does not verify: never "remove the line", which would drop an acknowledged update
 RESTORE_HINT = ("restore the journal (and its .key and .head files) from a backup; nothing was applied and nothing "
                 "in the journal was deleted. If the entries are genuine (e.g. written before entries were sealed), "
-                "check them with `ecokg journal list --journal {path}` and vouch for them with "
+                "check them with `ecokg journal list --quads --journal {path}` and vouch for them with "
                 "`ecokg journal seal --journal {path}`")
 
 

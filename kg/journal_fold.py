@@ -106,6 +106,7 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--journal", type=Path, metavar="PATH",
                         help=f"the journal to read (default: the setting update_journal, else build/{journal.JOURNAL_NAME})")
     parser.add_argument("--no-owl", action="store_true", help="fold without the gate's OWL stage")
+    parser.add_argument("--quads", action="store_true", help="list: also each quad added (+) and removed (-)")
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
@@ -118,6 +119,10 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
         for entry in entries:
             print(f"{entry.number}\t{entry.accepted}\t+{len(entry.added)} -{len(entry.removed)}\t"
                   + " ".join(entry.update.split())[:100])
+            if getattr(args, "quads", False):  # what replay would apply, which the update text may not show
+                for sign, quads in (("-", entry.removed), ("+", entry.added)):
+                    for s, p, o, g in quads:
+                        print(f"\t{sign} {s.n3()} {p.n3()} {o.n3()} {g.n3() if g is not None else ''}".rstrip())
         print(f"{len(entries)} accepted update(s) in {path}")
         try:
             journal.read(path)

@@ -133,8 +133,9 @@ def test_a_journal_written_before_entries_were_sealed_is_refused_until_a_person_
                                 "added": quad, "removed": ""}) + "\n", encoding="utf-8")
     with pytest.raises(journal.JournalError, match="key .* is missing"):
         journal.read(path)
-    assert main(["journal", "list", "--journal", str(path)]) == 1
-    assert "NOT verified" in capsys.readouterr().out
+    assert main(["journal", "list", "--quads", "--journal", str(path)]) == 1
+    listed = capsys.readouterr().out
+    assert "NOT verified" in listed and f'+ <{ID}Iran> <{RDFS.label}> "Iran"@fr <{ENTITIES_GRAPH}>' in listed
     assert main(["journal", "seal", "--journal", str(path)]) == 0
     assert "1 journal entry sealed" in capsys.readouterr().out
     assert [entry.number for entry in journal.read(path)] == [1]
