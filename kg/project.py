@@ -202,6 +202,16 @@ def discover(start: Path) -> Project | None:
     return load_project(found) if found is not None else None
 
 
+def project_at(folder: Path) -> Project:
+    """The project ``folder`` is in (``ECOKG_PROJECT``, for entry points that have no working directory to
+    look from); none there is a `ProjectError`."""
+    found = find_project(folder)
+    if found is None:
+        raise ProjectError(f"no ecokg.toml in {folder} or above it", file=folder, term="ECOKG_PROJECT",
+                           hint="name a project's folder (made by `ecokg init`), or unset ECOKG_PROJECT")
+    return load_project(found)
+
+
 def check_slug(slug: str, *, file: Path | None = None) -> str:
     if not _SLUG.match(slug):
         raise ProjectError(f"{slug!r} cannot name a source (its IRI and graph take the file's stem)", file=file,
@@ -335,4 +345,4 @@ ecokg query --list                 # the named questions, across sources
 """
 
 __all__ = ["PROJECT_FILE", "Project", "check_namespace", "check_slug", "discover", "find_project", "init_project",
-           "load_project"]
+           "load_project", "project_at", "widen_shapes"]

@@ -14,7 +14,7 @@ from .errors import SettingsError
 from .gate.limits import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
                           DEFAULT_STAGE_SECONDS)
 from .namespaces import BASE
-from .project import Project
+from .project import Project, project_at
 
 #: a checkout: the folder holding ontology/, seeds/, queries/ beside kg/
 CHECKOUT_ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +151,7 @@ class Settings:
     debug: bool = False
     #: the researcher's project (`kg.project.Project`, from its ecokg.toml) whose files the build adds to the
     #: packaged graph, and whose namespaces new subjects may use; found by the command line, upward from the
-    #: working directory; None in ECO-KG's own checkout
+    #: working directory, or named by ECOKG_PROJECT (a folder in the project); None in ECO-KG's own checkout
     project: Project | None = None
     extra: dict = field(default_factory=dict)
 
@@ -167,7 +167,11 @@ class Settings:
         for name, current in base.__dict__.items():
             variable = "ECOKG_" + name.upper()
             raw = environ.get(variable)
-            if raw is None or name in ("extra", "project"):
+            if raw is None or name == "extra":
+                continue
+            if name == "project":  # the folder of a project (the WSGI entry point has no working directory to use)
+                values[name] = project_at(Path(raw))
+                values.setdefault("build_dir", values[name].build_dir)
                 continue
             if isinstance(current, bool):
                 values[name] = raw.strip().lower() in {"1", "true", "yes", "on"}

@@ -185,3 +185,16 @@ def test_init_takes_a_layout_of_ones_choice_and_the_commands_follow_it(tmp_path)
     assert (folder / "texts" / "trade-forum.txt").read_text(encoding="utf-8") == SPEECH
     bad = ecokg("init", str(tmp_path / "other"), "--namespace", NAMESPACE, "--claims", "../outside", cwd=tmp_path)
     assert bad.returncode == 2 and "is not a folder of the project" in bad.stderr
+
+
+def test_the_wsgi_entry_point_finds_the_project_named_by_ecokg_project(tmp_path):
+    from kg.errors import EcoKGError
+    from kg.settings import Settings
+
+    ecokg("init", str(tmp_path / "mine"), "--namespace", NAMESPACE, cwd=tmp_path)
+    settings = Settings.from_env({"ECOKG_PROJECT": str(tmp_path / "mine" / "claims")})
+    assert settings.project.namespaces == (NAMESPACE,)
+    assert settings.project.root == (tmp_path / "mine").resolve()
+    assert Settings.from_env({}).project is None
+    with pytest.raises(EcoKGError, match="no ecokg.toml"):
+        Settings.from_env({"ECOKG_PROJECT": str(tmp_path)})
