@@ -28,11 +28,11 @@ RESTATABLE = frozenset({INFERRED_GRAPH})
 def check_change(change: Change, base: Base, quads: tuple[list, list] | None) -> list[Problem]:
     """The problems of ``change`` (its triples, the union graph's view) and of ``quads`` ((added, removed)
     quads with their graphs, when the change was made by an update), against the stored graph."""
-    problems = _labels_removed(change, base)
-    if quads is not None:
+    problems = []
+    if quads is not None:  # first: one problem for a whole graph tells more than many about its nodes
         added, removed = quads
         problems += _graphs_emptied(added, removed, base) + _graphs_copied(added, removed, base)
-    return problems
+    return problems + _labels_removed(change, base)
 
 
 def _most(part: int, whole: int) -> bool:
@@ -53,7 +53,9 @@ def _labels_removed(change: Change, base: Base) -> list[Problem]:
     for node in sorted(losing, key=str):
         if (node, RDFS.label, None) in change.graph:
             continue
-        kept = [(p, o) for _s, p, o, _g in base.view.quads(node, None, None) if (node, p, o) not in change.removed]
+        # what the build entails about a node does not keep it described: it goes with the statements it came from
+        kept = [(p, o) for _s, p, o, g in base.view.quads(node, None, None)
+                if (node, p, o) not in change.removed and g not in RESTATABLE]
         if any(p == RDFS.label for p, _o in kept) or not (kept or (node, None, None) in change.graph):
             continue  # still labelled, or described no more (references to it are the graph stage's)
         labels = ", ".join(sorted(_show(o) for o in losing[node]))
