@@ -25,11 +25,13 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
         # on every start, updates on or off: what was acknowledged is served (a read-only store was written
         # by the process that accepted the changes)
         app.extensions["ecokg_replayed"] = journal.replay(store, journal.journal_path(settings))
-    from . import headers, pages, protocol, update
+    from . import formats, headers, pages, protocol, update
     app.register_blueprint(protocol.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(update.blueprint)
     app.after_request(headers.secure)
+    formats.load_writers()  # what the first requests need, loaded before they arrive together
+    pages.site.load_templates(app)
     return app
 
 

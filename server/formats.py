@@ -70,6 +70,21 @@ WEB_IRI = re.compile(r"^https?://", re.IGNORECASE)
 TEXTUAL = {SPARQL_JSON, SPARQL_XML, CSV, TSV, TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS, HTML}
 
 
+#: longest Accept header read, and most media ranges in it (browsers send a few hundred bytes, a dozen ranges):
+#: matching costs the ranges times the types offered, so a longer one is refused unread (400)
+MAX_ACCEPT_BYTES = 8192
+MAX_ACCEPT_RANGES = 64
+
+
+def accept_problem(header: str) -> str | None:
+    """Why an Accept header is refused unread (too long, too many media ranges), or None when it is read."""
+    ranges = header.count(",") + 1
+    if len(header) <= MAX_ACCEPT_BYTES and ranges <= MAX_ACCEPT_RANGES:
+        return None
+    return (f"the Accept header is {len(header):,} characters long with {ranges:,} media ranges; at most "
+            f"{MAX_ACCEPT_BYTES:,} characters and {MAX_ACCEPT_RANGES} ranges are read: list the types you can use")
+
+
 class UnknownFormat(ValueError):
     """A ``format`` parameter that names no format this query form can be written in."""
 
@@ -131,6 +146,25 @@ def negotiate(form: str, accept, format_param: str | None = None) -> Format | No
     if accept.best_match(list(other_formats) + list(other_aliases)) is not None:
         return default
     return None
+
+
+def load_writers() -> None:
+    """Import every writer and codec an answer may need now, at start: the first requests after a start
+    would otherwise import them at once from several threads, and one may see a module half made."""
+    import codecs
+
+    from rdflib import plugin
+    from rdflib.parser import Parser
+    from rdflib.serializer import Serializer
+    from rdflib.store import Store
+
+    for name in {fmt.writer for fmt in GRAPH_FORMATS.values()} | {"nt", "json-ld", "trig", "nquads"}:
+        plugin.get(name, Serializer)
+    for name in ("turtle", "json-ld", "xml", "nt"):  # the pages read the shapes; tests and clients read answers
+        plugin.get(name, Parser)
+    plugin.get("default", Store)  # every Graph() made while answering
+    for codec in ("idna", "unicode_escape", "raw_unicode_escape", "utf-8", "latin-1", "ascii"):
+        codecs.lookup(codec)  # host names, the picture's text
 
 
 def content_type(media_type: str) -> str:
@@ -218,4 +252,4 @@ def well_formed(body: str | bytes, media_type: str) -> tuple[str | bytes, int]:
 
 
 __all__ = ["Format", "negotiate", "serialize", "serialize_graph", "written", "well_formed", "content_type",
-           "UnknownFormat", "Unwritable", "RESULT_FORMATS", "GRAPH_FORMATS", "is_graph_form"]
+           "load_writers", "UnknownFormat", "Unwritable", "RESULT_FORMATS", "GRAPH_FORMATS", "is_graph_form"]

@@ -100,6 +100,12 @@ def problem(message: str, status: int) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
+def load_templates(app) -> None:
+    """Compile every template now, at start, rather than in the first requests (from several threads at once)."""
+    for name in app.jinja_env.list_templates():
+        app.jinja_env.get_template(name)
+
+
 @blueprint.errorhandler(BadRequest)
 def _bad_request(error: BadRequest):
     return problem(error.message, error.status)

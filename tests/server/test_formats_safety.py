@@ -56,8 +56,8 @@ def server(request, live, rdflib_live):
 
 @pytest.mark.parametrize("char", NOT_XML, ids=escaped)
 def test_sparql_xml_results_are_well_formed_whatever_a_literal_holds(server, char):
-    status, headers, body = fetch(query_url(server, f'SELECT ?x ?y WHERE {{ BIND("a{escaped(char)}b" AS ?x) '
-                                                    'BIND("plain" AS ?y) }'), SPARQL_XML)
+    query = f'SELECT ?x ?y WHERE {{ BIND("a{escaped(char)}b" AS ?x) BIND("plain" AS ?y) }}'
+    status, headers, body = fetch(query_url(server, query), SPARQL_XML)
     assert status == 200
     root = ET.fromstring(body)  # raises on a document that is not well-formed
     values = [literal.text for literal in root.iter(SR + "literal")]
@@ -66,16 +66,16 @@ def test_sparql_xml_results_are_well_formed_whatever_a_literal_holds(server, cha
 
 
 def test_an_answer_without_such_characters_is_untouched(server):
-    status, headers, body = fetch(query_url(server, 'SELECT ?x WHERE { BIND("tab\\there\\r\\nnew line é ☃" AS ?x) }'),
-                                  SPARQL_XML)
+    query = 'SELECT ?x WHERE { BIND("tab\\there\\r\\nnew line é ☃" AS ?x) }'
+    status, headers, body = fetch(query_url(server, query), SPARQL_XML)
     assert status == 200 and "X-ECOKG-Replaced" not in headers
     assert [literal.text for literal in ET.fromstring(body).iter(SR + "literal")] == ["tab\there\r\nnew line é ☃"]
 
 
 @pytest.mark.parametrize("char", NOT_XML, ids=escaped)
 def test_rdf_xml_is_well_formed_whatever_a_literal_holds(server, char):
-    status, headers, body = fetch(query_url(server, f'CONSTRUCT {{ <urn:a> <http://example.org/p> "a{escaped(char)}b" }} '
-                                                    'WHERE {}'), RDF_XML)
+    query = f'CONSTRUCT {{ <urn:a> <http://example.org/p> "a{escaped(char)}b" }} WHERE {{}}'
+    status, headers, body = fetch(query_url(server, query), RDF_XML)
     assert status == 200 and headers.get_content_type() == RDF_XML
     graph = Graph().parse(data=body, format="xml")  # an XML parser underneath: fails on what XML forbids
     assert list(graph.objects()) == [Literal("a\ufffdb")]
@@ -124,3 +124,49 @@ def test_graph_formats_raise_a_clear_error_for_rdf_xml():
     with pytest.raises(formats.Unwritable) as caught:
         formats.serialize_graph(graph, formats.GRAPH_FORMATS[formats.RDFXML])
     assert "<urn:x:1>" in str(caught.value)
+
+
+FIRST_REQUESTS = """
+import socket, sys, threading
+from kg.settings import Settings
+from server.app import create_app
+from waitress.server import create_server
+
+app = create_app(Settings.from_env())
+server = create_server(app, host="127.0.0.1", port=0, threads=4)
+threading.Thread(target=server.run, daemon=True).start()
+loaded = set(sys.modules)
+for path in sys.argv[1:]:
+    with socket.create_connection(("127.0.0.1", server.effective_port)) as connection:
+        accept = "text/html" if "html" in path else "*/*"
+        connection.sendall(f"GET {path} HTTP/1.1\\r\\nHost: localhost\\r\\nAccept: {accept}\\r\\n"
+                           "Connection: close\\r\\n\\r\\n".encode())
+        answer = b"".join(iter(lambda: connection.recv(65536), b""))
+        print(path, answer.split(b"\\r\\n", 1)[0].decode())
+print("imported while answering:", " ".join(sorted(set(sys.modules) - loaded)))
+"""
+#: the first requests of every kind a fresh server gets, each writer and page among them
+FIRST_PATHS = ["/robots.txt", "/sparql", "/graph?html", "/graph.svg", "/id/Pakistan?format=jsonld",
+               "/id/Pakistan?format=rdfxml", "/id/Pakistan?format=turtle", "/id/Pakistan?format=trig",
+               "/id/Pakistan?format=nquads", "/id/Pakistan?format=ntriples", "/id/Pakistan?html", "/shapes/?html",
+               "/ontology?html", "/sitemap.xml", "/.well-known/void",
+               "/sparql?" + urllib.parse.urlencode({"query": "SELECT * { ?s ?p ?o } LIMIT 2", "format": "xml"}),
+               "/sparql?" + urllib.parse.urlencode({"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 2",
+                                                    "format": "jsonld"})]
+
+
+@pytest.mark.slow
+def test_a_fresh_server_imports_nothing_while_answering_its_first_requests(settings, built, tmp_path):
+    """What the first requests need is imported at start: requests arriving together after a start would
+    otherwise import the same modules from several threads at once (a 500 when one sees a module half made)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, ECOKG_BUILD_DIR=str(settings.build_dir))
+    run = subprocess.run([sys.executable, "-c", FIRST_REQUESTS, *FIRST_PATHS], env=env, capture_output=True,
+                         text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = run.stdout.splitlines()
+    assert all(" 200 " in line for line in lines[:-1]), run.stdout
+    assert lines[-1].strip() == "imported while answering:", lines[-1]

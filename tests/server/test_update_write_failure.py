@@ -18,7 +18,8 @@ TOKEN = "test-update-token-3f9a-0123456789abcdef"
 GRAPH = "https://w3id.org/eco-kg/graph/"
 ADD_GERMAN_LABEL = ("PREFIX ecoid: <https://w3id.org/eco-kg/id/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
                     f'INSERT DATA {{ GRAPH <{GRAPH}entities> {{ ecoid:Pakistan rdfs:label "Pakistan"@de }} }}')
-HAS_GERMAN_LABEL = 'ASK { <https://w3id.org/eco-kg/id/Pakistan> <http://www.w3.org/2000/01/rdf-schema#label> "Pakistan"@de }'
+HAS_GERMAN_LABEL = ('ASK { <https://w3id.org/eco-kg/id/Pakistan> <http://www.w3.org/2000/01/rdf-schema#label> '
+                    '"Pakistan"@de }')
 
 
 @pytest.mark.slow
