@@ -430,7 +430,8 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
             path.write_text(render(report, fmt, settings.root), encoding="utf-8")
         except OSError as error:
             raise EcoKGError(f"the {fmt} report cannot be written: {error.strerror or error}", file=path,
-                             hint="give --report FORMAT=PATH a file in a folder that exists and can be written") from None
+                             hint="give --report FORMAT=PATH a file in a folder that exists and can be "
+                                  "written") from None
     if args.command == "add":
         if written is not None:
             print(f"added {report.triples} triples to {written}", file=sys.stderr)
