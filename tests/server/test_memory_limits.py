@@ -48,9 +48,9 @@ def service_size(pid: int) -> int:
 
 
 def test_heavy_queries_keep_the_service_under_its_total_cap_and_a_normal_client_is_answered(settings, built):
-    total_mb = 256
+    total_mb = 1024  # 64 MiB for each of the 16 workers, where query_memory_mb alone would let them take 8 GiB
     env = {"ECOKG_QUERY_MEMORY_TOTAL_MB": str(total_mb)}
-    with Served(settings.build_dir, "--query-workers", "4", "--query-memory-mb", "512", env=env) as served:
+    with Served(settings.build_dir, "--query-workers", "16", "--query-memory-mb", "512", env=env) as served:
         url = served.url + "/sparql"
         pid = served.process.pid
         before = service_size(pid)
@@ -65,8 +65,8 @@ def test_heavy_queries_keep_the_service_under_its_total_cap_and_a_normal_client_
         sampler = threading.Thread(target=sample)
         sampler.start()
         try:
-            with concurrent.futures.ThreadPoolExecutor(8) as pool:
-                heavy = [pool.submit(requests.get, url, params={"query": HEAVY}, timeout=60) for _ in range(8)]
+            with concurrent.futures.ThreadPoolExecutor(16) as pool:
+                heavy = [pool.submit(requests.get, url, params={"query": HEAVY}, timeout=60) for _ in range(16)]
                 time.sleep(2)  # the heavy queries are running and growing
                 normal = requests.get(url, params={"query": "ASK {}"}, timeout=20)
                 answers = [f.result() for f in heavy]
