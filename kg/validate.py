@@ -22,6 +22,7 @@ from .gate.context import Base, Change, base_from_view, cached_base, load_base
 from .gate.destructive import check_change
 from .gate.view import StoredGraph
 from .gate.evidence import check_evidence, resolve_change
+from .gate.facts import check_facts
 from .gate.graph import check_graph
 from .gate.limits import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
                           DEFAULT_STAGE_SECONDS, GateLimits, Progress, StageLimitHit, stage_deadline)
@@ -170,7 +171,8 @@ def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *
     stages.run("evidence", lambda: check_evidence(change, scoped, resolution))
     stages.run("owl", lambda: check_owl(change, data, scoped, engine),
                skip_note=None if engine else "turned off (--no-owl)")
-    stages.run("graph", lambda: check_graph(change, scoped.graph, resolution.derived if resolution else Graph()))
+    stages.run("graph", lambda: check_graph(change, scoped.graph, resolution.derived if resolution else Graph())
+               + check_facts(change, scoped, quads))
     return report
 
 

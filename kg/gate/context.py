@@ -322,6 +322,13 @@ class Change:
                 graph.bind(prefix, namespace, override=False)
             self.graph = graph
             return
+        if any(self.graph is g for g in self.file_graphs[:-1]):  # a second file: the first keeps only its own
+            merged = Graph()
+            for prefix, namespace in self.graph.namespaces():
+                merged.bind(prefix, namespace, override=False)
+            for triple in self.graph:
+                merged.add(triple)
+            self.graph = merged
         for prefix, namespace in graph.namespaces():
             self.graph.bind(prefix, namespace, override=False)
         for triple in graph:

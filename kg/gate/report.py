@@ -28,7 +28,8 @@ STAGE_TITLES = {
     "shacl": "SHACL shapes (ontology/shapes.ttl and the ontology's domains and ranges) on the new nodes",
     "evidence": "every quote is verbatim in its source; selector offsets slice to the quoted words",
     "owl": "the ontology, the graph and the change are consistent under OWL 2 (HermiT)",
-    "graph": "no dangling IRIs, no duplicate labels, one entity per Wikidata item, no two entities made one",
+    "graph": "no dangling IRIs, no duplicate labels, one entity per Wikidata item, no two entities made one, no "
+             "plain triple between entities that no factual statement or cited background source supports",
 }
 
 #: problems of these stages mean the input could not be read as RDF: exit code 2, not 1

@@ -60,6 +60,8 @@ BAD_CASES = {
     "language-name-tag.ttl": ("vocabulary", 1, "its language 'english' is not a 2- or 3-letter ISO 639 code", False),
     "zero-width-space-label.ttl": ("vocabulary", 1, "invisible character U+200B (ZERO WIDTH SPACE)", False),
     "zero-width-non-joiner-duplicate-label.ttl": ("graph", 1, "like the existing ecoid:Pakistan", False),
+    "unsupported-fact.ttl": ("graph", 1, "ecoid:Pakistan eco:cooperatesWith ecoid:Turkey is a plain triple between "
+                             "two entities that no factual statement asserts", False),
     "iri-with-pipe.ttl": ("vocabulary", 1, "IRI contains the character '|' U+007C (VERTICAL LINE) at character 29",
                           False),
 }
