@@ -16,6 +16,7 @@ import rdflib.plugins.sparql
 from rdflib import Graph, URIRef
 
 from .. import sandbox
+from ..errors import SettingsError
 from ..namespaces import GRAPH, PREFIXES
 from ..settings import Settings
 from .interface import ForbiddenQuery, QueryResult, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy
@@ -71,6 +72,7 @@ class _BaseStore:
             max_bytes=settings.service_max_bytes, max_calls=settings.service_max_calls)
         # SERVICE children of a backend without a pool (`_federate`): half the query places, as in a pool
         self._service_places = threading.BoundedSemaphore(max(1, settings.query_workers // 2))
+        self.worker_memory_mb = worker_memory_mb(settings)  # a total too small for the workers stops the start
 
     # subclasses
     def _evaluate(self, text: str, form: str, *, default_graphs: list[str] | None, named_graphs: list[str] | None,
@@ -132,7 +134,7 @@ class _BaseStore:
                                                                  deadline - time.monotonic()))):
             raise ServerBusy("the places for queries that call SERVICE endpoints are all taken; try again in a moment",
                              hint="queries with SERVICE take at most half of the query_workers at once")
-        memory = worker_memory_mb(self.settings)
+        memory = self.worker_memory_mb
         try:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -188,7 +190,6 @@ class _PooledStore(_BaseStore):
         # evaluating threads cannot open network sockets: an engine never calls SERVICE on its own
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max(1, settings.query_workers), thread_name_prefix=f"{self.name}-query", initializer=sandbox.deny_network)
-        self.worker_memory_mb = worker_memory_mb(settings)
         self._pool = sandbox.WorkerPool(
             self._evaluate_request, settings.query_workers, memory_bytes=self.worker_memory_mb * 2**20,
             admission_wait=settings.admission_wait)
@@ -299,11 +300,22 @@ def limited(items, row_limit: int, cancelled: threading.Event | None = None) -> 
     return taken, False
 
 
+#: MiB below which a query worker cannot parse and answer even a small query
+MIN_WORKER_MEMORY_MB = 16
+
+
 def worker_memory_mb(settings: Settings) -> int:
     """MiB one query worker may map beyond the server: query_memory_mb, or its share of query_memory_total_mb
     when that is less, so that all the workers together never map more than the total."""
-    share = settings.query_memory_total_mb // max(1, settings.query_workers)
-    return max(1, min(settings.query_memory_mb, share))
+    workers = max(1, settings.query_workers)
+    memory = min(settings.query_memory_mb, settings.query_memory_total_mb // workers)
+    if memory < MIN_WORKER_MEMORY_MB:
+        raise SettingsError(f"query_memory_total_mb {settings.query_memory_total_mb} and query_memory_mb "
+                            f"{settings.query_memory_mb} leave each of the {workers} query workers {memory} MiB; "
+                            f"a worker needs at least {MIN_WORKER_MEMORY_MB}", term="query_memory_total_mb",
+                            hint=f"raise query_memory_total_mb to {MIN_WORKER_MEMORY_MB * workers} or more, "
+                                 "or lower query_workers")
+    return memory
 
 
 _GRAPH_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|^`\\]*$")

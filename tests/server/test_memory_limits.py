@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 import requests
 
-from served import Served
+from served import Served, free_port
 
 pytestmark = pytest.mark.slow  # a real `ecokg serve` process, its workers filled on purpose
 
@@ -81,3 +83,15 @@ def test_heavy_queries_keep_the_service_under_its_total_cap_and_a_normal_client_
             assert answer.status_code == 503 and answer.headers.get("Retry-After"), answer.text
         stopped = [a.text for a in answers if "MiB" in a.text]
         assert stopped and all("query_memory_total_mb" in text for text in stopped)
+
+
+def test_a_total_too_small_for_the_workers_stops_the_start_with_a_message(settings, built):
+    env = dict(os.environ, ECOKG_BUILD_DIR=str(settings.build_dir))
+    try:
+        run = subprocess.run([sys.executable, "-m", "kg", "serve", "--port", str(free_port()), "--query-workers", "16",
+                              "--query-memory-total-mb", "100"], env=env, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the server started with 6 MiB for each query worker")
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "query_memory_total_mb" in run.stderr and "16 query workers" in run.stderr
+    assert "Traceback" not in run.stderr
