@@ -167,13 +167,26 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as error:  # an internal error: say so plainly, keep the trace for debugging
-        if _debugging(settings):
-            traceback.print_exc()
-        print(f"ecokg {args.command}: internal error: {type(error).__name__}: {error}\n"
-              "  this is a bug in ecokg, not in your input; run with ECOKG_DEBUG=1 for the trace",
+    except OSError as error:
+        if error.filename is None:  # not about a path a person gave
+            return _internal_error(args.command, settings, error)
+        # a path the system refuses (too long, a loop, not a folder …) that no check before caught: still the input
+        print(f"ecokg {args.command}: error: {error.filename}: {error.strerror or error}\n"
+              "  fix: check the path (it must exist and be readable, each of its parts at most 255 bytes)",
               file=sys.stderr)
-        return EXIT_INTERNAL
+        return EXIT_INPUT
+    except Exception as error:
+        return _internal_error(args.command, settings, error)
+
+
+def _internal_error(command: str, settings: Settings | None, error: Exception) -> int:
+    """Say plainly that this is a bug, and keep the trace for debugging."""
+    if _debugging(settings):
+        traceback.print_exc()
+    print(f"ecokg {command}: internal error: {type(error).__name__}: {error}\n"
+          "  this is a bug in ecokg, not in your input; run with ECOKG_DEBUG=1 for the trace",
+          file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _debugging(settings: Settings | None) -> bool:

@@ -105,3 +105,18 @@ def test_a_report_that_cannot_be_written_is_exit_2_naming_where(tmp_path, capsys
     code, output = run(capsys, "--report", f"text={target}", str(good))
     assert code == 2, output
     assert str(target) in output and "internal error" not in output
+
+
+#: a name longer than any file system allows for one path component (ENAMETOOLONG when looked up)
+TOO_LONG = "n" * 300
+
+
+@pytest.mark.parametrize("argv", [["validate", "--no-owl", TOO_LONG + ".ttl"], ["query", TOO_LONG + ".rq"],
+                                  ["build", "--quiet", "--root", TOO_LONG]], ids=["validate", "query", "build"])
+def test_a_name_the_file_system_refuses_is_exit_2_naming_it(tmp_path, monkeypatch, capsys, argv):
+    monkeypatch.chdir(tmp_path)
+    code = main(argv)
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert code == 2, output[:MOST_OUTPUT]
+    assert TOO_LONG in output and "internal error" not in output
