@@ -56,3 +56,23 @@ def test_a_bad_contribution_fails_with_its_message(scratch_repo):
     assert completed.returncode == 1, completed.stdout[-4000:] + completed.stderr[-2000:]
     assert "Failed" in completed.stdout
     assert "bad.ttl:" in completed.stdout and "quote not found in source" in completed.stdout
+
+
+def test_a_non_ascii_name_is_validated(scratch_repo):
+    repo, env = scratch_repo
+    name = "données ü.ttl"
+    (repo / name).write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    subprocess.run(["git", "add", name], cwd=repo, env=env, check=True)
+    completed = try_repo(repo, env, name)
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    assert "Passed" in completed.stdout
+
+
+def test_a_link_out_of_the_repository_reaches_the_gate_and_is_refused(scratch_repo):
+    repo, env = scratch_repo
+    (repo / "passwd.ttl").symlink_to("/etc/passwd")
+    subprocess.run(["git", "add", "passwd.ttl"], cwd=repo, env=env, check=True)
+    completed = try_repo(repo, env, "passwd.ttl")
+    assert completed.returncode == 1, completed.stdout[-4000:] + completed.stderr[-2000:]
+    assert "Failed" in completed.stdout and "passwd.ttl: [input/link-outside]" in completed.stdout
+    assert "root:" not in completed.stdout
