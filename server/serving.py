@@ -29,6 +29,8 @@ from kg.settings import Settings
 #: above this share of max_connections in use, an idle connection is kept only PRESSED_IDLE seconds
 PRESSURE = 0.5
 PRESSED_IDLE = 1.0
+#: connections accepted in one turn of the event loop, at most
+ACCEPTS_AT_ONCE = 64
 #: file descriptors kept for everything that is not a client connection (store, workers' pipes, logs, dumps)
 RESERVED_FILES = 256
 REFUSAL = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\n"
@@ -110,14 +112,20 @@ class GuardedServer(TcpWSGIServer):
         return self.accepting
 
     def handle_accept(self):
-        try:
-            accepted = self.accept()
-            if accepted is None:
-                return
-            conn, addr = accepted
-            self.set_socket_options(conn)
-        except OSError:
-            return  # the client went away between connect and accept, or the process is out of descriptors
+        # several at a time: every turn of the event loop walks all connections, so one accept a turn would
+        # make a burst of a thousand connections cost a thousand walks
+        for _ in range(ACCEPTS_AT_ONCE):
+            try:
+                accepted = self.accept()
+                if accepted is None:
+                    return
+                conn, addr = accepted
+                self.set_socket_options(conn)
+            except OSError:
+                return  # the client went away between connect and accept, or the process is out of descriptors
+            self._admit(conn, addr)
+
+    def _admit(self, conn, addr) -> None:
         per_client = self.settings.max_connections_per_client
         crowded = per_client and self.connections_from.get(addr[0], 0) >= per_client
         if crowded or (len(self.active_channels) >= self.max_connections and not self._make_room()):
