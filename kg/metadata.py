@@ -126,7 +126,7 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText], project=None) 
                                                                          or own):
             continue
         if own and project.licence:
-            from .sources import licence_iri
+            from .project import licence_iri
 
             meta.add((graph.identifier, DCTERMS.license, URIRef(licence_iri(project.licence))))
         total += len(graph)

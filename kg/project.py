@@ -20,6 +20,16 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 PROJECT_FILE = "ecokg.toml"
+#: SPDX identifiers a source's licence may be given as (each becomes https://spdx.org/licenses/<id>);
+#: any other licence is given by its IRI
+SPDX_LICENCES = (
+    "CC0-1.0", "CC-BY-4.0", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "CC-BY-NC-SA-4.0", "CC-BY-ND-4.0", "CC-BY-NC-ND-4.0",
+    "CC-BY-3.0", "CC-BY-SA-3.0", "CC-BY-NC-3.0", "CC-BY-NC-SA-3.0", "CC-BY-ND-3.0", "CC-BY-NC-ND-3.0",
+    "CC-BY-2.0", "CC-BY-SA-2.0", "CC-PDDC", "PDDL-1.0", "ODbL-1.0", "ODC-By-1.0", "OGL-UK-3.0", "OGL-Canada-2.0",
+    "etalab-2.0", "DL-DE-BY-2.0", "DL-DE-ZERO-2.0", "GFDL-1.3-or-later", "MIT", "Apache-2.0", "Unlicense",
+)
+SPDX_BASE = "https://spdx.org/licenses/"
+_LICENCE_IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 #: the folders of a project, by role, and their default names
 DEFAULT_LAYOUT = {"sources": "sources", "claims": "claims", "entities": "entities", "background": "background"}
 _NAMESPACE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+[/#]$")
@@ -141,6 +151,21 @@ def find_project(start: Path) -> Path | None:
     return None
 
 
+def licence_iri(value: str, *, what: str = "--licence", file: Path | None = None) -> str:
+    """The IRI of a licence given as an SPDX identifier (any case) or as an IRI."""
+    if _LICENCE_IRI.match(value or ""):
+        return value
+    by_case = {spdx.lower(): spdx for spdx in SPDX_LICENCES}
+    if (value or "").lower() in by_case:
+        return SPDX_BASE + by_case[value.lower()]
+    import difflib
+
+    near = difflib.get_close_matches(value or "", SPDX_LICENCES, n=3, cutoff=0.5)
+    raise ProjectError(f"{what} {value!r} is neither a known SPDX identifier nor an IRI", file=file, term=value,
+                       hint=(f"did you mean {', '.join(near)}? " if near else "")
+                       + "give an SPDX identifier (CC-BY-4.0, CC0-1.0 …) or the licence's IRI")
+
+
 def check_namespace(namespace: str, *, file: Path | None = None) -> str:
     """A namespace a project may mint IRIs in: an absolute http(s) IRI ending in / or #, not ECO-KG's own."""
     if not isinstance(namespace, str) or not _NAMESPACE.match(namespace):
@@ -182,8 +207,11 @@ def load_project(file: Path) -> Project:
         raise ProjectError("[sources.<slug>] tables hold each source's curation defaults", file=file, term="sources")
     defaults = tuple(sorted((slug, tuple(sorted((k, str(v)) for k, v in values.items())))
                             for slug, values in sources.items()))
+    licence = str(table.get("licence", table.get("license", "")))
+    if licence:
+        licence_iri(licence, what="project.licence", file=file)
     return Project(file.parent, tuple(check_namespace(ns, file=file) for ns in namespaces),
-                   str(table.get("title", "")), str(table.get("licence", table.get("license", ""))),
+                   str(table.get("title", "")), licence,
                    tuple(layout.items()), source_defaults=defaults)
 
 
@@ -232,6 +260,7 @@ def init_project(directory: Path, namespace: str, *, title: str = "", licence: s
     project (nothing is overwritten)."""
     directory = Path(directory)
     check_namespace(namespace)
+    licence_iri(licence)
     folders = dict(DEFAULT_LAYOUT)
     for role, name in (layout or {}).items():
         folders[role] = _check_folder(role, name, directory / PROJECT_FILE)
@@ -345,4 +374,4 @@ ecokg query --list                 # the named questions, across sources
 """
 
 __all__ = ["PROJECT_FILE", "Project", "check_namespace", "check_slug", "discover", "find_project", "init_project",
-           "load_project", "project_at", "widen_shapes"]
+           "licence_iri", "load_project", "project_at", "widen_shapes"]

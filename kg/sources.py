@@ -16,17 +16,8 @@ from pathlib import Path
 
 from .errors import ProjectError
 from .namespaces import ECO, ID, SOURCE, source_graph
-from .project import Project, check_slug
+from .project import SPDX_LICENCES, Project, check_slug, licence_iri
 
-#: SPDX identifiers a source's licence may be given as (each becomes https://spdx.org/licenses/<id>);
-#: any other licence is given by its IRI
-SPDX_LICENCES = (
-    "CC0-1.0", "CC-BY-4.0", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "CC-BY-NC-SA-4.0", "CC-BY-ND-4.0", "CC-BY-NC-ND-4.0",
-    "CC-BY-3.0", "CC-BY-SA-3.0", "CC-BY-NC-3.0", "CC-BY-NC-SA-3.0", "CC-BY-ND-3.0", "CC-BY-NC-ND-3.0",
-    "CC-BY-2.0", "CC-BY-SA-2.0", "CC-PDDC", "PDDL-1.0", "ODbL-1.0", "ODC-By-1.0", "OGL-UK-3.0", "OGL-Canada-2.0",
-    "etalab-2.0", "DL-DE-BY-2.0", "DL-DE-ZERO-2.0", "GFDL-1.3-or-later", "MIT", "Apache-2.0", "Unlicense",
-)
-SPDX_BASE = "https://spdx.org/licenses/"
 #: what the dataset says of a text whose licence its record does not give
 RIGHTS_UNKNOWN = ("Third-party text whose licence is not known: all rights stay with its author or publisher. "
                   "It is quoted here for research; the graph's own assertions are under the dataset's licence.")
@@ -90,25 +81,6 @@ def check_date(value: str) -> str:
         raise ProjectError(f"--date {value!r} is not a date: {error}", term=value,
                            hint="give a real calendar day as YYYY-MM-DD") from None
     return value
-
-
-def licence_iri(value: str) -> str:
-    """The IRI of a licence given as an SPDX identifier (any case) or as an IRI."""
-    from .gate.wellformed import iri_problem
-
-    if re.match(r"^https?://", value or ""):
-        problem = iri_problem(value)
-        if problem:
-            raise ProjectError(f"--licence {value!r} is not a usable IRI: {problem[1]}", term=value, hint=problem[2])
-        return value
-    by_case = {spdx.lower(): spdx for spdx in SPDX_LICENCES}
-    if (value or "").lower() in by_case:
-        return SPDX_BASE + by_case[value.lower()]
-    near = difflib.get_close_matches(value or "", SPDX_LICENCES, n=3, cutoff=0.5)
-    raise ProjectError(f"--licence {value!r} is neither a known SPDX identifier nor an IRI", term=value,
-                       hint=(f"did you mean {', '.join(near)}? " if near else "")
-                       + "give an SPDX identifier (CC-BY-4.0, CC0-1.0 …) or the licence's IRI; leave --licence "
-                         "out when the licence is not known")
 
 
 def check_language(value: str) -> str:

@@ -92,6 +92,9 @@ def test_init_refuses_a_folder_that_already_holds_a_project_and_a_bad_namespace(
     assert bad.returncode == 2 and "is not a namespace IRI" in bad.stderr and "Traceback" not in bad.stderr
     theirs = ecokg("init", str(tmp_path / "c"), "--namespace", "https://w3id.org/eco-kg/mine/", cwd=tmp_path)
     assert theirs.returncode == 2 and "overlaps ECO-KG's own namespace" in theirs.stderr
+    licence = ecokg("init", str(tmp_path / "d"), "--namespace", NAMESPACE, "--licence", "CC-BY-5", cwd=tmp_path)
+    assert licence.returncode == 2 and "did you mean CC-BY-4.0" in licence.stderr
+    assert not (tmp_path / "d").exists()
 
 
 def test_a_command_in_a_subfolder_finds_the_project(project):
@@ -115,6 +118,10 @@ def test_a_malformed_project_file_is_exit_2_naming_it(tmp_path):
     done = ecokg("source", "list", cwd=tmp_path)
     assert done.returncode == 2
     assert "ecokg.toml" in done.stderr and "names no namespace" in done.stderr and "Traceback" not in done.stderr
+    (tmp_path / "ecokg.toml").write_text(f'[project]\nnamespaces = ["{NAMESPACE}"]\nlicence = "CC BY"\n',
+                                          encoding="utf-8")
+    done = ecokg("source", "list", cwd=tmp_path)
+    assert done.returncode == 2 and "project.licence 'CC BY'" in done.stderr and "ecokg.toml" in done.stderr
 
 
 @pytest.mark.slow
