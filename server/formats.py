@@ -221,9 +221,9 @@ def _rdf_xml(graph: Graph) -> str:
             try:
                 names.compute_qname_strict(predicate)
             except ValueError:
-                raise Unwritable(f"this answer cannot be written as RDF/XML: the predicate <{predicate}> does not "
-                                 "end in a name an XML element can have; ask for Turtle (Accept: text/turtle or "
-                                 "format=turtle), N-Triples or JSON-LD instead") from None
+                raise Unwritable(f"the predicate <{predicate}> does not end in a name an XML element can have, so "
+                                 "RDF/XML cannot write it; ask for Turtle (Accept: text/turtle or format=turtle), "
+                                 "N-Triples or JSON-LD instead") from None
         raise
 
 
