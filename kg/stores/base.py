@@ -235,7 +235,8 @@ class _PooledStore(_BaseStore):
             return self._parse_only(*request[1:])
         if request[0] == "federated":
             _kind, text, shape, default_graphs, named_graphs, base, row_limit, written, deadline = request
-            self._parse_only(_neutralise_services(text, shape), base)  # a malformed query calls no endpoint
+            # a malformed query calls no endpoint; the parser runs in a thread without network, as engines do
+            _without_network(self._parse_only, _neutralise_services(text, shape), base)
             text = self.service_client.substitute(text, shape, deadline=deadline)
             sandbox.deny_network()  # the engine sees the query only once this worker has no network either
             return self._evaluate(text, shape.form, default_graphs=default_graphs, named_graphs=named_graphs,
@@ -298,6 +299,25 @@ def limited(items, row_limit: int, cancelled: threading.Event | None = None) -> 
             break
         taken.append(item)
     return taken, False
+
+
+def _without_network(function, *args):
+    """``function(*args)`` in a thread of its own that cannot open sockets (the filter binds that thread only)."""
+    outcome: dict = {}
+
+    def confined() -> None:
+        sandbox.deny_network()
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as error:  # noqa: BLE001 - raised again in the calling thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=confined, name="no-network")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 #: MiB below which a query worker cannot parse and answer even a small query

@@ -182,3 +182,15 @@ def test_an_answer_that_would_write_query_text_of_its_own_is_a_502(settings, bui
                 "query": f"SELECT ?x {{ SERVICE <{url}> {{ ?x ?y ?z }} }}"}, timeout=30)
         assert answer.status_code == 502, answer.text
         assert url in answer.text and "cannot be written into a query" in answer.text
+
+
+def test_a_malformed_query_with_service_is_a_400_and_no_endpoint_is_called(settings, built, stand_in):
+    endpoint = stand_in.url + "/small"
+    app = create_app(settings.with_(service_allowlist=(endpoint,)),
+                     open_store(settings.with_(service_allowlist=(endpoint,))))
+    with LiveServer(app) as server:
+        answer = requests.get(server.url + "/sparql", params={
+            "query": f"SELECT * {{ SERVICE <{endpoint}> {{ ?a ?b ?c }} FILTER( }}"}, timeout=30)
+    assert answer.status_code == 400, answer.text
+    assert "malformed query at line 1" in answer.text
+    assert stand_in.app.requests == 0
