@@ -13,7 +13,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from kg import results
-from kg.stores import QueryResult
+from kg.stores import QueryResult, open_store
 from liveserver import LiveServer
 from server import formats
 from server.app import create_app
@@ -107,6 +107,28 @@ def test_the_sitemap_is_well_formed_xml(live):
     assert status == 200
     locations = [loc.text for loc in ET.fromstring(body).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     assert locations and all(location.startswith(live.url) for location in locations)
+
+
+@pytest.fixture(scope="module")
+def odd_data_server(settings):
+    """A resource whose label holds a control character and whose predicate RDF/XML cannot name."""
+    from rdflib import Dataset
+    from rdflib.namespace import RDFS
+
+    dataset = Dataset(default_union=True)
+    graph = dataset.graph(URIRef("https://w3id.org/eco-kg/graph/entities"))
+    graph.add((URIRef("https://w3id.org/eco-kg/id/Odd"), RDFS.label, Literal("Odd\u0001one")))
+    graph.add((URIRef("https://w3id.org/eco-kg/id/Unnamed"), URIRef("urn:x:1"), Literal("v")))
+    with LiveServer(create_app(settings, open_store(settings, dataset))) as server:
+        yield server
+
+
+def test_a_pages_rdf_xml_is_well_formed_and_a_predicate_it_cannot_name_is_a_406(odd_data_server):
+    status, _headers, body = fetch(odd_data_server.url + "/id/Odd?format=rdfxml", RDF_XML)
+    assert status == 200
+    assert Literal("Odd\ufffdone") in set(Graph().parse(data=body, format="xml").objects())
+    status, _headers, body = fetch(odd_data_server.url + "/id/Unnamed?format=rdfxml", "text/plain")
+    assert status == 406 and "<urn:x:1>" in body.decode("utf-8") and "Turtle" in body.decode("utf-8")
 
 
 def test_the_results_writer_replaces_what_xml_cannot_carry():
