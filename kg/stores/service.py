@@ -120,6 +120,9 @@ class ServiceClient:
             return json.loads(body)
         except ValueError as exc:  # json's error is a ValueError
             raise ServiceFailure(f"SERVICE <{endpoint}> answered something that is not JSON ({exc})") from None
+        except RecursionError:
+            raise ServiceFailure(f"SERVICE <{endpoint}> answered something that is not JSON results (nested too "
+                                 "deeply to read)") from None
 
     def substitute(self, text: str, shape: QueryShape, *, deadline: float) -> str:
         """The query with every outermost SERVICE clause replaced by the endpoint's answer as VALUES."""

@@ -147,8 +147,10 @@ def test_slow_service_answers_hold_query_workers_not_the_threads_a_normal_client
 TRICKY = ['a "quoted" word', "back\\slash", "two\nlines", "an escape \\u0022 kept as text", "ﬁ ∀ 漢字"]
 
 
-def answers_with(bindings: list[dict]):
-    body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": bindings}}).encode()
+def answers_with(bindings):
+    """An endpoint answering ``bindings`` (a list) as SPARQL JSON results, or a string as it is."""
+    body = (bindings if isinstance(bindings, str) else
+            json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": bindings}})).encode()
 
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "application/sparql-results+json")])
@@ -173,7 +175,15 @@ def test_an_answer_is_written_into_the_query_as_the_same_terms(settings, built):
     {"type": "literal", "value": "x", "datatype": "http://a/> } SERVICE <http://127.0.0.2/x> {"},
 ])
 def test_an_answer_that_would_write_query_text_of_its_own_is_a_502(settings, built, binding):
-    with LiveServer(answers_with([{"x": binding}])) as endpoint:
+    assert_502_for(settings, [{"x": binding}], "cannot be written into a query")
+
+
+def test_an_answer_nested_past_any_parser_is_a_502(settings, built):
+    assert_502_for(settings, "[" * 100_000 + "]" * 100_000, "not JSON")
+
+
+def assert_502_for(settings, bindings, message: str):
+    with LiveServer(answers_with(bindings)) as endpoint:
         url = endpoint.url + "/sparql"
         app = create_app(settings.with_(service_allowlist=(url,)),
                          open_store(settings.with_(service_allowlist=(url,))))
@@ -181,7 +191,7 @@ def test_an_answer_that_would_write_query_text_of_its_own_is_a_502(settings, bui
             answer = requests.get(server.url + "/sparql", params={
                 "query": f"SELECT ?x {{ SERVICE <{url}> {{ ?x ?y ?z }} }}"}, timeout=30)
         assert answer.status_code == 502, answer.text
-        assert url in answer.text and "cannot be written into a query" in answer.text
+        assert url in answer.text and message in answer.text
 
 
 def test_a_malformed_query_with_service_is_a_400_and_no_endpoint_is_called(settings, built, stand_in):
