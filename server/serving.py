@@ -1,18 +1,9 @@
-"""The HTTP serving layer of `ecokg serve`: waitress, with deadlines and limits on the connections it holds.
+"""The HTTP serving layer of `ecokg serve`: waitress, with limits on how many connections it holds and for how long.
 
-Owns the listening socket and every connection's life: how many may be open (in all, per client address),
-how long a request's headers and body may take to arrive, how long an idle or stalled connection is kept,
-and the open-file limit that these need. The application is `server.app`'s; the values are `kg.settings`'.
-
-Why waitress: it reads requests in one event loop and hands a thread only a complete request, so a socket
-that sends nothing, or a byte now and then, costs a file descriptor and no thread. cheroot and gunicorn's
-gthread worker read headers in their worker threads: held against each with 1,000 idle, keep-alive,
-trickling-header or slow-body connections from one client, neither answered a normal client's `ASK {}`
-within 10 s (nor did plain waitress: it stops accepting at 100 connections, and its inactivity timer
-restarts at every byte). Added here: a total deadline for a request's headers and for its body (408), a
-short idle timeout that gets shorter when half the connections are in use, a per-address cap refused at
-once, room made at the limit by closing the longest-idle connection, poll() instead of select() (which
-cannot watch more than 1,024 sockets), and the soft open-file limit raised to fit.
+Owns the listening socket, each connection's deadlines (headers, body, idle, send), the caps in all and per
+address, and the open-file limit they need; the app is `server.app`'s, the values `kg.settings`'. waitress reads
+requests in one event loop, so a held socket costs a descriptor, not a thread (cheroot and gunicorn's gthread
+read headers in their threads and were shut out by 1,000 held sockets: measured in SECURITY.md, *Connections*).
 """
 from __future__ import annotations
 
@@ -33,9 +24,9 @@ PRESSED_IDLE = 1.0
 ACCEPTS_AT_ONCE = 64
 #: file descriptors kept for everything that is not a client connection (store, workers' pipes, logs, dumps)
 RESERVED_FILES = 256
-REFUSAL = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\n"
-           b"Connection: close\r\nContent-Length: 60\r\n\r\n"
-           b"too many connections open from your address; try again later")
+#: why a connection is refused at once: its address holds its share, or every connection is busy answering
+CROWDED = "too many connections are open from your address; close some or try again in a few seconds\n"
+FULL = "the server holds as many connections as it may, all of them busy; try again in a few seconds\n"
 
 
 class GuardedChannel(HTTPChannel):
@@ -127,9 +118,11 @@ class GuardedServer(TcpWSGIServer):
 
     def _admit(self, conn, addr) -> None:
         per_client = self.settings.max_connections_per_client
-        crowded = per_client and self.connections_from.get(addr[0], 0) >= per_client
-        if crowded or (len(self.active_channels) >= self.max_connections and not self._make_room()):
-            refuse(conn)
+        if per_client and self.connections_from.get(addr[0], 0) >= per_client:
+            refuse(conn, CROWDED)
+            return
+        if len(self.active_channels) >= self.max_connections and not self._make_room():
+            refuse(conn, FULL)
             return
         self.channel_class(self, conn, addr, self.adj, map=self._map)
 
@@ -170,11 +163,14 @@ class GuardedServer(TcpWSGIServer):
             channel.handle_close()
 
 
-def refuse(conn) -> None:
-    """Tell a connection it is one too many and close it, without waiting on it."""
+def refuse(conn, why: str) -> None:
+    """Answer a connection 503 with ``why`` and close it, without waiting on it."""
+    body = why.encode()
+    head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\n"
+            f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n").encode()
     try:
         conn.setblocking(False)
-        conn.send(REFUSAL)
+        conn.send(head + body)
     except OSError:
         pass
     finally:

@@ -191,16 +191,32 @@ def test_one_address_holds_at_most_its_share_and_the_rest_is_refused_at_once(set
             holder.release()
 
 
-def test_at_the_connection_limit_the_longest_idle_connection_makes_room(settings, built):
-    with Served(settings.build_dir, "--max-connections", "200", "--max-connections-per-client", "0") as running:
-        holder = Holder(running.port, "idle")
-        try:
-            for _ in range(3):  # each new client is let in, whoever arrived first
-                answer = ask(running)
-                assert answer.status_code == 200 and answer.json()["boolean"] is True
-            assert holder.open_count() <= 200
-        finally:
-            holder.release()
+@pytest.fixture(scope="module")
+def small_limit(settings, built):
+    """Room for 200 connections, an idle timeout far longer than any wait here, no per-client cap."""
+    with Served(settings.build_dir, "--max-connections", "200", "--max-connections-per-client", "0",
+                "--idle-timeout", "600") as running:
+        yield running
+
+
+def test_at_the_connection_limit_the_longest_idle_connection_makes_room(small_limit):
+    holder = Holder(small_limit.port, "idle")
+    try:
+        for _ in range(3):  # each new client is let in, whoever arrived first
+            answer = ask(small_limit)
+            assert answer.status_code == 200 and answer.json()["boolean"] is True
+        assert holder.open_count() <= 200
+    finally:
+        holder.release()
+
+
+def test_with_half_the_connections_in_use_an_idle_one_is_closed_within_seconds(small_limit):
+    holder = Holder(small_limit.port, "keep-alive", count=150)
+    try:
+        assert holder.wait_until_all_closed(GRACE) == 0  # not after the 600 s idle timeout
+        assert all(said.startswith(b"HTTP/1.1 200 ") for said in holder.received.values())
+    finally:
+        holder.release()
 
 
 @pytest.mark.parametrize("args", [["--idle-timeout", "0"], ["--header-timeout", "-1"], ["--max-connections", "0"],
