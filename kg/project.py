@@ -138,15 +138,16 @@ def widen_shapes(shapes, project: Project | None) -> None:
 
 
 def find_project(start: Path) -> Path | None:
-    """The nearest ``ecokg.toml`` at or above ``start``; none past a folder that holds ``.git`` without one
-    (the top of a repository), so ECO-KG's own clone, or any repository without a project, has none."""
+    """The nearest ``ecokg.toml`` at or above ``start``; none past a folder that holds ``.git`` or ECO-KG's own
+    ``ontology/eco.ttl`` without one (the top of a repository, a checkout or an unpacked copy of ECO-KG), so ECO-KG
+    itself, or any repository without a project, has none."""
     folder = Path(start).resolve()
     if folder.is_file():
         folder = folder.parent
     for candidate in (folder, *folder.parents):
         if (candidate / PROJECT_FILE).is_file():
             return candidate / PROJECT_FILE
-        if (candidate / ".git").exists():
+        if (candidate / ".git").exists() or (candidate / "ontology" / "eco.ttl").is_file():
             return None
     return None
 

@@ -104,13 +104,25 @@ def test_a_command_in_a_subfolder_finds_the_project(project):
     assert "iran-pakistan-eco-security-interview" in listed.stdout  # the packaged source stays
 
 
-def test_the_project_is_not_looked_for_past_the_top_of_a_repository(tmp_path):
+def test_the_project_is_not_looked_for_past_the_top_of_a_repository_or_an_eco_kg_checkout(tmp_path):
     make_project(tmp_path / "outer")
     inner = tmp_path / "outer" / "checkout"
     (inner / ".git").mkdir(parents=True)
     listed = ecokg("source", "list", cwd=inner)
     assert listed.returncode == 0, listed.stderr
     assert "trade-forum" not in listed.stdout
+    unpacked = tmp_path / "outer" / "eco-kg-1.1.0"  # a copy of ECO-KG without .git, e.g. an unpacked sdist
+    (unpacked / "ontology").mkdir(parents=True)
+    (unpacked / "ontology" / "eco.ttl").write_bytes((ROOT / "ontology" / "eco.ttl").read_bytes())
+    listed = ecokg("source", "list", cwd=unpacked)
+    assert listed.returncode == 0, listed.stderr
+    assert "trade-forum" not in listed.stdout
+
+
+def test_root_names_a_project_from_anywhere(project, tmp_path):
+    listed = ecokg("--root", str(project), "source", "list", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert f"{NAMESPACE}id/source/trade-forum" in listed.stdout
 
 
 def test_a_malformed_project_file_is_exit_2_naming_it(tmp_path):
