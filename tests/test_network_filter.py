@@ -1,6 +1,7 @@
 """The network filter of the sandbox's children (`kg.sandbox.confine.deny_network`), from inside a real
-confined child: besides IPv4 and IPv6 sockets, raw packet sockets and io_uring (whose requests open
-sockets without the socket() call the filter sees) are refused; Unix sockets and files still work."""
+confined child: sockets of every family but Unix (IPv4, IPv6, raw packets, vsock, XDP …) and io_uring
+(whose requests open sockets without the socket() call the filter sees) are refused; Unix sockets and
+files still work."""
 from __future__ import annotations
 
 import ctypes
@@ -50,6 +51,10 @@ def _inside_the_filter():
         "inet": _open_socket(socket.AF_INET, socket.SOCK_STREAM),
         "inet6": _open_socket(socket.AF_INET6, socket.SOCK_DGRAM),
         "unix": _open_socket(socket.AF_UNIX, socket.SOCK_STREAM),
+        # families that reach a host without IP: to the hypervisor, raw frames, reliable datagrams
+        "others": {family: _open_socket(family, kind) for family, kind in
+                   [(40, socket.SOCK_STREAM), (44, socket.SOCK_RAW), (21, socket.SOCK_SEQPACKET),
+                    (16, socket.SOCK_RAW), (30, socket.SOCK_RDM)]},
         "io_uring_setup": _io_uring_setup(),
         "io_uring_enter": _syscall_errno(IO_URING_ENTER, -1, 0, 0, 0, 0, 0),
         "io_uring_register": _syscall_errno(IO_URING_REGISTER, -1, 0, 0, 0),
@@ -63,4 +68,5 @@ def test_a_confined_child_can_open_no_packet_socket_and_no_io_uring():
     assert seen["packet"] == seen["packet-dgram"] == "EACCES"
     assert {seen["io_uring_setup"], seen["io_uring_enter"], seen["io_uring_register"]} == {errno.ENOSYS}
     assert seen["unix"] == "opened" and seen["file"] == 10
+    assert set(seen["others"].values()) == {"EACCES"}, seen["others"]
 

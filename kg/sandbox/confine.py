@@ -1,5 +1,5 @@
-"""What a forked child of the sandbox may not do: open an IPv4, IPv6 or packet socket, use io_uring, or map more
-memory than its cap.
+"""What a forked child of the sandbox may not do: open any socket but a Unix one, use io_uring, or map more memory
+than its cap.
 
 Owns `deny_network` (a seccomp filter that cannot be lifted), `limit_memory` and `program_memory` (the
 address-space cap, lifted around a program that caps its own memory), `anonymous_resident` (what a child
@@ -29,8 +29,9 @@ _LD_ABS, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06
 _IO_URING_CALLS = (425, 426, 427)
 #: x86-64's x32 calling convention numbers its system calls from here, under the same arch value
 _X32_SYSCALL_BIT = 0x40000000
-#: address families refused: IPv4, IPv6 and raw packets (which can build any frame a network card sends)
-_AF_PACKET = getattr(socket, "AF_PACKET", 17)
+#: the one address family a child may open: Unix sockets (pipes between processes). Every other is refused,
+#: IPv4, IPv6 and raw packets first, and with them those that reach a host (vsock, XDP, RDS, TIPC, Bluetooth …)
+_AF_UNIX = socket.AF_UNIX
 
 
 class _SockFprog(ctypes.Structure):
@@ -49,9 +50,9 @@ def network_denial_supported() -> bool:
 def deny_network() -> bool:
     """From now on the calling thread, and every thread and process it starts, cannot reach a network.
 
-    A seccomp filter makes socket(AF_INET | AF_INET6 | AF_PACKET, …) fail with EACCES and io_uring fail
-    with ENOSYS (as on a kernel without it, so that a library falls back to plain calls); Unix sockets
-    stay available. It cannot be lifted. Returns False where seccomp filters are unavailable.
+    A seccomp filter makes socket() of any family but AF_UNIX (AF_INET, AF_INET6, AF_PACKET …) fail with
+    EACCES and io_uring fail with ENOSYS (as on a kernel without it, so that a library falls back to plain
+    calls). It cannot be lifted. Returns False where seccomp filters are unavailable.
     """
     if not network_denial_supported():
         return False
@@ -63,18 +64,16 @@ def deny_network() -> bool:
         _bpf(_JEQ, arch, 1, 0),
         _bpf(_RET, refuse),                        # 2  a foreign calling convention: refuse everything
         _bpf(_LD_ABS, 0),                          # 3  seccomp_data.nr
-        _bpf(_JGE, _X32_SYSCALL_BIT, 9, 0),        #    x32 numbering: refuse (to 14)
-        _bpf(_JEQ, setup, 9, 0),                   # 5  io_uring: absent (to 15)
-        _bpf(_JEQ, enter, 8, 0),
-        _bpf(_JEQ, register, 7, 0),
-        _bpf(_JEQ, socket_call, 0, 4),             # 8  anything but socket(): allowed (to 13)
+        _bpf(_JGE, _X32_SYSCALL_BIT, 7, 0),        #    x32 numbering: refuse (to 12)
+        _bpf(_JEQ, setup, 7, 0),                   # 5  io_uring: absent (to 13)
+        _bpf(_JEQ, enter, 6, 0),
+        _bpf(_JEQ, register, 5, 0),
+        _bpf(_JEQ, socket_call, 0, 2),             # 8  anything but socket(): allowed (to 11)
         _bpf(_LD_ABS, 16),                         #    seccomp_data.args[0]: the address family
-        _bpf(_JEQ, socket.AF_INET, 3, 0),          # 10
-        _bpf(_JEQ, socket.AF_INET6, 2, 0),
-        _bpf(_JEQ, _AF_PACKET, 1, 0),
-        _bpf(_RET, _RET_ALLOW),                    # 13
-        _bpf(_RET, refuse),                        # 14
-        _bpf(_RET, absent),                        # 15
+        _bpf(_JEQ, _AF_UNIX, 0, 1),                # 10 Unix: allowed; any other: refused
+        _bpf(_RET, _RET_ALLOW),                    # 11
+        _bpf(_RET, refuse),                        # 12
+        _bpf(_RET, absent),                        # 13
     ])
     try:
         libc = ctypes.CDLL(None, use_errno=True)
