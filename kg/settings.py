@@ -95,6 +95,8 @@ class Settings:
     max_query_length: int = 200_000
     #: deepest nesting of groups, brackets and parentheses accepted (400 beyond)
     max_query_depth: int = 64
+    #: memory the store's cache of analysed query texts may hold, in MiB (0: no cache; texts are then read twice)
+    analysis_cache_mb: int = 32
     #: HTTP threads of `ecokg serve`; 0: query_workers + 8, so the server can always answer "busy" at once
     server_threads: int = 0
     #: connections `ecokg serve` holds open at once; at the limit the longest-idle one is closed for a new one

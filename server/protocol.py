@@ -6,6 +6,7 @@ errors with the right status, CORS, and the dataset's description, dumps, robots
 """
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qsl, quote
 from xml.sax.saxutils import escape
 
@@ -21,7 +22,7 @@ from kg.ontology import CLAIM_CLASS, claim_kinds
 from kg.results import well_formed_xml
 from kg.settings import Settings
 from kg.stores import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy, ServiceFailure,
-                      ServiceTimeout, Store, analyse, unescape_codepoints)
+                      ServiceTimeout, Store)
 
 from . import formats
 
@@ -110,6 +111,15 @@ def install_error_handlers(target: Blueprint, internal_message: str) -> None:
 install_error_handlers(blueprint, "internal error: the query service failed; the server log has the details")
 
 
+@blueprint.before_app_request
+def _refuse_absurd_accept():
+    """On every path: an Accept header no client needs is refused before anything parses or matches it."""
+    problem = formats.accept_problem(request.environ.get("HTTP_ACCEPT", ""))
+    if problem is not None:
+        return text_response(400, problem)
+    return None
+
+
 @blueprint.after_request
 def _cors(response: Response) -> Response:
     response.headers.update(CORS_HEADERS)
@@ -195,6 +205,7 @@ def _negotiate(form: str, format_values: list[str]):
                  provide_automatic_options=False)
 def sparql():
     """The SPARQL 1.1 query operation, or the service description when there is no query."""
+    arrived = time.monotonic()  # the time limit covers reading the request and its text too
     if request.method == "OPTIONS":
         return preflight()
     if request.method not in ALLOWED_METHODS:
@@ -220,17 +231,18 @@ def sparql():
     if len(text) > settings().max_query_length:
         raise ProtocolError(400, f"the query is {len(text):,} characters long; at most "
                                  f"{settings().max_query_length:,} are accepted (setting max_query_length)")
-    shape = analyse(unescape_codepoints(text), prefixes=PREFIXES, max_depth=settings().max_query_depth)
+    current = settings()
+    deadline = arrived + current.query_timeout
+    shape = store().analyse(text, deadline=deadline)  # the store's own analysis, which `query` then reuses
     form = shape.form if shape.form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else "SELECT"
     chosen = _negotiate(form, params.get("format", []))
     if chosen is None:
         available = ", ".join(formats.offered(form)[0])
         raise ProtocolError(406, f"no acceptable format for a {form} result; available: {available}")
-    current = settings()
     result = store().query(text, default_graph_uris=params.get("default-graph-uri", []),
                            named_graph_uris=params.get("named-graph-uri", []),
                            timeout=current.query_timeout, row_limit=current.row_limit,
-                           result_format=chosen.media_type)
+                           result_format=chosen.media_type, deadline=deadline)
     if result.payload is not None and result.payload_type == chosen.media_type:
         body, replaced = formats.well_formed(result.payload, chosen.media_type)  # the store's own serialiser
     else:

@@ -1,7 +1,7 @@
 """The stores: one interface (`Store`), its backends, and `open_store`, which picks one from the settings.
 
-Read in this order: `interface` (what every backend offers), `query_text` (reading SPARQL before an
-engine sees it), `service` (SERVICE performed by the server), `base` (the query gate every backend
+Read in this order: `interface` (what every backend offers), `tokens` and `query_text` (reading SPARQL
+before an engine sees it, in linear time), `service` (SERVICE performed by the server), `base` (the query gate every backend
 shares), then the backends — `embedded` (pyoxigraph, the default, in memory or on disk),
 `rdflib_store` (a reference), `remote` (any SPARQL 1.1 endpoint) — and the loaders: `bulk` (a group's
 own RDF files, straight into pyoxigraph), `publish` (any store, through the Graph Store Protocol) and

@@ -20,7 +20,7 @@ from ..errors import SettingsError
 from ..namespaces import GRAPH, PREFIXES
 from ..settings import Settings
 from .interface import ForbiddenQuery, QueryResult, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy
-from .query_text import QueryShape, _blank, _where, analyse, syntax_error, unescape_codepoints
+from .query_text import QueryShape, ShapeCache, _blank, _where, syntax_error, unescape_codepoints
 from .service import ServiceClient
 
 # rdflib may otherwise dereference FROM / FROM NAMED IRIs over the network.
@@ -73,6 +73,7 @@ class _BaseStore:
         # SERVICE children of a backend without a pool (`_federate`): half the query places, as in a pool
         self._service_places = threading.BoundedSemaphore(max(1, settings.query_workers // 2))
         self.worker_memory_mb = worker_memory_mb(settings)  # a total too small for the workers stops the start
+        self._shapes = ShapeCache(settings.analysis_cache_mb * 2**20)
 
     # subclasses
     def _evaluate(self, text: str, form: str, *, default_graphs: list[str] | None, named_graphs: list[str] | None,
@@ -88,19 +89,16 @@ class _BaseStore:
     def query(self, sparql: str, *, default_graph_uris: Sequence[str] = (),
               named_graph_uris: Sequence[str] = (), base_iri: str | None = None,
               timeout: float | None = None, row_limit: int | None = None,
-              result_format: str | None = None) -> QueryResult:
+              result_format: str | None = None, deadline: float | None = None) -> QueryResult:
         """Run a query. With ``result_format`` (a media type), a backend that `writes_results` may return the
-        answer already written in it (`QueryResult.payload`); callers fall back to the terms otherwise."""
+        answer already written in it (`QueryResult.payload`); callers fall back to the terms otherwise.
+        ``deadline`` (a `time.monotonic` value) is when the answer is due when the time limit started before
+        this call (at the request's arrival); by default ``timeout`` from now."""
         timeout = self.settings.query_timeout if timeout is None else timeout
         row_limit = self.settings.row_limit if row_limit is None else row_limit
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout if deadline is None else deadline
         base = base_iri or self.default_base
-        limit = self.settings.max_query_length
-        if len(sparql) > limit:
-            raise QuerySyntaxError(f"the query is {len(sparql):,} characters long; at most {limit:,} are accepted",
-                                   hint="shorten it, or raise max_query_length")
-        text = unescape_codepoints(sparql)
-        shape = analyse(text, base_iri=base, prefixes=PREFIXES, max_depth=self.settings.max_query_depth)
+        text, shape = self._read(sparql, base, deadline)
         if shape.is_update:
             raise ForbiddenQuery(f"{shape.form} is a SPARQL Update operation; the query service does not accept "
                                  "updates", hint="send updates to the update endpoint, when it is enabled")
@@ -120,6 +118,21 @@ class _BaseStore:
                                   written)
         return self._run(text, shape.form, default_graphs, named_graphs, base, row_limit, deadline, timeout,
                          **written)
+
+    def analyse(self, sparql: str, *, base_iri: str | None = None, deadline: float | None = None) -> QueryShape:
+        """What the query gate reads in ``sparql``: the analysis `query` makes of it, kept in this store's cache
+        so that a caller looking first and `query` share one. Raises `QuerySyntaxError` for a text too long or
+        too deeply nested, `QueryTimeout` when ``deadline`` passes before the text is read."""
+        return self._read(sparql, base_iri or self.default_base, deadline)[1]
+
+    def _read(self, sparql: str, base: str, deadline: float | None) -> tuple[str, QueryShape]:
+        limit = self.settings.max_query_length
+        if len(sparql) > limit:
+            raise QuerySyntaxError(f"the query is {len(sparql):,} characters long; at most {limit:,} are accepted",
+                                   hint="shorten it, or raise max_query_length")
+        text = unescape_codepoints(sparql)
+        return text, self._shapes.analyse(text, base_iri=base, prefixes=PREFIXES,
+                                          max_depth=self.settings.max_query_depth, deadline=deadline)
 
     def _federate(self, text, shape, default_graphs, named_graphs, base, row_limit, deadline, timeout,
                   written) -> QueryResult:

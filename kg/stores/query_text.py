@@ -1,69 +1,32 @@
 """Reading SPARQL text before any engine sees it: escapes, tokens, the query form, dataset and SERVICE clauses.
 
-Owns `analyse` (what the query gate needs to know), the limits no engine should be given (depth,
-escapes that decode to escapes) and turning parser errors into `QuerySyntaxError`. It evaluates nothing.
+Owns `analyse` (what the query gate needs to know, in one pass over the tokens) and `ShapeCache` (its
+answers, within a byte budget), the limits no engine should be given (depth, escapes that decode to
+escapes) and turning parser errors into `QuerySyntaxError`. Tokens and escapes are `kg.stores.tokens`'.
+It evaluates nothing.
 """
 from __future__ import annotations
 
-import functools
-
 import re
+import sys
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Iterable
 from urllib.parse import urljoin
 
+from .interface import ForbiddenQuery, QuerySyntaxError, QueryTimeout
+from .tokens import Token, decode_fully, scan, tokenize, unescape_codepoints, where as _where
 
-from .interface import ForbiddenQuery, QuerySyntaxError
+__all__ = ["QUERY_FORMS", "UPDATE_KEYWORDS", "QueryShape", "ServiceBlock", "ShapeCache", "Token", "analyse",
+           "check_shape_limits", "decode_fully", "refuse_engine_service", "syntax_error", "tokenize",
+           "unescape_codepoints"]
 
 # --------------------------------------------------------------------------------------- query text
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
-
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\x00-\x20]*>)
-  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
-  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:[\w.:%\-]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
-  | (?P<word>[^\W\d][\w]*)
-  | (?P<other>.)
-""", re.VERBOSE | re.DOTALL)
-
-
-def unescape_codepoints(text: str) -> str:
-    """Apply SPARQL's \\u and \\U escapes, which the grammar processes before parsing (SPARQL 1.1 §19.2)."""
-    if "\\u" not in text and "\\U" not in text:
-        return text
-
-    def decode(match: re.Match) -> str:
-        code = int(match.group(1) or match.group(2), 16)
-        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            raise QuerySyntaxError(f"the escape {match.group()} names no Unicode character", term=match.group(),
-                                   **_where(text, match.start()))
-        return chr(code)
-
-    return _CODEPOINT.sub(decode, text)
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str
-    text: str
-    start: int
-    end: int
-
-    @property
-    def keyword(self) -> str:
-        return self.text.upper() if self.kind == "word" else ""
-
-
-def tokenize(text: str) -> list[Token]:
-    """The query's significant tokens (no whitespace or comments): enough to find keywords safely."""
-    return [Token(m.lastgroup, m.group(), m.start(), m.end())
-            for m in _TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment")]
 
 
 @dataclass
@@ -144,20 +107,24 @@ def check_shape_limits(text: str, tokens: list[Token], max_depth: int | None) ->
 
 
 def analyse(text: str, *, base_iri: str | None = None, prefixes: dict[str, str] | None = None,
-            max_depth: int | None = None) -> QueryShape:
+            max_depth: int | None = None, deadline: float | None = None) -> QueryShape:
     """Find the query form, the dataset clause and the SERVICE clauses of a query (or an update).
 
-    Raises `QuerySyntaxError` for text no engine should see (`check_shape_limits`). The answer is
-    shared by every caller asking about the same text (the protocol, then the store): read it, never
-    change it.
+    Raises `QuerySyntaxError` for text no engine should see (`check_shape_limits`), and `QueryTimeout`
+    when ``deadline`` (a `time.monotonic` value: the request's arrival plus its time limit) passes before
+    the text is read. One pass over the tokens, whatever the text. The stores keep what it finds in a
+    `ShapeCache`, shared by every caller asking about the same text: read it, never change it.
     """
-    return _analyse(text, base_iri, tuple(sorted((prefixes or {}).items())), max_depth)
+    shape = _analyse(text, base_iri, prefixes or {}, max_depth, deadline)
+    if deadline is not None and time.monotonic() > deadline:
+        raise QueryTimeout("the query did not finish within its time limit: reading its text took longer",
+                           hint="shorten the query, or raise query_timeout")
+    return shape
 
 
-@functools.lru_cache(maxsize=512)
-def _analyse(text: str, base_iri: str | None, prefix_items: tuple, max_depth: int | None) -> QueryShape:
-    prefixes = dict(prefix_items)
-    tokens = tokenize(text)
+def _analyse(text: str, base_iri: str | None, prefixes: dict[str, str], max_depth: int | None,
+             deadline: float | None) -> QueryShape:
+    tokens = tokenize(text, deadline)
     check_shape_limits(text, tokens, max_depth)
     known = dict(prefixes or {})
     base = base_iri
@@ -238,28 +205,69 @@ def _analyse(text: str, base_iri: str | None, prefix_items: tuple, max_depth: in
     return shape
 
 
+class ShapeCache:
+    """What `analyse` found in recently asked texts, holding at most ``max_bytes`` (texts and shapes together).
+
+    A store keeps one, so that the protocol's look at a request and the store's own share one analysis.
+    The least recently used text goes first; a text larger than the whole budget is analysed, not kept.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max(0, max_bytes)
+        self.held_bytes = 0
+        self._entries: OrderedDict[tuple, tuple[QueryShape, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def analyse(self, text: str, *, base_iri: str | None, prefixes: dict[str, str], max_depth: int | None,
+                deadline: float | None = None) -> QueryShape:
+        key = (text, base_iri, tuple(sorted(prefixes.items())), max_depth)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+        if found is not None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise QueryTimeout("the query did not finish within its time limit",
+                                   hint="shorten the query, or raise query_timeout")
+            return found[0]
+        shape = analyse(text, base_iri=base_iri, prefixes=prefixes, max_depth=max_depth, deadline=deadline)
+        size = _footprint(text, shape)
+        if size <= self.max_bytes:
+            with self._lock:
+                if key not in self._entries:
+                    self._entries[key] = (shape, size)
+                    self.held_bytes += size
+                while self.held_bytes > self.max_bytes:
+                    _key, (_shape, dropped) = self._entries.popitem(last=False)
+                    self.held_bytes -= dropped
+        return shape
+
+
+def _footprint(text: str, shape: QueryShape) -> int:
+    """Bytes a cached entry keeps alive (an estimate on the high side: shared strings are counted too)."""
+    size = sys.getsizeof(text) + sys.getsizeof(shape.prologue) + sys.getsizeof(shape.prefixes) + 1024
+    size += sum(sys.getsizeof(name) + sys.getsizeof(iri) for name, iri in shape.prefixes.items())
+    size += sum(sys.getsizeof(iri) + 64 for iri in shape.from_default + shape.from_named + shape.dataset_spans)
+    size += sum(sys.getsizeof(block.group) + sys.getsizeof(block.term) + 512 for block in shape.services)
+    return size
+
+
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
 def refuse_engine_service(text: str) -> None:
     """Refuse text that could still make an engine call SERVICE or LOAD after the server's own SERVICE calls.
 
     For engines that keep their network access (a remote store): the text is decoded until no escape
     is left and read with comments as code, so no escape or comment trick hides the keyword.
     """
-    decoded, previous = text, None
-    while decoded != previous:
-        previous, decoded = decoded, unescape_codepoints(decoded)
-    for match in _TOKEN.finditer(decoded):
-        kind = match.lastgroup
-        words = re.findall(r"[A-Za-z]+", match.group()) if kind in ("comment", "word", "other", "pname") else []
+    decoded = decode_fully(text)
+    for kind, start, end in scan(decoded):
+        words = _LETTERS.findall(decoded, start, end) if kind in ("comment", "word", "other", "pname") else []
         if any(word.upper() in ("SERVICE", "LOAD") for word in words):
             raise ForbiddenQuery("this store cannot be sent a query in which SERVICE or LOAD remains after the "
                                  "server's own SERVICE calls (escapes and comments included)", term="SERVICE",
                                  hint="write SERVICE clauses plainly, with an allow-listed IRI")
-
-
-def _where(text: str, offset: int) -> dict:
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return {"line": line, "column": column}
 
 
 def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:

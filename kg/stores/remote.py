@@ -20,7 +20,7 @@ from ..results import read_json
 from ..settings import Settings
 from .base import _BaseStore, _result_graph, check_syntax, limited
 from .interface import QueryResult, QuerySyntaxError, QueryTimeout
-from .query_text import analyse, refuse_engine_service
+from .query_text import refuse_engine_service, tokenize
 from .service import ServiceClient
 
 REMOTE_MAX_BYTES = 256 * 1024 * 1024
@@ -165,8 +165,12 @@ class RemoteStore(_BaseStore):
 
     def _prologue(self, text: str, base: str | None) -> str:
         """BASE and the project's prefixes the query uses without declaring, on the query's first line."""
-        declared = analyse(text).prefixes
-        used = set(re.findall(r"(?<![\w<?$])([A-Za-z][\w\-.]*|):[^\s]", text))
+        declared, used = set(), set()
+        previous = None
+        for token in tokenize(text):  # one linear pass: a prefixed name is read once, whatever follows it
+            if token.kind == "pname":
+                (declared if previous == "PREFIX" else used).add(token.text.partition(":")[0])
+            previous = token.keyword
         pieces = [f"BASE <{base}>"] if base else []
         pieces += [f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items() if p in used and p not in declared]
         return " ".join(pieces) + " " if pieces else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from flask import Response, render_template, request
 from rdflib import Graph, URIRef
@@ -37,9 +38,15 @@ ORDER BY ?label
 """
 
 
+#: a PREFIX declaration: tried only where the word PREFIX stands, each try reading no further than the name
+#: after it, so the scan is linear (a pattern anchored at every line start re-read runs of blank lines, and
+#: blanks on both sides of an empty name would be split every way: both quadratic)
+_DECLARED = re.compile(r"(?<![\w:])PREFIX\s+([\w\-.]*):", re.IGNORECASE)
+
+
 def with_prefixes(text: str) -> str:
     """``text`` with a PREFIX line for each project prefix it uses but does not declare."""
-    declared = {m.group(1) for m in re.finditer(r"(?im)^\s*PREFIX\s+([\w\-.]*)\s*:", text)}
+    declared = {m.group(1) for m in _DECLARED.finditer(text)}
     missing = [p for p in PREFIXES if p not in declared]
     return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in missing) + text
 
@@ -107,6 +114,7 @@ def _readable(exc: Exception) -> str:
 
 def query_page(with_dataset_markup: bool = False):
     """The SPARQL editor with the named queries; runs ``?name=`` or ``?query=`` on the server too."""
+    arrived = time.monotonic()  # the time limit covers reading the text too
     queries = named_queries(settings())
     name = request.args.get("name")
     text = request.args.get("query")
@@ -124,6 +132,7 @@ def query_page(with_dataset_markup: bool = False):
     if text is not None and text.strip() and error is None:
         try:
             result = store().query(with_prefixes(text), timeout=settings().query_timeout,
+                                   deadline=arrived + settings().query_timeout,
                                    row_limit=settings().row_limit)
             table = results_table(result)
         except EcoKGError as exc:
