@@ -97,8 +97,9 @@ class WorkerPool:
     requests run at once; another waits at most ``admission_wait`` seconds for a worker, then gets
     `Busy`. Workers cannot open network sockets (unless ``network``), may map at most ``memory_bytes``
     beyond the parent and hold at most that much anonymous memory beyond what they shared with it at the
-    fork (watched while they run, so the total of ``size`` workers is bounded too); a request still running after ``deprioritise_after`` seconds
-    drops to the lowest CPU priority, so short requests keep their speed beside runaway ones. A request
+    fork (watched while they run, so the total of ``size`` workers is bounded too); a request still
+    running after ``deprioritise_after`` seconds drops to the lowest CPU priority, so short requests keep
+    their speed beside runaway ones. A request
     run with ``network=True`` gets a worker forked for it alone, with network access, which takes one of
     the ``size`` places (at most half of them at once) and is ended after it.
     """
