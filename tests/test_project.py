@@ -2,9 +2,10 @@
 the packaged graph kept beside the project's files, and the gate's namespace rule for the project."""
 from __future__ import annotations
 
+import contextlib
+import io
 import os
-import subprocess
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,28 @@ SPEECH = ("Remarks at the trade forum\n"
           "Both sides already meet every year.\n")
 
 
-def ecokg(*args, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECOKG_")}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "kg", *args], cwd=cwd, capture_output=True, text=True, env=env,
-                          timeout=300)
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def ecokg(*args, cwd: Path) -> Ran:
+    """`ecokg ARGS` as typed in ``cwd``: the real command line, run in this process (no ECOKG_* variables)."""
+    from kg.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    before = os.getcwd()
+    saved = {name: os.environ.pop(name) for name in list(os.environ) if name.startswith("ECOKG_")}
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(arg) for arg in args])
+    finally:
+        os.chdir(before)
+        os.environ.update(saved)
+    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def make_project(folder: Path) -> Path:
