@@ -10,7 +10,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
-from test_project import CLAIM, NAMESPACE, SPEECH, ecokg, make_project
+from test_project import CLAIM, NAMESPACE, SPEECH, ecokg, make_project, tomllib
 
 ECO = "https://w3id.org/eco-kg/ontology/"
 SOURCE = URIRef(NAMESPACE + "id/source/trade-forum")
@@ -41,6 +41,9 @@ def test_source_add_keeps_the_text_byte_for_byte_and_describes_it(project):
     assert (speaker, RDF.type, URIRef(ECO + "Person")) in record
     # the holder given by label is the packaged entity, whom the speaker speaks for
     assert record.value(speaker, PROV.actedOnBehalfOf) == URIRef("https://w3id.org/eco-kg/id/Pakistan")
+    # and the curation default the project keeps for the source's claims
+    config = tomllib.loads((project / "ecokg.toml").read_text(encoding="utf-8"))
+    assert config["sources"]["trade-forum"]["holder"] == "https://w3id.org/eco-kg/id/Pakistan"
 
 
 @pytest.mark.parametrize("option, value, expected", [
