@@ -9,6 +9,8 @@ from kg.query import find_query, named_queries, run_query
 from kg.stores import open_store
 
 LOCAL_QUERIES = [q for q in named_queries() if not q.name.startswith("wikidata-")]
+#: questions across sources, which the interview alone cannot answer (tests/test_cross_source.py asks them of two)
+ACROSS_SOURCES = {"same-topic-in-two-sources"}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +35,7 @@ def test_there_are_at_least_fifteen_documented_queries():
 
 @pytest.mark.parametrize("query", LOCAL_QUERIES, ids=lambda q: q.name)
 def test_every_local_query_runs_and_answers(store, settings, query):
-    assert answer(store, settings, query.name)
+    assert bool(answer(store, settings, query.name)) is (query.name not in ACROSS_SOURCES)
 
 
 def test_working_group_domains(store, settings):
@@ -178,15 +180,20 @@ def test_claims_by_status_existing_proposed_discussed(store, settings):
 
 def test_links_and_ties_say_who_links_what_through_whom(store, settings):
     rows = answer(store, settings, "links-and-ties")
-    europe = {(frm, via) for claim, actor, frm, to, via in rows if to == "Europe"}
-    assert europe == {("Arabian Sea", "Turkey"), ("approaches to the Persian Gulf", "Turkey")}
+    europe = {(frm, via, status) for claim, status, actor, frm, to, via in rows if to == "Europe"}
+    assert europe == {("Arabian Sea", "Turkey", "observed"), ("approaches to the Persian Gulf", "Turkey", "observed")}
     # "tie Iranian ports and special economic zones to CPEC routes and to Central Asian Road and rail networks"
-    tie = {(actor, frm, to) for claim, actor, frm, to, _via in rows if claim.endswith("pk-tie-iranian-ports-to-cpec")}
-    assert tie == {("Pakistan", frm, to) for frm in ("ports of Iran", "special economic zones of Iran")
+    tie = {(status, actor, frm, to) for claim, status, actor, frm, to, _via in rows
+           if claim.endswith("pk-tie-iranian-ports-to-cpec")}
+    assert tie == {("offered", "Pakistan", frm, to) for frm in ("ports of Iran", "special economic zones of Iran")
                    for to in ("China–Pakistan Economic Corridor", "Central Asian road and rail networks")}
-    assert ("Economic Cooperation Organization", "Persian Gulf", "Eurasia") in {
-        (actor, frm, to) for _c, actor, frm, to, _v in rows}
-    assert len(rows) == 14
+    assert ("offered", "Economic Cooperation Organization", "Persian Gulf", "Eurasia") in {
+        (status, actor, frm, to) for _c, status, actor, frm, to, _v in rows}
+    # "tap into Chinese and global markets via Pakistan’s ports": the ports are the way, not one more place
+    assert {(frm, to, via, status) for claim, status, _a, frm, to, via in rows
+            if claim.endswith("pk-cpec-alignment-opens-markets")} == {
+        (frm, "China", "ports of Pakistan", "expected") for frm in ("Iran", "Central Asia", "Turkey")}
+    assert len(rows) == 14 + 3 + 3
 
 
 def test_qualified_claims(store, settings):

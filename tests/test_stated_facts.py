@@ -110,3 +110,30 @@ def test_nested_mentions_are_marked(dataset):
     gulf_inside_group = [m for m in nested if (m, OA.hasBody, ID.PersianGulf) in dataset
                          and (dataset.value(m, ECO.nestedIn), OA.hasBody, ID.PersianGulfArabStates) in dataset]
     assert gulf_inside_group
+
+
+LINKING_ACTORS = """
+PREFIX eco: <https://w3id.org/eco-kg/ontology/> PREFIX ecoid: <https://w3id.org/eco-kg/id/>
+PREFIX modality: <https://w3id.org/eco-kg/id/modality/>
+SELECT ?actor WHERE {
+  ?link eco:linkingActor ?actor ; eco:from ecoid:IranianPorts ; eco:to ecoid:ChinaPakistanEconomicCorridor ;
+        eco:modality ?status .
+  FILTER(?status IN (STATUSES))
+}"""
+
+
+def test_a_query_on_roles_cannot_read_a_proposed_link_as_one_that_exists(dataset):
+    # "Pakistan can help tie Iranian ports and special economic zones to CPEC routes": offered, not done
+    def actors(statuses):
+        return {str(row.actor) for row in dataset.query(LINKING_ACTORS.replace("STATUSES", statuses))}
+
+    assert actors("modality:Existing, modality:Observed") == set()
+    assert actors("modality:Offered") == {str(ID.Pakistan)}
+
+
+def test_every_linkage_carries_the_modality_of_the_claim_that_states_it(dataset):
+    linkages = set(dataset.subjects(RDF.type, ECO.Linkage))
+    assert len(linkages) == 8
+    for link in linkages:
+        claims = set(dataset.subjects(ECO.statesLinkage, link))
+        assert claims and {dataset.value(c, ECO.modality) for c in claims} == set(dataset.objects(link, ECO.modality)), link

@@ -140,3 +140,34 @@ def test_update_refuses_a_defence_relationship_no_words_state(settings, built, t
                             headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
     served = [row["o"]["value"].rsplit("/", 1)[-1] for row in rows]
     assert "Turkey" not in served and {"Iran", "SaudiArabia"} <= set(served)
+
+
+LINKAGE = PREFIXES + """
+claim:pk-test-land-bridge a eco:Proposal ;
+    rdfs:label "ECO as a land bridge between the Persian Gulf and Eurasia (restated)"@en ;
+    eco:holder ecoid:Pakistan ;
+    eco:modality modality:Offered ;
+    eco:statesLinkage ecoid:TestLandBridge ;
+    eco:quote "positioning ECO as a land bridge between the Persian Gulf and Eurasia" .
+ecoid:TestLandBridge a eco:Linkage ;
+    rdfs:label "a land bridge from the Persian Gulf to Eurasia (restated)"@en ;
+    MODALITY
+    eco:from ecoid:PersianGulf ;
+    eco:to ecoid:Eurasia .
+"""
+
+
+@pytest.mark.parametrize("modality, message", [
+    ("", "a linkage carries the modality of the claim that states it"),
+    ("eco:modality modality:Existing ;", "a linkage's eco:modality is that of the claim that states it"),
+], ids=["no-modality", "existing-for-an-offer"])
+def test_a_linkage_carries_its_claims_modality(run_json, tmp_path, modality, message):
+    code, report = run_json("--no-owl", write(tmp_path, "link.ttl", LINKAGE.replace("MODALITY", modality)))
+    assert code == 1
+    assert any(message in p["message"] for p in report["problems"]), report["problems"]
+
+
+def test_a_linkage_with_its_claims_modality_passes(run_json, tmp_path):
+    code, report = run_json("--no-owl", write(tmp_path, "link.ttl",
+                                              LINKAGE.replace("MODALITY", "eco:modality modality:Offered ;")))
+    assert code == 0, report["problems"]
