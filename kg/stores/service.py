@@ -115,7 +115,7 @@ class ServiceClient:
             raise ServiceFailure(f"SERVICE <{endpoint}> answered HTTP {response.status}"
                                  + (f": {detail}" if detail else ""))
         body = response.body
-        del response  # the bytes are dropped as soon as they are parsed
+        del response  # only the body stays while it is parsed
         try:
             return json.loads(body)
         except ValueError as exc:  # json's error is a ValueError
