@@ -57,6 +57,8 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
                         help="longest query text in characters (default 200000)")
     parser.add_argument("--max-query-depth", type=int, dest="max_query_depth",
                         help="deepest nesting of groups and expressions (default 64)")
+    parser.add_argument("--analysis-cache-mb", type=int, dest="analysis_cache_mb",
+                        help="MiB the cache of analysed query texts may hold; 0: no cache (default 32)")
     parser.add_argument("--update-timeout", type=float, dest="update_timeout",
                         help="seconds an update and its validation may take (default 60)")
     parser.add_argument("--max-connections", type=int, dest="max_connections",

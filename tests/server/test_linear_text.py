@@ -310,3 +310,10 @@ def test_an_absurd_accept_header_costs_the_server_nothing_to_refuse(server):
     assert _answered_meanwhile(server, attacks).status_code == 200
     refused = requests.get(f"{server.url}/sparql?query=ASK%20%7B%7D", headers={"Accept": ABSURD_ACCEPT}, timeout=10)
     assert refused.status_code == 400 and "Accept" in refused.text
+
+
+def test_the_cache_budget_is_a_serve_flag():
+    from kg import cli
+
+    args = cli.make_parser("serve").parse_args(["serve", "--analysis-cache-mb", "3"])
+    assert cli.settings_for(args).analysis_cache_mb == 3
