@@ -157,3 +157,10 @@ def test_a_text_already_put_in_sources_is_registered_where_it_is(project):
     assert (project / "sources" / "press-release.ttl").is_file()
     again = ecokg("source", "add", "sources/press-release.txt", "--title", "Press release", cwd=project)
     assert again.returncode == 2 and "already registered" in again.stderr
+
+
+@pytest.mark.slow
+def test_check_finds_the_project_sources_texts_and_takes_its_namespace(project):
+    done = ecokg("check", "--no-owl", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "not found" not in done.stdout and "ProjectIRIShape" not in done.stdout
