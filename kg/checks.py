@@ -108,7 +108,7 @@ def evidence_check(dataset: Dataset, settings: Settings) -> CheckReport:
                 problems.append(f"{source}: source text {file_name} not found")
                 texts[source] = None
                 continue
-            texts[source] = path.read_text(encoding="utf-8")
+            texts[source] = path.read_bytes().decode("utf-8")  # as the build reads it: line ends untranslated
         text = texts[source]
         if text is None:
             continue

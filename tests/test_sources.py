@@ -160,7 +160,16 @@ def test_a_text_already_put_in_sources_is_registered_where_it_is(project):
 
 
 @pytest.mark.slow
-def test_check_finds_the_project_sources_texts_and_takes_its_namespace(project):
-    done = ecokg("check", "--no-owl", cwd=project)
+def test_check_finds_the_project_sources_texts_and_takes_its_namespace(project, tmp_path):
+    copy = tmp_path / "speeches"
+    shutil.copytree(project, copy)
+    windows = tmp_path / "minutes.txt"  # line ends as a Windows editor writes them, kept byte for byte
+    windows.write_bytes(b"Minutes of the meeting\r\nPakistan favours closer ties with Turkey.\r\n")
+    assert ecokg("source", "add", str(windows), "--title", "Minutes", "--speaker", "Jane Doe", cwd=copy).returncode == 0
+    (copy / "claims" / "minutes.ttl").write_text(CLAIM.format(
+        subject=NAMESPACE + "id/claim/minutes-turkey", quote="Pakistan favours closer ties with Turkey.").replace(
+        "id/source/trade-forum", "id/source/minutes").replace("in trade and transit", "in the minutes"),
+        encoding="utf-8")
+    done = ecokg("check", "--no-owl", cwd=copy)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "not found" not in done.stdout and "ProjectIRIShape" not in done.stdout
