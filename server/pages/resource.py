@@ -1,8 +1,9 @@
 """Linked Data pages: every IRI under the public base (/id/…, /graph/…, /dataset, ontology terms).
 
 Owns dereferencing an IRI (the page, or RDF by negotiation: 200 with Content-Location) and what a page
-leads with — kind, other names, the Wikidata link, claims counted by kind — then the claims with their
-exact words and folded lists. The ontology's page is `server.pages.ontology`; a source's text `.source`.
+leads with — kind, other names, the Wikidata link, claims counted by kind — then the claims under the source
+their words come from, with their exact words, and folded lists. The ontology's page is
+`server.pages.ontology`; a source's text `.source`.
 """
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ def claim_groups(entity: URIRef) -> list[dict]:
     usual = Counter(tuple(c["roles"]) for c in about).most_common(1)[0][0]
     spans = defaultdict(list)
     for span in claim_evidence([c["claim"] for c in about]):
-        spans[span.about].append({"exact": span.exact, "annotation": span.annotation,
+        spans[span.about].append({"exact": span.exact, "annotation": span.annotation, "source": span.source,
                                   "segment": segment_for(span.source, span.start, span.end)})
     groups = []
     for kind in CLAIM_KINDS:
@@ -86,6 +87,30 @@ def claim_groups(entity: URIRef) -> list[dict]:
         if items:
             groups.append({"kind": kind, "items": items})
     return groups
+
+
+def claims_by_source(groups: list[dict]) -> list[dict]:
+    """The claims of ``groups`` (by kind) under the source their words come from, sources in the order of their
+    titles (claims whose words no source holds last); within a source, by kind as in ``groups``. The first list of each kind
+    keeps the anchor the page's counts link to (``claims-<kind>``)."""
+    sources: dict = {}
+    for group in groups:
+        for item in group["items"]:
+            source = min((q["source"] for q in item["quotes"]), key=str, default=None)
+            sources.setdefault(source, {}).setdefault(group["kind"], []).append(item)
+    fetch_labels([s for s in sources if s is not None])
+    ordered = sorted(sources, key=lambda s: (s is None, label_of(s).lower() if s is not None else "", str(s)))
+    anchored, result = set(), []
+    for number, source in enumerate(ordered, 1):
+        kinds = []
+        for kind, items in sources[source].items():
+            anchor = f"claims-{kind.key}" if kind.key not in anchored else f"claims-{kind.key}-{number}"
+            anchored.add(kind.key)
+            kinds.append({"kind": kind, "items": items, "anchor": anchor})
+        result.append({"source": source, "title": label_of(source) if source is not None else "Source not recorded",
+                       "anchor": f"claims-source-{number}", "groups": kinds,
+                       "count": sum(len(k["items"]) for k in kinds)})
+    return result
 
 
 def render_resource(description: Description, local: str, graph_size: int) -> str:
@@ -107,6 +132,7 @@ def render_resource(description: Description, local: str, graph_size: int) -> st
         groups = claim_groups(iri)
         if groups:
             sections["claim_groups"] = groups
+            sections["claim_sources"] = claims_by_source(groups)
             sections["claim_count"] = sum(len(group["items"]) for group in groups)
             sections["holds_claims"] = any(ECO.holder in item["roles"] for gr in groups for item in gr["items"])
         mentions = entity_mentions(iri)
