@@ -253,6 +253,24 @@ def test_an_absurd_accept_header_is_a_400_that_says_so(client, path):
     assert "Accept" in response.get_data(as_text=True)
 
 
+#: Accept headers of every shape, as long as asked: many ranges, one long range, many parameters, quoted strings
+ACCEPT_SHAPES = {
+    "many ranges": "text/x-a;q=0.5, ", "one long range": "a", "many parameters": ";a=b",
+    "quoted parameters": ';a="\\"', "blanks": " ",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", ACCEPT_SHAPES)
+def test_reading_the_accept_header_is_linear(client, shape):
+    unit = ACCEPT_SHAPES[shape]
+
+    def accept(size: int) -> str:
+        return ("text/html" + unit * (size // len(unit) + 1))[:size].strip() or "text/html"
+
+    assert_linear(lambda header: client.get("/sparql", headers={"Accept": header}), accept)
+
+
 def test_real_accept_headers_are_served(client):
     for accept in ["text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
                    "application/sparql-results+json,application/sparql-results+xml;q=0.9,text/csv;q=0.5,*/*;q=0.1",
