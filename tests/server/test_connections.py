@@ -143,9 +143,9 @@ def ask(server: Served) -> requests.Response:
 
 @pytest.fixture(scope="module")
 def short_deadlines(settings, built):
-    """No per-client cap (one client may hold all thousand), and deadlines of two seconds."""
-    with Served(settings.build_dir, "--max-connections-per-client", "0", "--header-timeout", str(DEADLINE),
-                "--body-timeout", str(DEADLINE), "--idle-timeout", str(DEADLINE)) as running:
+    """No per-client cap (one client may hold all thousand), and every deadline two seconds."""
+    deadlines = [f"--{which}-timeout={DEADLINE}" for which in ("header", "body", "idle", "send")]
+    with Served(settings.build_dir, "--max-connections-per-client", "0", *deadlines) as running:
         yield running
 
 
@@ -175,6 +175,30 @@ def test_a_request_too_slow_to_arrive_is_told_408_before_the_close(short_deadlin
         assert said.startswith("HTTP/1.1 408 ") and "seconds" in said, said
     finally:
         holder.release()
+
+
+def test_an_answer_the_client_stops_reading_is_dropped_after_the_send_deadline(short_deadlines):
+    """Forty dumps asked for at once and none read: past the high-water mark the thread writing them waits for the
+    client, and only the send deadline frees it."""
+    dump = requests.get(f"{short_deadlines.url}/download/eco-kg.nq", timeout=30)
+    assert dump.status_code == 200
+    wanted = 40
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", short_deadlines.port))
+        sock.sendall(b"GET /download/eco-kg.nq HTTP/1.1\r\nHost: eco-kg\r\n\r\n" * wanted)
+        time.sleep(DEADLINE + GRACE)  # reading nothing
+        sock.settimeout(10)
+        received = 0
+        try:
+            while chunk := sock.recv(1 << 20):
+                received += len(chunk)
+        except ConnectionResetError:
+            pass
+        except TimeoutError:
+            pytest.fail(f"the connection was still open, {received} bytes read, long after the send deadline")
+    assert received < wanted * len(dump.content)
+    assert ask(short_deadlines).status_code == 200
 
 
 def test_one_address_holds_at_most_its_share_and_the_rest_is_refused_at_once(settings, built):
