@@ -10,6 +10,7 @@ after `idle_timeout`, a client address holds at most `max_connections_per_client
 from __future__ import annotations
 
 import os
+import re
 import resource
 import selectors
 import socket
@@ -21,7 +22,7 @@ import time
 import pytest
 import requests
 
-from served import Served
+from served import Served, free_port, wait_for_sparql
 
 pytestmark = pytest.mark.slow  # real `ecokg serve` processes and a thousand sockets held for seconds
 
@@ -251,3 +252,20 @@ def test_a_limit_that_would_shut_every_client_out_is_refused_at_start(settings, 
     assert started.returncode == 2
     said = started.stderr
     assert args[0] in said and "would shut every client out" in said and "Traceback" not in said
+
+
+def test_a_low_open_file_limit_lowers_the_connection_limit_and_the_start_says_so(settings, built):
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (512, 512))
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "kg", "serve"], preexec_fn=low_limit, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env=dict(os.environ, ECOKG_BUILD_DIR=str(settings.build_dir), ECOKG_PORT=str(port)))
+    try:
+        wait_for_sparql(f"http://127.0.0.1:{port}/sparql", process)
+    finally:
+        process.terminate()
+        said = process.communicate(timeout=30)[0]
+    allowed = re.search(r"at most (\d+) connections at once \(max_connections 4000\)", said)
+    assert allowed and 0 < int(allowed.group(1)) < 512 and "ulimit -n" in said, said
