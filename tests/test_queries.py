@@ -57,7 +57,8 @@ def test_obstacles_external_and_internal(store, settings):
     quotes = {exact for *_rest, exact in rows}
     assert ("The international sanctions environment around Iran makes financial and technological cooperation "
             "more complex, even when the focus is on training or capacity-building.") in quotes
-    assert "Its institutions and resources reflect that mandate." in quotes
+    assert ("ECO was originally created as an economic and development organisation. "
+            "Its institutions and resources reflect that mandate.") in quotes
 
 
 def test_regions_pakistan_links_and_through_whom(store, settings):
@@ -103,7 +104,7 @@ def test_mentions_of_cpec(store, settings):
 def test_questions_versus_answers(store, settings):
     rows = answer(store, settings, "questions-vs-answers")
     assert all(attributed == "unknown interviewer" for _c, _k, _h, attributed, _e in rows)
-    assert ("reported statement", "Abbas Araghchi") in {(kind, holder) for _c, kind, holder, _a, _e in rows}
+    assert ("reported statement", "Araghchi") in {(kind, holder) for _c, kind, holder, _a, _e in rows}
 
 
 def test_pakistan_offers(store, settings):

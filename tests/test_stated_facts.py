@@ -92,9 +92,9 @@ def test_fact_names_are_stable_and_readable():
 
 def test_one_claim_per_assessment(dataset):
     # "Iran’s search for greater “eastern strategic depth” coincides with Pakistan’s own shift towards a
-    #  geo-economic outlook." holds two assessments; the conditions of paragraph 20 are one.
-    assert (CLAIM["pk-iran-seeks-eastern-strategic-depth"], RDF.type, ECO.Assessment) in dataset
-    assert (CLAIM["pk-shift-to-geoeconomic-outlook"], RDF.type, ECO.Assessment) in dataset
+    #  geo-economic outlook." holds two stances; the conditions of paragraph 20 are one.
+    assert (CLAIM["pk-iran-seeks-eastern-strategic-depth"], RDF.type, ECO.Stance) in dataset
+    assert (CLAIM["pk-shift-to-geoeconomic-outlook"], RDF.type, ECO.Stance) in dataset
     joined = CLAIM["pk-efforts-consistent-with-law-and-coordinated"]
     assert (joined, ECO.forum, ID.ECO) in dataset
     assert len(set(dataset.objects(joined, ECO.invokesPrinciple))) == 2
@@ -137,3 +137,82 @@ def test_every_linkage_carries_the_modality_of_the_claim_that_states_it(dataset)
     for link in linkages:
         claims = set(dataset.subjects(ECO.statesLinkage, link))
         assert claims and {dataset.value(c, ECO.modality) for c in claims} == set(dataset.objects(link, ECO.modality)), link
+
+
+# ---------------------------------------------------------------------------------------------
+# The interview's claims under the README's definitions: roles, kinds, evidence and labels the words give
+# ---------------------------------------------------------------------------------------------
+def _text(settings) -> str:
+    return (settings.seeds_dir / "iran-pakistan-eco-security-interview.txt").read_text(encoding="utf-8")
+
+
+def _names(dataset, entity) -> set:
+    from rdflib.namespace import RDFS, SKOS
+
+    return {str(n).casefold() for p in (RDFS.label, SKOS.altLabel, ECO.surfaceForm) for n in dataset.objects(entity, p)}
+
+
+def test_what_a_link_runs_through_or_via_is_its_via(dataset):
+    import re
+
+    checked = 0
+    for claim, quote in dataset.subject_objects(ECO.quote):
+        for match in re.finditer(r"\b(?:via|through),?\s+([^,.]+)", str(quote)):
+            found = {e: max((n for n in _names(dataset, e) if n in match.group(1).casefold()), key=len, default=None)
+                     for e in entities(dataset)}
+            found = {e: n for e, n in found.items() if n}
+            # the longest name wins: "Pakistan’s ports" names the ports, not Pakistan
+            named = {e for e, n in found.items() if not any(n != m and n in m for m in found.values())}
+            if not named:
+                continue  # "through energy flows" names corridors; "through Turkey" a state: both are entities
+            vias = {v for link in dataset.objects(claim, ECO.statesLinkage) for v in dataset.objects(link, ECO.via)}
+            assert named <= vias, (claim, match.group(0), named, vias)
+            assert not named & set(dataset.objects(claim, ECO.concernsPlace)), (claim, named)
+            checked += 1
+    # through Turkey; via Pakistan's ports; through energy flows (trade routes, investment corridors)
+    assert checked == 3
+
+
+def test_the_subject_of_a_premise_is_its_subject(dataset):
+    for name, subject in (("q-premise-pakistan-defence-ties", ID.Pakistan), ("q-premise-pakistan-unique-links", ID.Pakistan),
+                          ("q-premise-iran-eastern-strategic-depth", ID.Iran)):
+        claim = CLAIM[name]
+        assert dataset.value(claim, ECO.subjectActor) == subject
+        assert subject not in set(dataset.objects(claim, ECO.involves))
+
+
+def test_a_view_held_by_a_party_is_its_stance(dataset):
+    # "Iran’s search for greater “eastern strategic depth”": Iran's view, as the official describes it;
+    # "Pakistan’s own shift towards a geo-economic outlook": Pakistan's
+    for name, holder in (("pk-iran-seeks-eastern-strategic-depth", ID.Iran), ("pk-shift-to-geoeconomic-outlook", ID.Pakistan)):
+        claim = CLAIM[name]
+        assert set(dataset.objects(claim, RDF.type)) & {ECO.Stance, ECO.Assessment} == {ECO.Stance}
+        assert dataset.value(claim, ECO.holder) == holder == dataset.value(claim, ECO.principleHolder)
+
+
+def test_an_obstacles_evidence_is_the_words_that_state_it(dataset, settings):
+    from kg.namespaces import OA
+
+    text = _text(settings)
+    claim = CLAIM["obstacle-eco-mandate"]
+    [evidence] = dataset.objects(claim, ECO.hasEvidence)
+    selector = [s for s in dataset.objects(dataset.value(evidence, OA.hasTarget), OA.hasSelector)
+                if (s, RDF.type, OA.TextPositionSelector) in dataset][0]
+    start, end = int(dataset.value(selector, OA.start)), int(dataset.value(selector, OA.end))
+    # "Its institutions and resources reflect that mandate." alone does not say which mandate
+    assert text[start:end] == ("ECO was originally created as an economic and development organisation. "
+                               "Its institutions and resources reflect that mandate.")
+
+
+def test_a_persons_name_comes_from_the_text_or_a_cited_source(dataset, settings):
+    from rdflib.namespace import DCTERMS, RDFS
+
+    text = _text(settings)
+    for person in dataset.subjects(RDF.type, ECO.Person):
+        for label in dataset.objects(person, RDFS.label):
+            words = str(label).split()
+            if not all(w[:1].isupper() for w in words):
+                continue  # a description ("unnamed Pakistani official"), not a name
+            cited = any(True for _ in dataset.objects(person, DCTERMS.source))
+            assert str(label) in text or cited, (person, str(label))
+    assert {str(n) for n in dataset.objects(ID.Araghchi, RDFS.label)} == {"Araghchi"}
