@@ -19,6 +19,7 @@ from kg.stores.remote import RemoteStore
 from kg.stores.virtuoso import VirtuosoIsql, _free_port, load_dataset_into
 from kg.stores import ForbiddenQuery, QuerySyntaxError, QueryTimeout
 from liveserver import LiveServer
+from test_queries import ACROSS_SOURCES
 from server.app import create_app
 
 pytestmark = pytest.mark.slow  # a Virtuoso started for the session
@@ -44,7 +45,7 @@ def test_named_query_answers_the_same_in_virtuoso(remote, embedded, query):
     expected = embedded.query(query.text)
     answer = remote.query(query.text)
     assert answer.variables == expected.variables
-    assert expected.rows, "the embedded store answers every local named query"
+    assert expected.rows or query.name in ACROSS_SOURCES, "the embedded store answers every local named query"
     assert rows_as_strings(answer, query.text, booleans(expected)) == rows_as_strings(expected, query.text)
 
 
