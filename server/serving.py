@@ -20,8 +20,9 @@ from kg.settings import Settings
 #: above this share of max_connections in use, an idle connection is kept only PRESSED_IDLE seconds
 PRESSURE = 0.5
 PRESSED_IDLE = 1.0
-#: connections accepted in one turn of the event loop, at most
+#: connections accepted in one turn of the event loop, at most; seconds accepting pauses when out of descriptors
 ACCEPTS_AT_ONCE = 64
+PAUSE = 0.25
 #: file descriptors kept for everything that is not a client connection (store, workers' pipes, logs, dumps)
 RESERVED_FILES = 256
 #: why a connection is refused at once: its address holds its share, or every connection is busy answering
@@ -65,10 +66,6 @@ class GuardedChannel(HTTPChannel):
             else:
                 self.server.connections_from.pop(self.client, None)
 
-    def idle(self) -> bool:
-        """Nothing being received, run or sent: a keep-alive connection between requests, or a silent one."""
-        return self.request is None and not self.requests and not self.total_outbufs_len
-
     def time_out(self, what: str, seconds: float) -> None:
         """Answer 408 saying which deadline passed, then close (reading nothing more)."""
         self.timed_out = True
@@ -87,6 +84,7 @@ class GuardedServer(TcpWSGIServer):
 
     channel_class = GuardedChannel
     settings: Settings
+    paused_until = 0.0  # accepting resumes then, after accept() found no descriptor free
 
     def __init__(self, *args, settings: Settings, max_connections: int, **kw):
         self.settings, self.max_connections = settings, max_connections
@@ -100,7 +98,7 @@ class GuardedServer(TcpWSGIServer):
         if now >= self.next_channel_cleanup:
             self.next_channel_cleanup = now + self.adj.cleanup_interval
             self.maintenance(now)
-        return self.accepting
+        return self.accepting and now >= self.paused_until
 
     def handle_accept(self):
         # several at a time: every turn of the event loop walks all connections, so one accept a turn would
@@ -108,12 +106,17 @@ class GuardedServer(TcpWSGIServer):
         for _ in range(ACCEPTS_AT_ONCE):
             try:
                 accepted = self.accept()
-                if accepted is None:
-                    return
-                conn, addr = accepted
+            except OSError:  # out of descriptors: the backlog waits, and the loop does not spin on it meanwhile
+                self.paused_until = time.time() + PAUSE
+                return
+            if accepted is None:
+                return
+            conn, addr = accepted
+            try:
                 self.set_socket_options(conn)
-            except OSError:
-                return  # the client went away between connect and accept, or the process is out of descriptors
+            except OSError:  # the client went away between connect and accept
+                conn.close()
+                continue
             self._admit(conn, addr)
 
     def _admit(self, conn, addr) -> None:
