@@ -108,3 +108,8 @@ class ProjectError(EcoKGError):
 
 class ExtractionError(EcoKGError):
     """A source that claims cannot be drafted from: not registered, its text unreadable, nothing curated to compare."""
+
+
+class SigningKeyError(EcoKGError):
+    """A key given to sign nanopublications that cannot be used: unreadable, not PEM, not RSA, or protected by a
+    passphrase."""

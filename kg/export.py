@@ -1,15 +1,14 @@
 """Export the claims as nanopublications: one per claim, so each can be cited and reused on its own.
 
-Owns the nanopublication layout (https://nanopub.net/guidelines/working_draft/): a head graph naming
-an assertion, a provenance and a publication-info graph. The assertion holds the claim node with what it
-is about (and its stated facts and linkages); the provenance says where its words are (the Web Annotation
-evidence with its selectors, the source, the speaker); the publication info says who publishes it under
-which licence. Nanopublications are written unsigned, under https://w3id.org/eco-kg/np/<claim>; signing
-and trusty URIs belong to whoever publishes them to the nanopublication network. No HTTP, no SPARQL here.
+Owns the nanopublication layout (head, assertion with the claim, provenance with its words' selectors,
+publication info with the licence of the assertion and the rights of the quoted words), each named by its
+trusty URI https://w3id.org/eco-kg/np/RA…, and signed with a key the user gives. The artefact code and the
+signature are `kg.trusty`'s; serving the nanopublications is the server's. No HTTP, no SPARQL here.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from .build import load_dataset
+from . import trusty
 from .errors import EXIT_OK, EcoKGError
 from .metadata import LICENCE
 from .namespaces import BASE, CLAIM, DATASET_IRI, ECO, FACT, ID, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
@@ -28,6 +28,14 @@ NPX = Namespace("http://purl.org/nanopub/x/")
 NANOPUB_BASE = BASE + "np/"
 #: properties of a claim that say where it comes from: provenance, not assertion
 PROVENANCE_PROPERTIES = {ECO.hasEvidence, PROV.wasAttributedTo, PROV.wasDerivedFrom}
+#: the file of all nanopublications, beside the dumps (`ecokg export --nanopub`'s default, /download/…)
+NANOPUBS_FILE = "eco-kg-nanopubs.trig"
+#: the statement that the CC BY licence of the assertion does not reach the words the provenance quotes
+QUOTED_RIGHTS = URIRef(DATASET_IRI + "#rights-of-quoted-text")
+QUOTED_RIGHTS_LABEL = (
+    "The assertion is under CC BY 4.0. The words this nanopublication quotes from its source (oa:exact, "
+    "oa:prefix, oa:suffix) are not: they keep the source's own terms, given by the source's dcterms:license "
+    "or dcterms:rights in the dataset's description.")
 
 
 def _closure(graph: Graph, start, owned) -> set:
@@ -45,8 +53,25 @@ def _closure(graph: Graph, start, owned) -> set:
     return triples
 
 
-def claim_nanopublication(source_graph: Graph, claim: URIRef, created: Literal | None) -> Dataset:
-    """The nanopublication of ``claim`` (a claim node in ``source_graph``), as a Dataset of four graphs."""
+def _skolemised(quads: list[tuple], base: str) -> list[tuple]:
+    """Blank nodes as IRIs under the nanopublication (``<np>#_<digest>``), named by what they say, so the
+    same graph always gives the same artefact code whatever names a parser gave its blank nodes."""
+    def shown(term):
+        return "_" if isinstance(term, BNode) else term.n3()
+    described: dict[BNode, list[str]] = {}
+    for s, p, o, _g in quads:
+        if isinstance(s, BNode):
+            described.setdefault(s, []).append(f"{shown(p)} {shown(o)}")
+        if isinstance(o, BNode):
+            described.setdefault(o, []).append(f"^{shown(s)} {shown(p)}")
+    names = {node: URIRef(f"{base}#_" + hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()[:16])
+             for node, lines in described.items()}
+    return [tuple(names.get(term, term) for term in quad) for quad in quads]
+
+
+def claim_nanopublication(source_graph: Graph, claim: URIRef, created: Literal | None, key=None) -> Dataset:
+    """The nanopublication of ``claim`` (a claim node in ``source_graph``), as a Dataset of four graphs, named
+    by its trusty URI; signed first when ``key`` (`kg.trusty.load_private_key`) is given."""
     slug = str(claim)[len(str(CLAIM)):]
     base = URIRef(NANOPUB_BASE + slug)
     head, assertion, provenance, pubinfo = (URIRef(f"{base}#{part}") for part in
@@ -85,7 +110,10 @@ def claim_nanopublication(source_graph: Graph, claim: URIRef, created: Literal |
             provenance_graph.add(triple)
 
     pubinfo_graph = nanopub.graph(pubinfo)
-    pubinfo_graph.add((base, DCTERMS.license, LICENCE))
+    pubinfo_graph.add((assertion, DCTERMS.license, LICENCE))
+    pubinfo_graph.add((base, DCTERMS.rights, QUOTED_RIGHTS))
+    pubinfo_graph.add((QUOTED_RIGHTS, RDF.type, DCTERMS.RightsStatement))
+    pubinfo_graph.add((QUOTED_RIGHTS, RDFS.label, Literal(QUOTED_RIGHTS_LABEL, lang="en")))
     pubinfo_graph.add((base, DCTERMS.creator, ID.ECOKGContributors))
     pubinfo_graph.add((base, DCTERMS.publisher, ID.ECOKGProject))
     pubinfo_graph.add((base, PROV.wasDerivedFrom, URIRef(DATASET_IRI)))
@@ -94,14 +122,34 @@ def claim_nanopublication(source_graph: Graph, claim: URIRef, created: Literal |
         pubinfo_graph.add((base, RDFS.label, label))
     if created is not None:
         pubinfo_graph.add((base, DCTERMS.created, created))
-    return nanopub
+    quads = [(s, p, o, getattr(g, "identifier", g)) for s, p, o, g in nanopub.quads((None, None, None, None))]
+    quads = _skolemised(quads, str(base))
+    if key is not None:
+        quads = trusty.sign(quads, str(base), NANOPUB_BASE, pubinfo, key)
+    final, quads = trusty.make_trusty(quads, str(base), NANOPUB_BASE)
+    made = Dataset()
+    for prefix, namespace in nanopub.namespaces():
+        if prefix != "this":
+            made.bind(prefix, namespace)
+    made.bind("this", URIRef(final + "#"))
+    for s, p, o, g in quads:
+        made.graph(g).add((s, p, o))
+    return made
 
 
-def claim_nanopublications(dataset: Dataset) -> list[tuple[URIRef, Dataset]]:
-    """(claim, nanopublication) for every claim of every source graph, sorted by claim IRI."""
+def nanopub_iri(nanopub: Dataset) -> URIRef:
+    """The IRI a nanopublication's head names it by."""
+    return next(s for s, _p, _o, _g in nanopub.quads((None, RDF.type, NP.Nanopublication, None)))
+
+
+def claim_nanopublications(dataset: Dataset, key=None) -> list[tuple[URIRef, Dataset]]:
+    """(claim, nanopublication) for every claim of every source graph, sorted by claim IRI; signed with
+    ``key`` when given."""
     ontology = dataset.graph(ONTOLOGY_GRAPH)
-    created = ontology.value(URIRef(ONTOLOGY_IRI), DCTERMS.issued)
-    created = Literal(str(created), datatype=XSD.date) if created is not None else None
+    issued = ontology.value(URIRef(ONTOLOGY_IRI), DCTERMS.issued)
+    # the release's date at midnight UTC, not the time of export: the same graph always gives the same
+    # trusty URIs; "+00:00", not "Z", is the form rdflib reads back unchanged, so the code still verifies
+    created = Literal(f"{str(issued)[:10]}T00:00:00+00:00", datatype=XSD.dateTime) if issued is not None else None
     claim_classes = [CLAIM_CLASS, *(kind.iri for kind in claim_kinds(ontology))]
     found = []
     for graph in dataset.graphs():
@@ -109,21 +157,26 @@ def claim_nanopublications(dataset: Dataset) -> list[tuple[URIRef, Dataset]]:
             continue
         claims = {s for kind in claim_classes for s in graph.subjects(RDF.type, kind)
                   if isinstance(s, URIRef) and str(s).startswith(str(CLAIM))}
-        found += [(claim, claim_nanopublication(graph, claim, created)) for claim in claims]
+        found += [(claim, claim_nanopublication(graph, claim, created, key)) for claim in claims]
     return sorted(found, key=lambda pair: str(pair[0]))
 
 
-def write_nanopublications(dataset: Dataset, output: Path) -> int:
-    """All claims' nanopublications into one TriG file (each in its own four graphs); returns how many."""
+def combined_trig(nanopubs: list[tuple[URIRef, Dataset]]) -> str:
+    """The nanopublications as one TriG text, each in its own four graphs."""
     combined = Dataset()
-    nanopubs = claim_nanopublications(dataset)
     for _claim, nanopub in nanopubs:
         for prefix, namespace in nanopub.namespaces():
             if prefix != "this":
                 combined.bind(prefix, namespace)
         for quad in nanopub.quads((None, None, None, None)):
             combined.add(quad)
-    text = combined.serialize(format="trig")
+    return combined.serialize(format="trig")
+
+
+def write_nanopublications(dataset: Dataset, output: Path, key=None) -> int:
+    """All claims' nanopublications into one TriG file (signed with ``key`` when given); returns how many."""
+    nanopubs = claim_nanopublications(dataset, key)
+    text = combined_trig(nanopubs)
     output.parent.mkdir(parents=True, exist_ok=True)
     temporary = output.with_name(output.name + ".tmp")
     temporary.write_text(text, encoding="utf-8")
@@ -135,22 +188,21 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--nanopub", action="store_true", required=True,
                         help="one nanopublication per claim (assertion, provenance, publication info), as TriG")
     parser.add_argument("--output", "-o", type=Path,
-                        help="file to write (default: build/eco-kg-nanopubs.trig; '-' for standard output)")
+                        help=f"file to write (default: build/{NANOPUBS_FILE}; '-' for standard output)")
+    parser.add_argument("--sign", type=Path, metavar="KEY",
+                        help="sign each nanopublication with this RSA private key (PEM, without a passphrase)")
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
+    key = trusty.load_private_key(args.sign) if args.sign is not None else None  # a bad key stops before any work
     dataset = load_dataset(settings)
     if str(args.output) == "-":
-        combined = Dataset()
-        for _claim, nanopub in claim_nanopublications(dataset):
-            for quad in nanopub.quads((None, None, None, None)):
-                combined.add(quad)
-        sys.stdout.write(combined.serialize(format="trig"))
+        sys.stdout.write(combined_trig(claim_nanopublications(dataset, key)))
         return EXIT_OK
-    output = args.output or settings.build_dir / "eco-kg-nanopubs.trig"
+    output = args.output or settings.build_dir / NANOPUBS_FILE
     try:
-        count = write_nanopublications(dataset, output)
+        count = write_nanopublications(dataset, output, key)
     except OSError as error:
         raise EcoKGError(f"cannot write the nanopublications: {error.strerror or error}", file=output) from None
-    print(f"wrote {count} nanopublications to {output}")
+    print(f"wrote {count} {'signed ' if key is not None else ''}nanopublications to {output}")
     return EXIT_OK
