@@ -25,8 +25,8 @@ ACCEPTS_AT_ONCE = 64
 PAUSE = 0.25
 #: file descriptors kept for everything that is not a client connection (store, workers' pipes, logs, dumps)
 RESERVED_FILES = 256
-#: why a connection is refused at once: its address holds its share, or every connection is busy answering
-CROWDED = "too many connections are open from your address; close some or try again in a few seconds\n"
+#: why a connection is refused at once: every connection of its address, or of all, is busy answering
+CROWDED = "too many connections from your address are busy; close some or try again in a few seconds\n"
 FULL = "the server holds as many connections as it may, all of them busy; try again in a few seconds\n"
 
 
@@ -41,7 +41,7 @@ class GuardedChannel(HTTPChannel):
     def __init__(self, server, sock, addr, adj, map=None):
         super().__init__(server, sock, addr, adj, map=map)
         self.client = addr[0] if isinstance(addr, tuple) else addr
-        server.connections_from[self.client] = server.connections_from.get(self.client, 0) + 1
+        server.connections_from.setdefault(self.client, set()).add(self)
 
     def received(self, data):
         now = time.time()
@@ -60,10 +60,9 @@ class GuardedChannel(HTTPChannel):
         counted = self._fileno in self.server.active_channels
         super().del_channel(map)
         if counted:  # close() can run twice (by a deadline, then by the poll loop); count it once
-            left = self.server.connections_from.get(self.client, 1) - 1
-            if left > 0:
-                self.server.connections_from[self.client] = left
-            else:
+            same = self.server.connections_from.get(self.client, set())
+            same.discard(self)
+            if not same:
                 self.server.connections_from.pop(self.client, None)
 
     def time_out(self, what: str, seconds: float) -> None:
@@ -88,7 +87,7 @@ class GuardedServer(TcpWSGIServer):
 
     def __init__(self, *args, settings: Settings, max_connections: int, **kw):
         self.settings, self.max_connections = settings, max_connections
-        self.connections_from: dict[str, int] = {}
+        self.connections_from: dict[str, set[GuardedChannel]] = {}
         super().__init__(*args, **kw)
 
     def readable(self):
@@ -121,19 +120,22 @@ class GuardedServer(TcpWSGIServer):
 
     def _admit(self, conn, addr) -> None:
         per_client = self.settings.max_connections_per_client
-        if per_client and self.connections_from.get(addr[0], 0) >= per_client:
+        # at its share, an address's new connection replaces its own longest-idle one: clients behind one
+        # address (NAT) still get in beside one that holds connections, which keeps no more than its share
+        same = self.connections_from.get(addr[0], ())
+        if per_client and len(same) >= per_client and not self._make_room(same):
             refuse(conn, CROWDED)
             return
-        if len(self.active_channels) >= self.max_connections and not self._make_room():
+        if len(self.active_channels) >= self.max_connections and not self._make_room(self.active_channels.values()):
             refuse(conn, FULL)
             return
         self.channel_class(self, conn, addr, self.adj, map=self._map)
 
-    def _make_room(self) -> bool:
-        """Close the connection idle the longest (receiving counts as idle since its last byte); False if
-        every connection is running or sending an answer."""
-        waiting = [channel for channel in self.active_channels.values()
-                   if not channel.requests and not channel.total_outbufs_len]
+    @staticmethod
+    def _make_room(channels) -> bool:
+        """Close the one of ``channels`` idle the longest (receiving counts as idle since its last byte); False
+        if every one is running or sending an answer."""
+        waiting = [channel for channel in channels if not channel.requests and not channel.total_outbufs_len]
         if not waiting:
             return False
         min(waiting, key=lambda channel: channel.last_activity).handle_close()
