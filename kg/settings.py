@@ -102,8 +102,9 @@ class Settings:
     #: connections `ecokg serve` holds open at once; at the limit the longest-idle one is closed for a new one
     #: (lowered to what the open-file limit allows, which the server raises towards it)
     max_connections: int = 4000
-    #: connections one client address may hold open; more are answered 503 and closed at once (0: no cap;
-    #: behind a reverse proxy every client has the proxy's address, so turn it off there)
+    #: connections one client address may hold open; at that share a new one replaces the address's longest-idle
+    #: one, or is answered 503 when all are busy (0: no cap; behind a reverse proxy every client has the proxy's
+    #: address, so turn it off there)
     max_connections_per_client: int = 100
     #: seconds from a request's first byte until its headers are complete, however steadily they trickle (408)
     header_timeout: float = 10.0

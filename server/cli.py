@@ -65,8 +65,8 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
                         help="connections held open at once; at the limit the longest-idle one makes room "
                              "(default 4000)")
     parser.add_argument("--max-connections-per-client", type=int, dest="max_connections_per_client",
-                        help="connections one client address may hold; more get 503 at once (default 100; 0: no cap, "
-                             "as behind a reverse proxy)")
+                        help="connections one client address may hold; then a new one replaces its longest-idle one, "
+                             "or gets 503 when all are busy (default 100; 0: no cap, as behind a reverse proxy)")
     parser.add_argument("--header-timeout", type=float, dest="header_timeout",
                         help="seconds a request's headers may take to arrive, from its first byte (default 10; 408)")
     parser.add_argument("--body-timeout", type=float, dest="body_timeout",
