@@ -1,16 +1,16 @@
 """The dataset's description, graph/metadata: VoID and DCAT-AP 3.0, made from the built graphs.
 
-Owns `describe_dataset` (title, licence, agents, version, the named graphs as VoID subsets with class
-partitions, the SPARQL endpoint as a dcat:DataService) and `DUMPS`, the files the dataset is offered as.
-Writing the dumps is `kg.build`'s.
+Owns `describe_dataset` (one dcat:Catalog of the dataset, its dumps and the SPARQL endpoint as a
+dcat:DataService; the named graphs as VoID subsets), `served_record` (the record at the service's public
+address) and `DUMPS`, the files the dataset is offered as. Writing the dumps is `kg.build`'s.
 """
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
 
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, VOID, XSD
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from .annotations import SourceText
 from .namespaces import BASE, DATASET_IRI, ECO, GRAPH, ID, INFERRED_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI
@@ -32,6 +32,29 @@ FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 FOAF_AGENT = URIRef("http://xmlns.com/foaf/0.1/Agent")
 FOAF_NAME = URIRef("http://xmlns.com/foaf/0.1/name")
+CATALOG_IRI = URIRef(BASE + "catalog")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+EU = "http://publications.europa.eu/resource/authority/"
+GEO_WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
+#: the EU data themes the dataset falls under: international issues; government and public sector
+THEMES = (URIRef(EU + "data-theme/INTR"), URIRef(EU + "data-theme/GOVE"))
+#: the preferred labels of the controlled terms the record uses (DCAT-AP wants each concept labelled)
+CONCEPT_LABELS = {
+    EU + "data-theme/INTR": "International issues", EU + "data-theme/GOVE": "Government and public sector",
+    EU + "planned-availability/AVAILABLE": "Available", "http://purl.org/adms/licencetype/Attribution": "Attribution",
+    "http://purl.org/adms/publishertype/PrivateIndividual(s)": "Private Individual(s)",
+}
+#: the places the interview is about, as the EU country authority names them, with a bounding box rounded
+#: outwards to a tenth of a degree and an approximate centre (longitude latitude, WGS 84)
+PLACES = {
+    "IRN": ("Iran", "POLYGON((44.0 25.0, 63.4 25.0, 63.4 39.8, 44.0 39.8, 44.0 25.0))", "POINT(53.7 32.4)"),
+    "PAK": ("Pakistan", "POLYGON((60.8 23.6, 77.9 23.6, 77.9 37.1, 60.8 37.1, 60.8 23.6))", "POINT(69.3 30.4)"),
+}
+#: an open-source project's contributors act as themselves, not for an organisation with a legal form
+PUBLISHER_TYPE = URIRef("http://purl.org/adms/publishertype/PrivateIndividual(s)")
+#: the dumps and the endpoint are kept for the medium term, as long as the service runs
+AVAILABLE = URIRef(EU + "planned-availability/AVAILABLE")
 
 
 def describe_dataset(dataset: Dataset, sources: list[SourceText], project=None) -> Graph:
@@ -56,9 +79,11 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText], project=None) 
         "Cooperation Organization, every claim tied to the exact words it came from.", lang="en")))
     meta.add((ds, DCTERMS.license, LICENCE))
     meta.add((LICENCE, RDF.type, DCTERMS.LicenseDocument))
+    meta.add((LICENCE, DCTERMS.type, URIRef("http://purl.org/adms/licencetype/Attribution")))
     for role, agent in ((DCTERMS.publisher, ID.ECOKGProject), (DCTERMS.creator, ID.ECOKGContributors)):
         meta.add((ds, role, agent))
         meta.add((agent, RDF.type, FOAF_AGENT))
+        meta.add((agent, DCTERMS.type, PUBLISHER_TYPE))
         for name in ontology_graph.objects(agent, FOAF_NAME):
             meta.add((agent, FOAF_NAME, name))
     for header, target in ((OWL.versionInfo, URIRef(str(DCAT) + "version")), (DCTERMS.issued, DCTERMS.issued),
@@ -97,6 +122,10 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText], project=None) 
         meta.add((dist, DCTERMS.license, LICENCE))
         meta.add((dist, DCTERMS.rights, quoted))
         meta.add((dist, DCTERMS.title, Literal(f"ECO-KG dump ({name.rsplit('.', 1)[1]})", lang="en")))
+        meta.add((dist, DCTERMS.description, Literal(
+            f"Every named graph of ECO-KG as {media_type}" + (", the graphs kept" if _quads else
+                                                               ", the graphs merged into one") + ".", lang="en")))
+        meta.add((dist, DCATAP.availability, AVAILABLE))
     # the SPARQL endpoint: a data service, and a distribution reached through it
     service = URIRef(BASE + "sparql")
     meta.add((service, RDF.type, DCAT.DataService))
@@ -108,6 +137,8 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText], project=None) 
     meta.add((protocol, RDF.type, DCTERMS.Standard))
     meta.add((service, DCAT.servesDataset, ds))
     meta.add((service, DCTERMS.license, LICENCE))
+    meta.add((service, DCTERMS.publisher, ID.ECOKGProject))
+    _describe_catalog(meta, ds, service, ontology_graph)
     endpoint_dist = URIRef(BASE + "sparql#distribution")
     meta.add((ds, DCAT.distribution, endpoint_dist))
     meta.add((endpoint_dist, RDF.type, DCAT.Distribution))
@@ -115,6 +146,12 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText], project=None) 
     meta.add((endpoint_dist, DCAT.accessURL, service))
     meta.add((endpoint_dist, DCAT.accessService, service))
     meta.add((endpoint_dist, DCTERMS.license, LICENCE))
+    meta.add((endpoint_dist, DCTERMS.description, Literal(
+        "SPARQL 1.1 queries over the union of the named graphs, answered as SPARQL results or RDF.", lang="en")))
+    meta.add((endpoint_dist, DCATAP.availability, AVAILABLE))
+    results = URIRef(FILE_TYPE + "SPARQLQRES")
+    meta.add((endpoint_dist, DCTERMS["format"], results))
+    meta.add((results, RDF.type, DCTERMS.MediaTypeOrExtent))
     # the record states the agents' types for DCAT-AP; the inferred graph keeps only what nothing states
     inferred = dataset.graph(INFERRED_GRAPH)
     for triple in list(meta):
@@ -150,7 +187,99 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText], project=None) 
                 meta.add((INFERRED_GRAPH, PROV.wasDerivedFrom, graph_iri))
         meta.add((INFERRED_GRAPH, PROV.wasDerivedFrom, ONTOLOGY_GRAPH))
     meta.add((ds, VOID.triples, Literal(total, datatype=XSD.integer)))
+    for concept, label in CONCEPT_LABELS.items():
+        meta.add((URIRef(concept), RDF.type, SKOS.Concept))
+        meta.add((URIRef(concept), SKOS.prefLabel, Literal(label, lang="en")))
     return meta
+
+
+def _describe_catalog(meta: Graph, ds: URIRef, service: URIRef, ontology_graph: Graph) -> None:
+    """The catalog holding the dataset and its service, and what DCAT-AP 3.0 recommends for both: contact
+    point, themes, places, period, language, keywords."""
+    catalog = CATALOG_IRI
+    meta.add((catalog, RDF.type, DCAT.Catalog))
+    meta.add((catalog, DCTERMS.title, Literal("ECO-KG catalogue", lang="en")))
+    meta.add((catalog, DCTERMS.description, Literal(
+        "The ECO-KG dataset, its dumps and its SPARQL query service.", lang="en")))
+    meta.add((catalog, DCTERMS.publisher, ID.ECOKGProject))
+    meta.add((catalog, DCAT.dataset, ds))
+    meta.add((catalog, DCAT.service, service))
+    meta.add((catalog, DCTERMS.license, LICENCE))
+    meta.add((catalog, FOAF.homepage, URIRef(BASE)))
+    english = URIRef(EU + "language/ENG")
+    meta.add((english, RDF.type, DCTERMS.LinguisticSystem))
+    taxonomy = URIRef(EU + "data-theme")
+    meta.add((taxonomy, RDF.type, SKOS.ConceptScheme))
+    meta.add((taxonomy, DCTERMS.title, Literal("Data theme", lang="en")))
+    meta.add((catalog, DCAT.themeTaxonomy, taxonomy))
+    for header, target in ((DCTERMS.issued, DCTERMS.issued), (DCTERMS.modified, DCTERMS.modified)):
+        for value in ontology_graph.objects(URIRef(ONTOLOGY_IRI), header):
+            meta.add((catalog, target, value))
+    contact = URIRef(DATASET_IRI + "#contact")
+    meta.add((contact, RDF.type, VCARD.Kind))
+    meta.add((contact, RDF.type, VCARD.Organization))
+    meta.add((contact, VCARD.fn, Literal("ECO-KG contributors", lang="en")))
+    meta.add((contact, VCARD.hasURL, URIRef(contact_url())))
+    period = URIRef(DATASET_IRI + "#period")
+    meta.add((period, RDF.type, DCTERMS.PeriodOfTime))
+    meta.add((period, DCAT.startDate, Literal("1985", datatype=XSD.gYear)))
+    meta.add((period, DCAT.endDate, Literal("2026-11-26", datatype=XSD.date)))
+    meta.add((period, RDFS.comment, Literal(
+        "The interview is undated. What it says falls within the Economic Cooperation Organization's existence "
+        "(founded in 1985) and before 2026-11-26, when its text was recorded in this dataset.", lang="en")))
+    for subject in (catalog, ds, service):
+        meta.add((subject, DCTERMS.language, english))
+        for theme in THEMES:
+            meta.add((subject, DCAT.theme, theme))
+            meta.add((theme, RDF.type, SKOS.Concept))
+            meta.add((theme, SKOS.inScheme, taxonomy))
+    for subject in (ds, service):
+        meta.add((subject, DCAT.contactPoint, contact))
+    for keyword in ("Economic Cooperation Organization", "Iran–Pakistan relations", "security cooperation"):
+        meta.add((service, DCAT.keyword, Literal(keyword, lang="en")))
+    meta.add((ds, DCTERMS.temporal, period))
+    for code, (name, box, centre) in PLACES.items():
+        place = URIRef(EU + "country/" + code)
+        meta.add((place, RDF.type, DCTERMS.Location))
+        meta.add((place, RDFS.label, Literal(name, lang="en")))
+        meta.add((place, DCAT.bbox, Literal(box, datatype=GEO_WKT)))
+        meta.add((place, DCAT.centroid, Literal(centre, datatype=GEO_WKT)))
+        for subject in (catalog, ds):
+            meta.add((subject, DCTERMS.spatial, place))
+
+
+def contact_url() -> str:
+    """Where to reach the people behind the dataset: the issue tracker the package names (a Project-URL
+    labelled Issues), else the dataset's home page under its base."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        urls = metadata("eco-kg").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        urls = []
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in ("issues", "bug tracker", "tracker") and url.strip().startswith("https://"):
+            return url.strip()
+    return BASE
+
+
+def served_record(record: Graph, public_base: str, service_url: str) -> Graph:
+    """``record`` as the service publishes it: the endpoint, its distribution and the dumps named at the
+    service's public address (``service_url``) instead of under the graph's base, which redirects there."""
+    def moved(term):
+        text = str(term)
+        if (isinstance(term, URIRef) and public_base != service_url
+                and (text.startswith(public_base + "sparql") or text.startswith(public_base + "download/"))):
+            return URIRef(service_url + text[len(public_base):])
+        return term
+
+    served = Graph(bind_namespaces="none")
+    for prefix, namespace in record.namespaces():
+        served.bind(prefix, namespace)
+    for s, p, o in record:
+        served.add((moved(s), p, moved(o)))
+    return served
 
 
 def _describe_rights(dataset: Dataset, meta: Graph, sources: list[SourceText]) -> URIRef:
@@ -177,4 +306,4 @@ def _describe_rights(dataset: Dataset, meta: Graph, sources: list[SourceText]) -
     return quoted
 
 
-__all__ = ["DUMPS", "FILE_TYPES", "LICENCE", "describe_dataset"]
+__all__ = ["CATALOG_IRI", "DUMPS", "FILE_TYPES", "LICENCE", "describe_dataset", "served_record"]

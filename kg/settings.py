@@ -7,6 +7,7 @@ everything below takes it as an argument.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -150,6 +151,10 @@ class Settings:
     publish_password: str | None = field(default=None, repr=False)
     #: the public base the graph's IRIs use; the server maps it onto its own address
     public_base: str = BASE
+    #: the address the service is reached at by the public (http(s), no query or fragment), the base of every
+    #: IRI it writes about itself (VoID, DCAT, Service Description, sitemap, robots.txt, Link headers);
+    #: "": http://host:port/ as configured. Never taken from a request's Host header, which the client writes
+    public_url: str = ""
     #: print the trace of an internal error (the command line otherwise prints one line)
     debug: bool = False
     #: the researcher's project (`kg.project.Project`, from its ecokg.toml) whose files the build adds to the
@@ -157,6 +162,19 @@ class Settings:
     #: working directory, or named by ECOKG_PROJECT (a folder in the project); None in ECO-KG's own checkout
     project: Project | None = None
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.public_url:
+            object.__setattr__(self, "public_url", checked_public_url(self.public_url))
+
+    @property
+    def service_url(self) -> str:
+        """The base of every IRI the service writes about itself, ending in "/": `public_url`, else the
+        configured host and port."""
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -197,6 +215,31 @@ class Settings:
                 values[name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(base, **values)
+
+
+def checked_public_url(url: str) -> str:
+    """``url`` as the service's public base, ending in "/"; a `SettingsError` saying what is wrong otherwise."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018  (reading it checks the port's digits and range)
+    except ValueError as error:
+        parts, problem = None, str(error)
+    if parts is not None:
+        problem = ("it is not http or https" if parts.scheme.lower() not in ("http", "https")
+                   else "it names no host" if not parts.hostname
+                   else "it has a query (?…)" if parts.query or url.rstrip().endswith("?")
+                   else "it has a fragment (#…)" if parts.fragment or "#" in url
+                   else "it holds a space or a control character" if re.search(r"[\s\x00-\x1f\x7f]", url.strip())
+                   else None)
+    if problem:
+        raise SettingsError(f"the public URL {url!r} cannot be used: {problem} (setting public_url, --public-url, "
+                            "ECOKG_PUBLIC_URL)", term="public_url",
+                            hint="give the address clients reach the service at, e.g. https://kg.example.org/ "
+                                 "(http or https, a host, an optional path; no query or fragment)")
+    url = url.strip()
+    return url if url.endswith("/") else url + "/"
 
 
 #: settings where zero or less makes no sense (a limit of nothing); the environment may not set them so

@@ -74,6 +74,9 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--idle-timeout", type=float, dest="idle_timeout",
                         help="seconds a connection is kept without a request (default 15; 1 when half the "
                              "connections are in use)")
+    parser.add_argument("--public-url", dest="public_url", metavar="URL",
+                        help="the address clients reach the service at, named in its VoID/DCAT record, Service "
+                             "Description, sitemap and links (default http://HOST:PORT/; never the request's Host)")
     parser.add_argument("--send-timeout", type=float, dest="send_timeout",
                         help="seconds an answer waits for the client to read any of it (default 60)")
 
@@ -99,6 +102,8 @@ def serving_settings(args: argparse.Namespace, settings: Settings) -> Settings:
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
     settings = serving_settings(args, settings)
+    if getattr(args, "public_url", None) is not None:
+        settings = settings.with_(public_url=args.public_url)  # checked by Settings: a bad one is exit 2
     if getattr(args, "update_token_on_command_line", None) is not None:
         raise EcoKGError("the update token is not taken from the command line, where `ps` shows it to every user",
                          term="--update-token",

@@ -16,7 +16,7 @@ from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 from werkzeug.exceptions import HTTPException
 
 from kg.errors import EcoKGError, QueryError, StoreError
-from kg.metadata import DUMPS
+from kg.metadata import DUMPS, served_record
 from kg.namespaces import ECO, ENTITIES_GRAPH, INFERRED_GRAPH, METADATA_GRAPH, PREFIXES, SD
 from kg.ontology import CLAIM_CLASS, claim_kinds
 from kg.results import well_formed_xml
@@ -319,13 +319,13 @@ def _graph_sizes() -> tuple[int, dict[str, int]]:
 
 
 def service_description() -> Graph:
-    """SPARQL 1.1 Service Description of this endpoint, at the address it was asked on."""
+    """SPARQL 1.1 Service Description of this endpoint, at the service's public address (`Settings.service_url`)."""
     graph = Graph(bind_namespaces="none")
     for prefix in ("sd", "void", "dcterms", "xsd"):
         graph.bind(prefix, PREFIXES[prefix])
     graph.bind("formats", "http://www.w3.org/ns/formats/")
-    endpoint = URIRef(request.base_url)
-    service = URIRef(request.base_url + "#service")
+    endpoint = URIRef(settings().service_url + "sparql")
+    service = URIRef(settings().service_url + "sparql#service")
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, endpoint))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
@@ -360,25 +360,17 @@ def service_description() -> Graph:
 
 # --------------------------------------------------------------------------------------- VoID, dumps
 
-def _local_iri(iri: URIRef, public: str, here: str) -> URIRef:
-    text = str(iri)
-    if public != here and (text == public + "sparql" or text.startswith(public + "download/")):
-        return URIRef(here + text[len(public):])
-    return iri
-
-
 @blueprint.route("/.well-known/void")
 def void_description():
-    """The dataset's VoID/DCAT description; its endpoint and download IRIs point at this server."""
+    """The dataset's VoID/DCAT record; its endpoint and download IRIs name the service's public address."""
     result = store().query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{METADATA_GRAPH}> {{ ?s ?p ?o }} }}")
-    public = settings().public_base
-    here = request.host_url
-    graph = Graph(bind_namespaces="none")
+    record = Graph(bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    for s, p, o in result.graph or Graph():
-        graph.add((_local_iri(s, public, here) if isinstance(s, URIRef) else s, p,
-                   _local_iri(o, public, here) if isinstance(o, URIRef) else o))
+        record.bind(prefix, namespace)
+    for triple in result.graph or Graph():
+        record.add(triple)
+    # never the request's Host: the record must not depend on who asked
+    graph = served_record(record, settings().public_base, settings().service_url)
     return rdf_response(graph, request.args.get("format"))
 
 
@@ -386,7 +378,7 @@ def void_description():
 def robots_txt():
     """Crawlers may read every page; the query service is for people and programs, not for crawling."""
     body = (f"User-agent: *\nAllow: /\nDisallow: /sparql\nDisallow: /update\n\n"
-            f"Sitemap: {request.host_url}sitemap.xml\n")
+            f"Sitemap: {settings().service_url}sitemap.xml\n")
     return Response(body, mimetype="text/plain")
 
 
@@ -404,9 +396,9 @@ def sitemap_query(settings: Settings) -> str:
 
 @blueprint.route("/sitemap.xml")
 def sitemap_xml():
-    """The sitemaps.org list of the pages, at this server's address."""
+    """The sitemaps.org list of the pages, at the service's public address."""
     public = settings().public_base
-    here = request.host_url
+    here = settings().service_url
     paths = ["", "dataset", "ontology", "graph", "shapes/"]
     for (iri,) in store().query(sitemap_query(settings()), timeout=settings().query_timeout).rows:
         if str(iri).startswith(public):
@@ -414,7 +406,7 @@ def sitemap_xml():
     entries = "\n".join(f"  <url><loc>{escape(here + path)}</loc></url>" for path in dict.fromkeys(paths))
     body, _replaced = well_formed_xml('<?xml version="1.0" encoding="UTF-8"?>\n'
                                       '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries
-                                      + "\n</urlset>\n")  # a Host header is the client's text
+                                      + "\n</urlset>\n")  # the data's IRIs may hold anything
     return Response(body, mimetype="application/xml")
 
 

@@ -21,16 +21,16 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 DCAT_AP = CHECKOUT / "tests" / "fixtures" / "dcat-ap-3.0.0"
 
 
-@pytest.mark.parametrize("shapes_file", ["shapes.ttl", "range.ttl"])
+@pytest.mark.parametrize("shapes_file", ["shapes.ttl", "range.ttl", "shapes_recommended.ttl"])
 def test_the_dataset_description_conforms_to_dcat_ap_3(dataset, shapes_file):
     record = Graph()
     for triple in dataset.graph(METADATA_GRAPH):
         record.add(triple)
     shapes = Graph().parse(DCAT_AP / shapes_file, format="turtle")
     conforms, report, text = validate(record, shacl_graph=shapes, inference="rdfs")
-    violations = list(report.subjects(SH.resultSeverity, SH.Violation))
-    print(f"DCAT-AP 3.0.0 {shapes_file}: {len(violations)} violation(s)")
-    assert conforms and not violations, text
+    results = list(report.subjects(RDF.type, SH.ValidationResult))  # warnings of the recommended shapes too
+    print(f"DCAT-AP 3.0.0 {shapes_file}: {len(results)} result(s)")
+    assert conforms and not results, text
 
 
 def test_the_endpoint_is_a_data_service_serving_the_dataset(dataset):

@@ -14,7 +14,7 @@ from rdflib import Dataset, Graph, URIRef
 from kg.namespaces import PREFIXES
 from server import formats
 
-from .site import BadRequest
+from .site import BadRequest, settings
 
 HTML = "html"
 #: the pages' formats: key (as in ``?format=`` and Content-Location) -> (media type, name people read)
@@ -75,8 +75,11 @@ def alternates(path: str) -> list[dict]:
 def negotiated_headers(response: Response, path: str, key: str) -> Response:
     response.headers["Vary"] = "Accept"
     response.headers["Content-Location"] = format_url(path, key)
+    # the other formats at the service's public address, never at the Host the request named
+    public = settings().service_url.rstrip("/")
     response.headers["Link"] = ", ".join(
-        f'<{a["href"]}>; rel="alternate"; type="{a["media"]}"' for a in alternates(path) if a["key"] != key)
+        f'<{public}{a["href"][len(request.script_root or ""):]}>; rel="alternate"; type="{a["media"]}"'
+        for a in alternates(path) if a["key"] != key)
     return response
 
 

@@ -15,6 +15,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
 
 from kg.errors import EcoKGError, StoreError
+from kg.metadata import served_record
 from kg.namespaces import DATASET_IRI, METADATA_GRAPH, PREFIXES
 from kg.query import named_queries
 
@@ -70,7 +71,8 @@ def results_table(result) -> dict:
 
 def dataset_jsonld() -> str:
     """schema.org `Dataset` markup of the dataset (for dataset search engines), from its DCAT record."""
-    record = run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri_ref(METADATA_GRAPH)} {{ ?s ?p ?o }} }}").graph or Graph()
+    stored = run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri_ref(METADATA_GRAPH)} {{ ?s ?p ?o }} }}").graph or Graph()
+    record = served_record(stored, public_base(), settings().service_url)  # the downloads /.well-known/void names
     dataset = URIRef(DATASET_IRI)
 
     def text(subject, predicate) -> str | None:
@@ -90,7 +92,7 @@ def dataset_jsonld() -> str:
                               "encodingFormat": str(media).rsplit("media-types/", 1)[-1] if media else None,
                               "name": text(distribution, str(DCTERMS.title))})
     markup = {
-        "@context": SCHEMA_CONTEXT, "@type": "Dataset", "@id": DATASET_IRI, "url": public_base(),
+        "@context": SCHEMA_CONTEXT, "@type": "Dataset", "@id": DATASET_IRI, "url": settings().service_url,
         "identifier": DATASET_IRI, "name": text(dataset, str(DCTERMS.title)),
         "description": text(dataset, str(DCTERMS.description)), "license": text(dataset, str(DCTERMS.license)),
         "version": text(dataset, DCAT + "version"), "datePublished": text(dataset, str(DCTERMS.issued)),

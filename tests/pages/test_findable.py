@@ -24,7 +24,7 @@ def test_the_home_page_carries_schema_org_dataset_markup(client):
     assert markup["version"] == "1.1.0" and markup["datePublished"] == "2026-11-27"
     assert {agent["name"] for agent in markup["creator"]} == {"ECO-KG contributors"}
     downloads = {item["contentUrl"]: item["encodingFormat"] for item in markup["distribution"]}
-    assert downloads["https://w3id.org/eco-kg/download/eco-kg.trig"] == "application/trig"
+    assert downloads["http://127.0.0.1:8000/download/eco-kg.trig"] == "application/trig"  # the configured address
 
 
 def test_robots_txt_allows_pages_and_names_the_sitemap(client):
@@ -32,15 +32,15 @@ def test_robots_txt_allows_pages_and_names_the_sitemap(client):
     assert response.status_code == 200 and response.mimetype == "text/plain"
     lines = response.get_data(as_text=True).splitlines()
     assert "Allow: /" in lines and "Disallow: /sparql" in lines
-    assert "Sitemap: http://localhost/sitemap.xml" in lines
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in lines  # the configured address, not the Host asked
 
 
 def test_every_sitemap_address_answers(client):
     response = client.get("/sitemap.xml")
     assert response.status_code == 200 and response.mimetype == "application/xml"
     locations = [element.text for element in ET.fromstring(response.data).iter(SITEMAP_NS + "loc")]
-    assert "http://localhost/id/Pakistan" in locations and "http://localhost/ontology" in locations
+    assert "http://127.0.0.1:8000/id/Pakistan" in locations and "http://127.0.0.1:8000/ontology" in locations
     assert any("/id/claim/" in location for location in locations)
     for location in locations:
-        page = client.get(location.removeprefix("http://localhost"), headers={"Accept": "text/html"})
+        page = client.get(location.removeprefix("http://127.0.0.1:8000"), headers={"Accept": "text/html"})
         assert page.status_code == 200, location
