@@ -1,6 +1,7 @@
 """The gate for new assertions: `ecokg validate FILE…`, `ecokg add FILE`, and the same gate for a graph change.
 
-Owns running the stages of `kg.gate` in order, stopping at the first that finds problems, on files
+Owns running the stages of `kg.gate` in order, stopping at the first that finds problems (then again on the
+files that had none, so every failing file is reported), on files
 (`validate_files`, in a sandboxed child) or on a change (`validate_graph_change`), each check on a private copy
 of the stored graph around its change; and both commands' options. Merging into seeds/ is `kg.add`'s.
 """
@@ -25,11 +26,12 @@ from .gate.evidence import check_evidence, resolve_change
 from .gate.facts import check_facts
 from .gate.graph import check_graph
 from .gate.limits import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
-                          DEFAULT_STAGE_SECONDS, GateLimits, Progress, StageLimitHit, stage_deadline)
+                          DEFAULT_STAGE_SECONDS, GateLimits, Progress, StageLimitHit, limit_problem, stage_deadline)
 from .gate.locate import SourceFile
 from .gate.paths import leads_outside
 from .gate.owl import check_owl
-from .gate.report import FORMATS, STAGE_TITLES, STAGES, GateRejected, Problem, Report, StageRun, cap_problems, render
+from .gate.report import (FORMATS, STAGE_TITLES, STAGES, GateRejected, Problem, Report, StageRun, cap_problems, render,
+                          shortened)
 from .gate.shacl import check_shapes
 from .gate.syntax import parse_checked
 from .gate.vocabulary import check_vocabulary, literal_flood
@@ -75,36 +77,9 @@ class _Stages:
         seconds = time.perf_counter() - started
         self.report.stages.append(StageRun(name, "failed" if problems else "passed", seconds))
         if problems:
-            self.report.problems.extend(_shortened(p) for p in cap_problems(list(problems), self.limits.max_problems))
+            self.report.problems.extend(shortened(p) for p in cap_problems(list(problems), self.limits.max_problems))
             self.stopped = True
         return outcome
-
-
-#: longest text of a problem's message, node, property or value: a parser may quote a whole line of the file
-MOST_PROBLEM_TEXT = 300
-
-
-def _shortened(problem: Problem) -> Problem:
-    """``problem`` with each text cut to `MOST_PROBLEM_TEXT` characters, saying how much was left out."""
-    for name in ("message", "node", "property", "value"):
-        text = getattr(problem, name)
-        if text is not None and len(text) > MOST_PROBLEM_TEXT:
-            setattr(problem, name, f"{text[:MOST_PROBLEM_TEXT - 60]}… ({len(text) - MOST_PROBLEM_TEXT + 60:,} more "
-                                   "characters)")
-    return problem
-
-
-def limit_problem(stage: str, kind: str, limits: GateLimits, files: list[str]) -> Problem:
-    """The problem a stage that went past a limit becomes (exit code 2)."""
-    named = ", ".join(files) or "the change"
-    if kind == "time":
-        message = f"stage {stage} went past its time limit of {limits.stage_seconds:g} s on {named}"
-        hint = ("split the file into smaller ones, or raise the limit with --stage-seconds "
-                "(ECOKG_GATE_STAGE_SECONDS) if the file is meant to be this large")
-    else:
-        message = f"stage {stage} went past its memory limit of {limits.memory_mb:,} MiB on {named}"
-        hint = "split the file into smaller ones, or raise the limit with --memory-mb (ECOKG_GATE_MEMORY_MB)"
-    return Problem(stage, f"{kind}-limit", message, file=files[0] if files else None, hint=hint)
 
 
 #: the named graph the change is put in while the gate checks it
@@ -287,6 +262,7 @@ def _validate_files(paths: list[Path], settings: Settings, owl: bool, limits: Ga
     stages.run("syntax", syntax)
     if flood and not stages.stopped:
         stages.run("vocabulary", lambda: flood)
+    judged = not stages.stopped
     if stages.stopped:
         for name in ("change", "vocabulary", "shacl", "evidence", "owl", "graph"):
             stages.run(name, lambda: [])
@@ -294,12 +270,37 @@ def _validate_files(paths: list[Path], settings: Settings, owl: bool, limits: Ga
         if base is None:
             base = load_base(settings, replacing=paths)
         _check_change(change, base, report, stages, owl=owl)
+    if report.problems and change.files:
+        _check_the_rest(change, base or load_base(settings, replacing=paths), report, limits, owl, judged)
     report.seconds = time.perf_counter() - started
     if not isolated:
         report.derived = change.derived
         return report
     report.derived = None  # sent apart, as plain triples
     return report, list(change.derived)
+
+
+def _check_the_rest(change: Change, base: Base, report: Report, limits: GateLimits, owl, judged: bool) -> None:
+    """Run the stages again on the files without problems so far (``judged``: the change went past syntax), until
+    none is left or all pass: each failing file is reported, not only those of the first stage that failed (a
+    file that needs what a failing one describes is reported for that too)."""
+    while True:
+        failing = {p.file for p in report.problems}
+        rest = [(f, g) for f, g in zip(change.files, change.file_graphs) if f.name not in failing]
+        if None in failing or not rest or (judged and len(rest) == len(change.files)):
+            return
+        judged = True
+        change = Change(max_located=limits.max_problems)
+        for source, graph in rest:
+            change.add_file(source, graph)
+        again = Report(files=[source.name for source, _graph in rest])
+        _check_change(change, base, again, _Stages(again, limits, files=again.files), owl=owl)
+        report.problems.extend(again.problems)
+        for run in (r for r in again.stages if r.status == "failed"):
+            for mine in (r for r in report.stages if r.name == run.name and r.status != "failed"):
+                mine.status, mine.seconds, mine.note = "failed", run.seconds, "on the files that passed before"
+        if not again.problems:
+            return
 
 
 def validate_graph_change(added: Graph, removed: Graph, settings: Settings, base_dataset,

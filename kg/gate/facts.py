@@ -108,20 +108,19 @@ def _graphs_of(change: Change, base: Base, quads):
         shelves.append((project.folder("background"), URIRef(project.graph("background"))))
     register = URIRef(project.graph("entities")) if project is not None else ENTITIES_GRAPH
 
-    def graph_of_file(index: int) -> URIRef | None:
-        path, graph = Path(change.files[index].path).resolve(), change.file_graphs[index]
+    def graph_of(path: Path | None, graph: Graph) -> URIRef | None:
         for folder, name in shelves:
-            if path.is_relative_to(Path(folder).resolve()):
+            if path is not None and path.resolve().is_relative_to(Path(folder).resolve()):
                 return name
-        if any(True for _ in graph.subjects(ECO.quote, None)) or any(True for _ in graph.subjects(ECO.hasEvidence, None)):
+        if any(True for prop in (ECO.quote, ECO.hasEvidence) for _ in graph.subjects(prop, None)):
             return None  # a source's graph, as `ecokg add` places it
         return register
 
+    # a change given as triples only goes where `ecokg add` would put it, like a file outside the seeds
+    parts = [(Path(f.path), g) for f, g in zip(change.files, change.file_graphs)] or [(None, change.graph)]
+
     def where(s, p, o) -> set:
-        graphs = set()
-        for index, graph in enumerate(change.file_graphs):
-            if (s, p, o) in graph:
-                graphs.add(graph_of_file(index))
+        graphs = {graph_of(path, graph) for path, graph in parts if (s, p, o) in graph}
         return set() if None in graphs else graphs
 
     return where
@@ -171,8 +170,8 @@ def _cited(change: Change, base: Base, graph_name, s, p, o) -> bool:
              if not any((n, claimed, None) in change.graph for claimed in (ECO.holder, ECO.quote, ECO.hasEvidence))}
     nodes |= {n for n, _p, _o, g in base.view.quads(None, None, s) if g in backgrounds}
     for node in nodes:
-        cites = any((node, prop, None) in change.graph or any(g in backgrounds for *_t, g in base.view.quads(node, prop, None))
-                    for prop in CITATIONS)
+        cites = any((node, prop, None) in change.graph
+                    or any(g in backgrounds for *_t, g in base.view.quads(node, prop, None)) for prop in CITATIONS)
         stated = change.graph.value(node, RDF.predicate) or base.view.value(node, RDF.predicate)
         if not cites or (stated is not None and stated != p):
             continue

@@ -1,10 +1,10 @@
 """How much the gate may spend on one run, and stopping a stage that goes past it.
 
 Owns `GateLimits` (file size, seconds and memory per stage, prefix declarations, problems listed)
-and their defaults (`kg.settings.Settings` carries them, from ``ECOKG_*`` variables), `StageLimitHit` (the problem a stage that hit a limit
-becomes: exit code 2, naming the file and the limit) and `stage_deadline`, which interrupts a stage
-that runs past its time in the process that runs it. Isolating the stages in a child process is
-`kg.validate`'s, with `kg.sandbox`.
+and their defaults (`kg.settings.Settings` carries them, from ``ECOKG_*`` variables), `StageLimitHit` and
+`limit_problem` (the problem a stage that hit a limit becomes: exit code 2, naming the file and the limit),
+and `stage_deadline`, which interrupts a stage that runs past its time in the process that runs it.
+Isolating the stages in a child process is `kg.validate`'s, with `kg.sandbox`.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import signal
 import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+
+from .report import Problem
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -105,3 +107,16 @@ def stage_deadline(stage: str, seconds: float | None):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def limit_problem(stage: str, kind: str, limits: GateLimits, files: list[str]) -> Problem:
+    """The problem a stage that went past a limit becomes (exit code 2)."""
+    named = ", ".join(files) or "the change"
+    if kind == "time":
+        message = f"stage {stage} went past its time limit of {limits.stage_seconds:g} s on {named}"
+        hint = ("split the file into smaller ones, or raise the limit with --stage-seconds "
+                "(ECOKG_GATE_STAGE_SECONDS) if the file is meant to be this large")
+    else:
+        message = f"stage {stage} went past its memory limit of {limits.memory_mb:,} MiB on {named}"
+        hint = "split the file into smaller ones, or raise the limit with --memory-mb (ECOKG_GATE_MEMORY_MB)"
+    return Problem(stage, f"{kind}-limit", message, file=files[0] if files else None, hint=hint)

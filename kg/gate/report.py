@@ -1,9 +1,9 @@
 """What the gate found, and every way of printing it.
 
-Owns the `Problem` (one broken rule at one place, with how to fix it), the `Report` of a run (its
-problems, the stages run and their times, the exit code), and the output formats: human text,
-JSON, JUnit XML, SARIF 2.1.0, GitHub workflow annotations and a Markdown summary. It does not
-decide what is a problem; the stage modules do.
+Owns the `Problem` (one broken rule at one place, with how to fix it; `shortened` cuts its long texts), the
+`Report` of a run (its problems, the stages run and their times, the exit code), and the output formats: human
+text, JSON, JUnit XML, SARIF 2.1.0, GitHub workflow annotations and a Markdown summary. It does not decide what
+is a problem; the stage modules do.
 """
 from __future__ import annotations
 
@@ -147,6 +147,20 @@ def cap_problems(problems: list[Problem], limit: int) -> list[Problem]:
                                        f"not listed (at most {limit} are)", file=first.file, value=str(more),
                                        hint="fix the ones listed and run again, or raise the number listed with "
                                             "--max-problems (ECOKG_GATE_MAX_PROBLEMS)")]
+
+
+#: longest text of a problem's message, node, property or value: a parser may quote a whole line of the file
+MOST_PROBLEM_TEXT = 300
+
+
+def shortened(problem: Problem) -> Problem:
+    """``problem`` with each text cut to `MOST_PROBLEM_TEXT` characters, saying how much was left out."""
+    for name in ("message", "node", "property", "value"):
+        text = getattr(problem, name)
+        if text is not None and len(text) > MOST_PROBLEM_TEXT:
+            setattr(problem, name, f"{text[:MOST_PROBLEM_TEXT - 60]}… ({len(text) - MOST_PROBLEM_TEXT + 60:,} more "
+                                   "characters)")
+    return problem
 
 
 class GateRejected(ValidationFailure):

@@ -171,3 +171,26 @@ def test_a_linkage_with_its_claims_modality_passes(run_json, tmp_path):
     code, report = run_json("--no-owl", write(tmp_path, "link.ttl",
                                               LINKAGE.replace("MODALITY", "eco:modality modality:Offered ;")))
     assert code == 0, report["problems"]
+
+
+def test_every_failing_file_is_reported_not_only_those_of_the_first_failing_stage(run_json, tmp_path):
+    from gate_fixtures import BAD
+
+    unknown_class = BAD / "unknown-class.ttl"  # rejected by the vocabulary stage
+    plain = write(tmp_path, "cooperation.ttl", COOPERATION)  # would pass every stage up to graph
+    good = write(tmp_path, "stated.ttl", PREFIXES + "ecoid:Pakistan eco:hasDefenceRelationshipWith ecoid:Iran .\n")
+    code, report = run_json("--no-owl", unknown_class, plain, good)
+    assert code == 1
+    by_file = {(p["file"].rsplit("/", 1)[-1], p["stage"]) for p in report["problems"]}
+    assert ("unknown-class.ttl", "vocabulary") in by_file
+    assert ("cooperation.ttl", "graph") in by_file
+    assert not any(name == "stated.ttl" for name, _stage in by_file)
+
+
+def test_a_file_that_does_not_parse_does_not_hide_the_others(run_json, tmp_path):
+    broken = write(tmp_path, "broken.ttl", PREFIXES + "ecoid:Pakistan eco:cooperatesWith .\n")
+    plain = write(tmp_path, "cooperation.ttl", COOPERATION)
+    code, report = run_json("--no-owl", broken, plain)
+    assert code == 2  # a file that cannot be read as RDF decides the exit code
+    stages = {(p["file"].rsplit("/", 1)[-1], p["stage"]) for p in report["problems"]}
+    assert ("broken.ttl", "syntax") in stages and ("cooperation.ttl", "graph") in stages
