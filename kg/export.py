@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from .build import load_dataset
 from . import trusty
 from .errors import EXIT_OK, EcoKGError
-from .metadata import LICENCE
+from .metadata import LICENCE, NANOPUBS_FILE
 from .namespaces import BASE, CLAIM, DATASET_IRI, ECO, FACT, ID, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
 from .ontology import CLAIM_CLASS, claim_kinds
 from .settings import Settings
@@ -28,8 +28,6 @@ NPX = Namespace("http://purl.org/nanopub/x/")
 NANOPUB_BASE = BASE + "np/"
 #: properties of a claim that say where it comes from: provenance, not assertion
 PROVENANCE_PROPERTIES = {ECO.hasEvidence, PROV.wasAttributedTo, PROV.wasDerivedFrom}
-#: the file of all nanopublications, beside the dumps (`ecokg export --nanopub`'s default, /download/…)
-NANOPUBS_FILE = "eco-kg-nanopubs.trig"
 #: the statement that the CC BY licence of the assertion does not reach the words the provenance quotes
 QUOTED_RIGHTS = URIRef(DATASET_IRI + "#rights-of-quoted-text")
 QUOTED_RIGHTS_LABEL = (
@@ -173,6 +171,25 @@ def combined_trig(nanopubs: list[tuple[URIRef, Dataset]]) -> str:
     return combined.serialize(format="trig")
 
 
+def with_accepted_updates(dataset: Dataset, settings: Settings) -> Dataset:
+    """``dataset`` (the build, as rdflib reads its dump) with the journal's accepted updates applied, as
+    `ecokg serve` applies them at start: the nanopublications of what is served, the same from the command
+    line and from the server. The store is not read: Oxigraph keeps every integer type as xsd:integer."""
+    from .journal import journal_path, read, refuse_ontology
+
+    path = journal_path(settings)
+    if path is None or not path.exists():
+        return dataset
+    entries = read(path)
+    refuse_ontology(path, entries)
+    for entry in entries:
+        for quad in entry.removed:
+            dataset.remove(quad)
+        for quad in entry.added:
+            dataset.add(quad)
+    return dataset
+
+
 def write_nanopublications(dataset: Dataset, output: Path, key=None) -> int:
     """All claims' nanopublications into one TriG file (signed with ``key`` when given); returns how many."""
     nanopubs = claim_nanopublications(dataset, key)
@@ -195,7 +212,7 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
     key = trusty.load_private_key(args.sign) if args.sign is not None else None  # a bad key stops before any work
-    dataset = load_dataset(settings)
+    dataset = with_accepted_updates(load_dataset(settings), settings)
     if str(args.output) == "-":
         sys.stdout.write(combined_trig(claim_nanopublications(dataset, key)))
         return EXIT_OK

@@ -25,6 +25,8 @@ DUMPS = {
     "eco-kg.ttl": ("turtle", "text/turtle", False),
     "eco-kg.jsonld": ("json-ld", "application/ld+json", True),
 }
+#: the file of the claims' nanopublications, offered beside the dumps (made by `kg.export`, not by the build)
+NANOPUBS_FILE = "eco-kg-nanopubs.trig"
 #: the EU file-type authority's IRI for each dump (DCAT-AP wants dct:format as an IRI)
 FILE_TYPES = {"eco-kg.trig": "RDF_TRIG", "eco-kg.nq": "RDF_N_QUADS", "eco-kg.ttl": "RDF_TURTLE",
               "eco-kg.jsonld": "JSON_LD"}
@@ -152,6 +154,7 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText], project=None) 
     results = URIRef(FILE_TYPE + "SPARQLQRES")
     meta.add((endpoint_dist, DCTERMS["format"], results))
     meta.add((results, RDF.type, DCTERMS.MediaTypeOrExtent))
+    _describe_nanopubs(meta, ds, quoted)
     # the record states the agents' types for DCAT-AP; the inferred graph keeps only what nothing states
     inferred = dataset.graph(INFERRED_GRAPH)
     for triple in list(meta):
@@ -304,6 +307,30 @@ def _describe_rights(dataset: Dataset, meta: Graph, sources: list[SourceText]) -
         "oa:suffix, the paragraphs) are not: each keeps its source's own terms, given by the source's dcterms:license "
         "or dcterms:rights.", lang="en")))
     return quoted
+
+
+def _describe_nanopubs(meta: Graph, ds: URIRef, quoted: URIRef) -> None:
+    """The claims' nanopublications (`kg.export`), served as one TriG file beside the dumps."""
+    dist = URIRef(BASE + "download/" + NANOPUBS_FILE)
+    meta.add((ds, DCAT.distribution, dist))
+    meta.add((ds, VOID.dataDump, dist))
+    meta.add((dist, RDF.type, DCAT.Distribution))
+    meta.add((dist, DCAT.accessURL, dist))
+    meta.add((dist, DCAT.downloadURL, dist))
+    media = URIRef(IANA_MEDIA_TYPES + "application/trig")
+    meta.add((dist, DCAT.mediaType, media))
+    meta.add((media, RDF.type, DCTERMS.MediaType))
+    file_type = URIRef(FILE_TYPE + "RDF_TRIG")
+    meta.add((dist, DCTERMS["format"], file_type))
+    meta.add((file_type, RDF.type, DCTERMS.MediaTypeOrExtent))
+    meta.add((dist, DCTERMS.license, LICENCE))
+    meta.add((dist, DCTERMS.rights, quoted))
+    meta.add((dist, DCTERMS.title, Literal("ECO-KG nanopublications (trig)", lang="en")))
+    meta.add((dist, DCTERMS.description, Literal(
+        "One nanopublication per claim (assertion, provenance with the quoted words, publication info), each "
+        "named by its trusty URI under https://w3id.org/eco-kg/np/.", lang="en")))
+    meta.add((dist, URIRef("http://data.europa.eu/r5r/availability"),
+              URIRef("http://publications.europa.eu/resource/authority/planned-availability/AVAILABLE")))
 
 
 __all__ = ["CATALOG_IRI", "DUMPS", "FILE_TYPES", "LICENCE", "describe_dataset", "served_record"]

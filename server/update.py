@@ -185,6 +185,7 @@ def update():
             _journal(path, text, outcome)  # durable before it is acknowledged
         store.apply_change(outcome.added, outcome.removed)
         current_app.extensions.pop("ecokg_graph_sizes", None)  # the service description's counts
+        current_app.extensions.pop("ecokg_nanopubs", None)  # the claims' nanopublications (server.pages.nanopubs)
     where = (f"journalled in {path.name}; `ecokg journal fold` writes it into seeds/" if path is not None else
              f"in the on-disk store {settings.store_path}" if getattr(store, "on_disk", False) else None)
     return _summary(outcome.added, outcome.removed, time.perf_counter() - started, outcome.report, where)

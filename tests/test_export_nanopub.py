@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 from Crypto.Hash import SHA256
 from Crypto.PublicKey import RSA
 from Crypto.Signature import pkcs1_15
@@ -18,8 +19,8 @@ from nanopub import Nanopub, Profile
 from nanopub.sign_utils import add_signature
 from nanopub.trustyuri.rdf import RdfHasher, RdfUtils
 from nanopub.utils import MalformedNanopubError
-from rdflib import ConjunctiveGraph, Dataset, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from rdflib import ConjunctiveGraph, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
 
 from kg.export import NP, NPX, claim_nanopublications, nanopub_iri, write_nanopublications
 from kg.namespaces import CLAIM, ECO, OA
@@ -245,3 +246,101 @@ def test_a_key_that_cannot_sign_is_exit_2_naming_it(settings, built, tmp_path, c
     assert completed.returncode == 2
     assert message in completed.stderr and str(key) in completed.stderr and "Traceback" not in completed.stderr
     assert not (tmp_path / "x.trig").exists()
+
+
+# ------------------------------------------------------------------ the np/ IRIs and the download, over HTTP
+
+@pytest.fixture(scope="module")
+def live(settings, built):
+    from kg.stores import open_store
+    from server.app import create_app
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from liveserver import LiveServer
+
+    with LiveServer(create_app(settings, open_store(settings.with_(store="oxigraph")))) as server:
+        yield server.url
+
+
+def local(iri) -> str:
+    return "/" + str(iri)[len("https://w3id.org/eco-kg/"):]
+
+
+@pytest.mark.slow
+def test_every_np_iri_dereferences_to_its_nanopublication(live, nanopubs):
+    for claim, nanopub in nanopubs.items():
+        iri = nanopub_iri(nanopub)
+        answer = requests.get(live + local(iri), headers={"Accept": "application/trig"}, timeout=60)
+        assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/trig")
+        assert answer.headers["Vary"] == "Accept"
+        read = nanopub_py(answer.text)
+        assert str(read.source_uri) == str(iri) and read.has_valid_trusty
+        assert (iri, NPX.introduces, claim) in {(s, p, o) for s, p, o, _g in read.rdf.quads((None, None, None))}
+
+
+@pytest.mark.slow
+def test_nanopub_py_fetches_one_over_http(live, nanopubs):
+    iri = nanopub_iri(nanopubs[CLAIM_IRI])
+    fetched = Nanopub(source_uri=live + local(iri))  # nanopub-py asks for <uri>.trig, as from a nanopub server
+    assert str(fetched.metadata.np_uri) == str(iri) and fetched.is_valid
+    assert RdfHasher.make_hash(RdfUtils.get_quads(fetched.rdf), baseuri=str(iri) + "#", hashstr=" ") == \
+        str(iri).rsplit("/", 1)[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("accept, media", [("text/html,application/xhtml+xml,*/*;q=0.8", "text/html"),
+                                           ("application/n-quads", "application/n-quads"),
+                                           ("application/ld+json", "application/ld+json"),
+                                           (None, "application/trig"),
+                                           ("application/trig;q=0, text/html", "text/html")])
+def test_an_np_iri_answers_in_the_format_asked_for(live, nanopubs, accept, media):
+    iri = nanopub_iri(nanopubs[CLAIM_IRI])
+    headers = {"Accept": accept} if accept else {}
+    session = requests.Session()
+    if accept is None:
+        session.headers.pop("Accept", None)
+    answer = session.get(live + local(iri), headers=headers, timeout=60)
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith(media)
+    if media == "text/html":
+        assert str(iri) in answer.text and "/id/claim/gas-pipeline-under-discussion" in answer.text
+    else:
+        parsed = Dataset()
+        parsed.parse(data=answer.text, format={"application/n-quads": "nquads", "application/ld+json": "json-ld"}
+                     .get(media, "trig"))
+        assert (iri, RDF.type, NP.Nanopublication) in {(s, p, o) for s, p, o, _g in parsed.quads()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path, status", [("/np/RA" + "A" * 43, 404), ("/np/nothing-here", 404),
+                                          ("/np/RA" + "A" * 43 + ".exe", 404)])
+def test_an_unknown_np_iri_is_404_with_a_message(live, path, status):
+    answer = requests.get(live + path, headers={"Accept": "text/plain"}, timeout=60)
+    assert answer.status_code == status and "nanopublication" in answer.text and "Traceback" not in answer.text
+
+
+@pytest.mark.slow
+def test_a_turtle_only_client_is_told_which_formats_keep_the_graphs(live, nanopubs):
+    iri = nanopub_iri(nanopubs[CLAIM_IRI])
+    answer = requests.get(live + local(iri), headers={"Accept": "text/turtle"}, timeout=60)
+    assert answer.status_code == 406 and "application/trig" in answer.text
+
+
+@pytest.mark.slow
+def test_a_claims_former_np_iri_is_sent_to_its_trusty_uri(live, nanopubs):
+    answer = requests.get(live + "/np/gas-pipeline-under-discussion", allow_redirects=False, timeout=60)
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith(local(nanopub_iri(nanopubs[CLAIM_IRI])))
+
+
+@pytest.mark.slow
+def test_the_set_is_a_download_and_listed_with_the_dumps(live, nanopubs):
+    answer = requests.get(live + "/download/eco-kg-nanopubs.trig", timeout=60)
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/trig")
+    parsed = Dataset()
+    parsed.parse(data=answer.text, format="trig")
+    served = {s for s, _p, _o, _g in parsed.quads((None, RDF.type, NP.Nanopublication, None))}
+    assert served == {nanopub_iri(n) for n in nanopubs.values()}
+    record = Graph().parse(data=requests.get(live + "/.well-known/void", headers={"Accept": "text/turtle"},
+                                             timeout=60).text, format="turtle")
+    dumps = {str(o).rsplit("/", 1)[1] for o in record.objects(None, VOID.dataDump)}
+    assert "eco-kg-nanopubs.trig" in dumps
