@@ -194,3 +194,21 @@ def test_a_file_that_does_not_parse_does_not_hide_the_others(run_json, tmp_path)
     assert code == 2  # a file that cannot be read as RDF decides the exit code
     stages = {(p["file"].rsplit("/", 1)[-1], p["stage"]) for p in report["problems"]}
     assert ("broken.ttl", "syntax") in stages and ("cooperation.ttl", "graph") in stages
+
+
+@pytest.mark.slow
+def test_in_a_project_a_background_fact_needs_its_source(run_json, run_cli, tmp_path, monkeypatch):
+    code, _out, err = run_cli("init", tmp_path / "project", "--namespace", "https://example.org/t/")
+    assert code == 0, err
+    background = tmp_path / "project" / "background"
+    write(background, "bare.ttl", PREFIXES + "ecoid:Turkey eco:cooperatesWith ecoid:Pakistan .\n")
+    write(background, "cited.ttl", PREFIXES + """@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+<https://example.org/t/id/statement-1> a rdf:Statement ; rdfs:label "Iran cooperates with Turkey"@en ;
+    rdf:subject ecoid:Iran ; rdf:predicate eco:cooperatesWith ; rdf:object ecoid:Turkey ;
+    dcterms:source <https://example.org/report> .
+ecoid:Iran eco:cooperatesWith ecoid:Turkey .
+""")
+    monkeypatch.chdir(tmp_path / "project")
+    code, report = run_json("--no-owl")
+    assert code == 1
+    assert [(p["file"].rsplit("/", 1)[-1], p["node"]) for p in unsupported(report)] == [("bare.ttl", "ecoid:Turkey")]
