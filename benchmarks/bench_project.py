@@ -1,9 +1,8 @@
 """Wall time of `ecokg validate` on one new claim in a researcher's project, start-up included, beside `ecokg --help`.
 
-Owns making the project (`ecokg init`, the fictional test source registered with `ecokg source add`), the one-claim
-file quoting it, and the timings: medians of --runs after one warm-up run (which builds the packaged graph and
-the gate's cache, as a project's first command does). Not part of the test suite; run it by hand:
-    .venv/bin/python benchmarks/bench_project.py [--runs 7]"""
+Owns the project (`ecokg init`, the fictional test source registered), the one-claim file quoting it, and the
+timings: medians of --runs after a warm-up run that builds the packaged graph and the gate's cache, as a project's
+first command does. Not part of the test suite: `.venv/bin/python benchmarks/bench_project.py [--runs 7]`."""
 from __future__ import annotations
 
 import argparse
