@@ -118,7 +118,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
     for name in ("host", "port", "store", "query_timeout", "row_limit", "remote_endpoint", "service_timeout",
                  "update_journal", "query_workers", "query_memory_mb", "max_query_length", "max_query_depth",
                  "update_timeout", "query_memory_total_mb", "service_max_bytes", "service_max_calls",
-                 "analysis_cache_mb"):
+                 "analysis_cache_mb", "result_cache_mb", "cache_max_age"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value

@@ -98,6 +98,13 @@ class Settings:
     max_query_depth: int = 64
     #: memory the store's cache of analysed query texts may hold, in MiB (0: no cache; texts are then read twice)
     analysis_cache_mb: int = 32
+    #: memory the server's cache of query answers may hold, in MiB (0: no cache); an answer over an eighth of it
+    #: is answered, not kept. The dataset is read-only between accepted updates, so an answer asked again is
+    #: the same bytes until one is accepted
+    result_cache_mb: int = 64
+    #: seconds a browser, proxy or CDN may reuse an answer (Cache-Control max-age) before asking again, with
+    #: its ETag or Last-Modified, whether it still holds (a 304 then costs no evaluation)
+    cache_max_age: int = 60
     #: HTTP threads of `ecokg serve`; 0: query_workers + 8, so the server can always answer "busy" at once
     server_threads: int = 0
     #: connections `ecokg serve` holds open at once; at the limit the longest-idle one is closed for a new one

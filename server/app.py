@@ -16,6 +16,7 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
     settings = settings or Settings()
     app = Flask(__name__)
     app.config["ECOKG_SETTINGS"] = settings
+    opened_here = store is None  # only then does the build describe what is served (`caching.DatasetVersion`)
     if store is None:
         from kg.stores import open_store
         store = open_store(settings)
@@ -25,10 +26,11 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
         # on every start, updates on or off: what was acknowledged is served (a read-only store was written
         # by the process that accepted the changes)
         app.extensions["ecokg_replayed"] = journal.replay(store, journal.journal_path(settings))
-    from . import formats, headers, pages, protocol, update
+    from . import caching, formats, headers, pages, protocol, update
     app.register_blueprint(protocol.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(update.blueprint)
+    caching.install(app, opened_here=opened_here)  # after the journal's replay, which the version counts
     app.after_request(headers.secure)
     formats.load_writers()  # what the first requests need, loaded before they arrive together
     pages.site.load_templates(app)
@@ -39,7 +41,7 @@ def run_server(settings: Settings) -> None:
     """Build if needed, open the store and serve until interrupted (the `ecokg serve` command)."""
     from kg.errors import EcoKGError
 
-    from . import serving
+    from . import caching, serving
 
     app = create_app(settings)
     replayed = app.extensions.get("ecokg_replayed")
@@ -59,6 +61,7 @@ def run_server(settings: Settings) -> None:
     if connections < settings.max_connections:
         print(f"at most {connections} connections at once (max_connections {settings.max_connections}): the "
               f"open-file limit allows no more; raise it (ulimit -n) to allow more", flush=True)
+    caching.warm(app)  # the named queries into the result cache, while the first clients connect
     try:
         server.run()
     finally:

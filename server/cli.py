@@ -59,6 +59,10 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
                         help="deepest nesting of groups and expressions (default 64)")
     parser.add_argument("--analysis-cache-mb", type=int, dest="analysis_cache_mb",
                         help="MiB the cache of analysed query texts may hold; 0: no cache (default 32)")
+    parser.add_argument("--result-cache-mb", type=int, dest="result_cache_mb",
+                        help="MiB the cache of query answers may hold; 0: no cache (default 64)")
+    parser.add_argument("--cache-max-age", type=int, dest="cache_max_age",
+                        help="seconds clients and proxies may reuse an answer before revalidating it (default 60)")
     parser.add_argument("--update-timeout", type=float, dest="update_timeout",
                         help="seconds an update and its validation may take (default 60)")
     parser.add_argument("--max-connections", type=int, dest="max_connections",

@@ -24,7 +24,7 @@ from kg.settings import Settings
 from kg.stores import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy, ServiceFailure,
                       ServiceTimeout, Store)
 
-from . import formats
+from . import caching, formats
 
 blueprint = Blueprint("protocol", __name__)
 
@@ -239,6 +239,11 @@ def sparql():
     if chosen is None:
         available = ", ".join(formats.offered(form)[0])
         raise ProtocolError(406, f"no acceptable format for a {form} result; available: {available}")
+    kept_as = caching.answer_key(text, params.get("default-graph-uri", []), params.get("named-graph-uri", []),
+                                 chosen.media_type, shape)
+    kept = caching.kept_answer(kept_as) if kept_as is not None else None
+    if kept is not None:
+        return kept  # the dataset has not changed since this answer was written
     result = store().query(text, default_graph_uris=params.get("default-graph-uri", []),
                            named_graph_uris=params.get("named-graph-uri", []),
                            timeout=current.query_timeout, row_limit=current.row_limit,
@@ -260,7 +265,7 @@ def sparql():
                                                 "U+FFFD; ask for JSON results or N-Triples to receive them as they are")
     if result.truncated:
         response.headers["X-ECOKG-Truncated"] = f"row limit {result.row_limit} reached; the answer is incomplete"
-    return response
+    return caching.keep(kept_as, response)
 
 
 def preflight() -> Response:

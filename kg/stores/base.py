@@ -216,9 +216,14 @@ class _PooledStore(_BaseStore):
     def _isolated(self) -> bool:
         return self.settings.query_isolation and sandbox.CAN_FORK
 
+    #: changes applied since the store was opened (replayed ones included), counted once the workers holding the
+    #: content before it are retired: a query started after reading the count never answers from older content
+    changes = 0
+
     def _changed(self) -> None:
         """The data changed: workers forked before now are replaced."""
         self._pool.refresh()
+        self.changes += 1
 
     def close(self) -> None:
         self._pool.close()
