@@ -22,6 +22,7 @@ LONG_RUNNING_FIRST = [
     "tests/packaging/test_precommit_hook.py",
     "tests/bigstore/test_bulk.py",
     "tests/packaging/test_wheel.py",
+    "tests/packaging/test_own_project_wheel.py",
     "tests/test_build_cli.py",
     "tests/server/test_update.py",
     "tests/server/test_attacks.py",
