@@ -317,25 +317,33 @@ def validate(response: Response) -> Response:
 
 # --------------------------------------------------------------------------------------- warming
 
-def warm(app: Flask) -> threading.Thread:
+def warm(app: Flask, *, follow: bool = True) -> threading.Thread | None:
     """Ask each named query (those without SERVICE) once, in the background, as SPARQL JSON, so that the first
-    person to ask one gets it from the cache; one at a time, so requests arriving meanwhile find workers free."""
+    person to ask one gets it from the cache; one at a time, so requests arriving meanwhile find workers free.
+    With ``follow``, again after each accepted change (checked every second)."""
     from kg.query import named_queries
 
     settings: Settings = app.config["ECOKG_SETTINGS"]
-    if settings.result_cache_mb <= 0:
+    store = app.extensions["ecokg_store"]
+    if settings.result_cache_mb <= 0 or getattr(store, "changes", None) is None:
         return None
 
     def run() -> None:
         client = app.test_client()
-        for query in named_queries(settings):
-            if "SERVICE" in query.text.upper():
-                continue
-            try:
-                client.get("/sparql", query_string={"query": query.text},
-                           headers={"Accept": "application/sparql-results+json"})
-            except Exception:  # noqa: BLE001 - warming is a courtesy; a failure shows when the query is asked
-                app.logger.warning("the named query %s could not be warmed", query.name)
+        while True:
+            seen = store.changes
+            for query in named_queries(settings):
+                if "SERVICE" in query.text.upper():
+                    continue
+                try:
+                    client.get("/sparql", query_string={"query": query.text},
+                               headers={"Accept": "application/sparql-results+json"})
+                except Exception:  # noqa: BLE001 - warming is a courtesy; a failure shows when the query is asked
+                    app.logger.warning("the named query %s could not be warmed", query.name)
+            if not follow:
+                return
+            while store.changes == seen:
+                time.sleep(1)
 
     thread = threading.Thread(target=run, name="warm-named-queries", daemon=True)
     thread.start()

@@ -211,3 +211,26 @@ def test_the_cache_object_keeps_its_byte_bound_and_drops_the_least_recently_used
     cache.put(("big",), b"z" * 5_000, {})  # more than a fraction of the whole: answered, not kept
     assert cache.get(("big",)) is None and cache.held_bytes <= 10_000
     assert ResultCache(0).put(("any",), b"a", {}) is False
+
+
+@pytest.mark.slow
+def test_the_named_queries_are_warmed_into_the_cache(settings, oxigraph_store):
+    from server.caching import warm
+
+    app = create_app(settings, oxigraph_store)
+    warm(app, follow=False).join(timeout=120)
+    cache = app.extensions["ecokg_result_cache"]
+    local = [query for query in named_queries(settings) if "SERVICE" not in query.text.upper()]
+    assert len(cache) == len(local)
+    client = app.test_client()
+    answer = client.get("/sparql", query_string={"query": local[0].text}, headers={"Accept": JSON})
+    assert answer.status_code == 200 and len(cache) == len(local)  # answered from what was warmed
+
+
+@pytest.mark.parametrize("name", ["result_cache_mb", "cache_max_age"])
+def test_a_negative_cache_setting_stops_the_start_with_what_to_give(settings, oxigraph_store, name):
+    from kg.errors import SettingsError
+
+    with pytest.raises(SettingsError, match=name) as caught:
+        create_app(settings.with_(**{name: -1}), oxigraph_store)
+    assert "0 or more" in caught.value.hint
