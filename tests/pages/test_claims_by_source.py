@@ -60,3 +60,14 @@ def test_within_a_source_the_claims_keep_their_kinds(project_client):
 def test_on_the_interview_alone_one_source_heads_the_claims(client):
     section = claims_section(client, "/id/Pakistan")
     assert texts(section, "span", "source-title") == [INTERVIEW]
+
+
+def test_the_glance_says_how_many_sources_the_claims_come_from_when_there_are_several(project_client, client):
+    def glance(html: str) -> str:
+        start = html.index('<ul class="glance">')
+        return re.sub(r"<[^>]+>", "", html[start:html.index("</ul>", start)])
+
+    several = project_client.get("/id/Turkey", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "from 2 sources" in glance(several)
+    one = client.get("/id/Pakistan", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "sources" not in glance(one)
