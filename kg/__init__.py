@@ -16,7 +16,7 @@ from .namespaces import BASE, CLAIM, DOMAIN, ECO, ID, MODALITY, PREFIXES, SOURCE
 from .query import NamedQuery, find_query, format_result, named_queries, run_query
 from .settings import Settings
 
-__version__ = "1.1.0"
+__version__ = "1.2.0.dev0"
 
 __all__ = [
     "BASE", "CLAIM", "DOMAIN", "ECO", "ID", "MODALITY", "PREFIXES", "SOURCE",

@@ -1,13 +1,13 @@
-"""What the ontology defines, read from it rather than restated in code: the kinds of claim.
+"""What the ontology defines, read from it rather than restated in code: the kinds of claim, and its versions.
 
-Owns `claim_kinds`: the subclasses of eco:Claim (proposal, stance, assessment …) with their labels and
-definitions, in the order the ontology's disjointness axiom lists them. Anything that counts, filters
-or names claims by kind asks here, so a kind added to ontology/eco.ttl reaches the build report, the
-gate, the nanopublications and the sitemap without a code change. Putting the ontology into its named
-graph is `kg.build`'s.
+Owns `claim_kinds`: the subclasses of eco:Claim with their labels and definitions, in the order the
+ontology's disjointness axiom lists them, so a kind added to ontology/eco.ttl reaches the report, the gate,
+the nanopublications and the sitemap without a code change; and `released_versions` / `released_ontology`,
+the releases archived under ontology/versions/X.Y.Z/. Putting the ontology into its graph is `kg.build`'s.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -80,4 +80,37 @@ def _english(ontology: Graph, subject: URIRef, predicate: URIRef) -> str:
     return str(values[0]) if values else ""
 
 
-__all__ = ["CLAIM_CLASS", "ClaimKind", "claim_kinds"]
+#: a release's version: X.Y.Z, as its folder under ontology/versions/ and its version IRI name it
+RELEASE = re.compile(r"\d+\.\d+\.\d+")
+
+
+def released_versions(settings: Settings | None = None) -> tuple[str, ...]:
+    """The releases whose ontology files are archived under ``ontology/versions/X.Y.Z/``, oldest first."""
+    folder = (settings or Settings()).ontology_dir / "versions"
+    found = [path.name for path in folder.iterdir() if path.is_dir() and RELEASE.fullmatch(path.name)] \
+        if folder.is_dir() else []
+    return tuple(sorted(found, key=lambda name: tuple(int(part) for part in name.split("."))))
+
+
+def released_ontology(version: str, settings: Settings | None = None) -> Graph | None:
+    """The ontology as release ``version`` published it (its files but the shapes), or None when the
+    project does not archive that release."""
+    if version not in released_versions(settings):
+        return None
+    return _release_graph(str((settings or Settings()).ontology_dir / "versions" / version))
+
+
+@lru_cache(maxsize=8)
+def _release_graph(folder: str) -> Graph:
+    from pathlib import Path
+
+    from .rdfio import parse_file
+
+    graph = Graph()
+    for path in sorted(Path(folder).glob("*.ttl")):
+        if path.name != "shapes.ttl":
+            parse_file(path, graph)
+    return graph
+
+
+__all__ = ["CLAIM_CLASS", "ClaimKind", "RELEASE", "claim_kinds", "released_ontology", "released_versions"]

@@ -255,7 +255,7 @@ def _toml_string(value: str) -> str:
 
 
 def init_project(directory: Path, namespace: str, *, title: str = "", licence: str = "CC-BY-4.0",
-                 gate_repository: str = "<owner>/eco-kg", layout: dict[str, str] | None = None) -> list[Path]:
+                 gate_repository: str = "REPO_OWNER/eco-kg", layout: dict[str, str] | None = None) -> list[Path]:
     """Write a new project into ``directory``: ecokg.toml, the folders (``layout``: role -> folder name, see
     `DEFAULT_LAYOUT`), the pre-commit hook, a CI workflow and a README. Refuses a folder that already holds a
     project (nothing is overwritten)."""
@@ -329,11 +329,12 @@ FOLDER_NOTES = {
 
 PRE_COMMIT = """\
 # The ECO-KG gate on every staged Turtle/TriG file, with this project's ecokg.toml (found by the hook).
-# `repo` is the gate's repository ({repository}: replace a placeholder with the real one); pin `rev` to a
-# release tag or a commit of it: the rules are those of that release.
+# `repo` is the gate's repository ({repository}: replace a placeholder with the real one); replace
+# COMMIT_SHA with the full commit of the gate you want (or a release tag vX.Y.Z, once one exists): the rules
+# are those of that commit.
 repos:
   - repo: https://github.com/{repository}
-    rev: v1.1.0
+    rev: COMMIT_SHA
     hooks:
       - id: ecokg-validate
         exclude: ^build/
@@ -355,7 +356,7 @@ jobs:
         with:
           fetch-depth: 0
           persist-credentials: false
-      - uses: {repository}@COMMIT_SHA  # v1.1.0
+      - uses: {repository}@COMMIT_SHA  # and its release tag, once there is one
         with:
           files: "sources/*.ttl claims/*.ttl entities/*.ttl background/*.ttl"
 """

@@ -49,16 +49,21 @@ def test_the_jsonld_dump_keeps_the_named_graphs(built):
 
 
 def test_version_and_release_date_agree_everywhere(dataset):
+    """One version everywhere; the ontology was first issued with the first release; a released version has
+    its date in CITATION.cff and the changelog, an unreleased tree (X.Y.Z.devN) has none."""
     version = tomllib.loads((CHECKOUT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
     citation = yaml.safe_load((CHECKOUT / "CITATION.cff").read_text(encoding="utf-8"))
     ontology = dataset.graph(ONTOLOGY_GRAPH)
     header = URIRef(ONTOLOGY_IRI)
-    released = str(citation["date-released"])
     assert kg.__version__ == version == str(citation["version"])
     assert ontology.value(header, OWL.versionInfo) == Literal(version)
     assert ontology.value(header, OWL.versionIRI) == URIRef(f"{ONTOLOGY_IRI}/{version}")
-    assert ontology.value(header, DCTERMS.issued) == Literal(released, datatype=XSD.date)
     record = dataset.graph(METADATA_GRAPH)
     assert record.value(URIRef(DATASET_IRI), URIRef(str(DCAT) + "version")) == Literal(version)
     changelog = (CHECKOUT / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert re.search(rf"^## \[{re.escape(version)}\] - {released}$", changelog, flags=re.M)
+    releases = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - (\d{4}-\d\d-\d\d)$", changelog, flags=re.M)
+    assert ontology.value(header, DCTERMS.issued) == Literal(releases[-1][1], datatype=XSD.date)
+    if ".dev" in version:
+        assert "date-released" not in citation and "## [Unreleased]" in changelog
+    else:
+        assert (version, str(citation["date-released"])) in releases

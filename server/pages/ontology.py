@@ -1,8 +1,8 @@
 """The ontology: /ontology (its namespace and version IRIs too), its documentation and its files.
 
 Owns the documentation page (classes, properties, concept schemes, metadata), the whole ontology in RDF
-by negotiation or as a file (eco.ttl, eco.owl …), and sending a term's IRI to its Linked Data page
-(`server.pages.resource`). Shapes are `server.pages.shapes`.
+by negotiation or as a file (eco.ttl, eco.owl …), each archived release at its version IRI (404 for any
+other version), and sending a term's IRI to its page (`server.pages.resource`). Shapes: `server.pages.shapes`.
 """
 from __future__ import annotations
 
@@ -14,20 +14,22 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from kg.namespaces import ECO, ONTOLOGY_GRAPH, ONTOLOGY_IRI
+from kg.ontology import released_ontology, released_versions
 from kg.rdfio import bind_prefixes
 
 from . import negotiation
 from .describe import describe, first_note, property_rows
 from .resource import resource
 from .shapes import SHAPES_FILES
-from .site import BadRequest, blueprint, iri_ref, local_href, run, select
+from .site import BadRequest, blueprint, iri_ref, local_href, run, select, settings
 from .terms import compact, fetch_labels, label_of, term_html
 
 #: the whole ontology as files: name -> format key
 ONTOLOGY_FILES = {"eco.ttl": "turtle", "eco.owl": "rdfxml", "eco.rdf": "rdfxml", "eco.jsonld": "jsonld",
                   "eco.nt": "ntriples"}
-#: a version IRI of the ontology (owl:versionIRI, owl:priorVersion): …/ontology/1.1.0
-VERSION_SEGMENT = re.compile(r"\d+\.\d+\.\d+")
+#: a version IRI of the ontology (owl:versionIRI, owl:priorVersion): …/ontology/1.1.0, or an unreleased
+#: tree's …/ontology/1.2.0.dev0
+VERSION_SEGMENT = re.compile(r"\d+\.\d+\.\d+(?:\.?(?:dev|a|b|rc)\d+)?")
 PROPERTY_KINDS = {OWL.ObjectProperty: "object", OWL.DatatypeProperty: "datatype", OWL.AnnotationProperty: "annotation"}
 PROPERTY_TRAITS = {OWL.FunctionalProperty: "functional", OWL.SymmetricProperty: "symmetric",
                    OWL.TransitiveProperty: "transitive", OWL.InverseFunctionalProperty: "inverse functional"}
@@ -96,5 +98,26 @@ def ontology_term_page(term: str):
     if term in ONTOLOGY_FILES:
         return negotiation.download_response(ontology_graph(), ONTOLOGY_FILES[term], "/ontology/" + term)
     if VERSION_SEGMENT.fullmatch(term):  # a version IRI stands for the whole ontology of that release
-        return ontology_page()
+        return version_page(term)
     return resource("ontology/" + term)
+
+
+def version_page(version: str):
+    """The ontology as ``version`` published it: the current one at its own version IRI, an archived release
+    (ontology/versions/X.Y.Z/) as it was; any other version is a 404 naming those that exist."""
+    current = select(f"""SELECT ?v WHERE {{ GRAPH {iri_ref(ONTOLOGY_GRAPH)} {{
+        {iri_ref(ONTOLOGY_IRI)} owl:versionIRI ?v }} }}""")
+    current_versions = [str(row["v"]).rsplit("/", 1)[-1] for row in current]
+    if version in current_versions:
+        return ontology_page()
+    graph = released_ontology(version, settings())
+    if graph is None:
+        known = ", ".join([*released_versions(settings()), *current_versions])
+        raise BadRequest(f"the ontology has no version {version}; the versions that exist are {known} "
+                         f"(at {ONTOLOGY_IRI}/VERSION)", 404)
+    key = negotiation.negotiate()
+    if key != negotiation.HTML:
+        return negotiation.rdf_response(bind_prefixes(graph + Graph()), key, request.path)
+    body = render_template("ontology_version.html", version=version, iri=f"{ONTOLOGY_IRI}/{version}",
+                           current=current_versions, alternates=negotiation.alternates(request.path))
+    return negotiation.html_response(body, request.path)

@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -68,10 +67,11 @@ def test_every_action_is_pinned_to_a_commit_of_a_node24_release(where, line, tar
     assert tuple(map(int, version.groups())) >= NODE24_SINCE[action], f"{where}:{line}: {action} before node24"
 
 
-def test_the_reusable_workflow_runs_the_rules_of_its_own_release():
-    version = tomllib.loads((CHECKOUT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+def test_the_reusable_workflow_runs_the_rules_of_the_commit_its_caller_pinned():
     workflow = yaml.safe_load((CHECKOUT / ".github" / "workflows" / "validate.yml").read_text(encoding="utf-8"))
-    assert workflow["env"]["ECO_KG_RELEASE"] == f"v{version}"
+    (checkout,) = [step for step in workflow["jobs"]["validate"]["steps"]
+                   if step.get("with", {}).get("repository") == "${{ inputs.eco-kg-repository }}"]
+    assert checkout["with"]["ref"] == "${{ inputs.eco-kg-ref || fromJSON(toJSON(github)).job_workflow_sha }}"
     assert workflow[True]["workflow_call"]  # PyYAML reads the key `on` as true
     assert workflow[True]["workflow_call"]["inputs"]["eco-kg-ref"]["default"] == ""
 

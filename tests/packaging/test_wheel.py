@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import kg
+
 pytestmark = pytest.mark.slow
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -50,7 +52,7 @@ def test_build_from_any_directory(installed):
     completed = installed.run(installed.ecokg, "build")
     assert completed.returncode == 0, completed.stderr
     assert "51" in completed.stdout or "claims" in completed.stdout
-    assert (Path(installed.env["XDG_CACHE_HOME"]) / "eco-kg" / "1.1.0" / "build" / "eco-kg.trig").is_file()
+    assert (Path(installed.env["XDG_CACHE_HOME"]) / "eco-kg" / kg.__version__ / "build" / "eco-kg.trig").is_file()
 
 
 def test_validate_good_and_bad_contributions(installed):

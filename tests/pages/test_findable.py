@@ -6,6 +6,8 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+import kg
+
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
@@ -21,7 +23,7 @@ def test_the_home_page_carries_schema_org_dataset_markup(client):
     assert markup["@context"] == "https://schema.org/" and markup["@type"] == "Dataset"
     assert markup["name"].startswith("ECO-KG") and len(markup["description"]) > 50
     assert markup["license"] == "https://creativecommons.org/licenses/by/4.0/"
-    assert markup["version"] == "1.1.0" and markup["datePublished"] == "2026-11-27"
+    assert markup["version"] == kg.__version__ and markup["datePublished"] == "2026-11-26"
     assert {agent["name"] for agent in markup["creator"]} == {"ECO-KG contributors"}
     downloads = {item["contentUrl"]: item["encodingFormat"] for item in markup["distribution"]}
     assert downloads["http://127.0.0.1:8000/download/eco-kg.trig"] == "application/trig"  # the configured address

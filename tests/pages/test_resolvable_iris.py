@@ -7,6 +7,7 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
+import kg
 from kg.namespaces import ECO, GRAPH, ID, ONTOLOGY_IRI
 
 SH_NODE_SHAPE = URIRef("http://www.w3.org/ns/shacl#NodeShape")
@@ -18,13 +19,15 @@ def parsed(response, fmt: str) -> Graph:
     return Graph().parse(data=response.get_data(as_text=True), format=fmt)
 
 
-@pytest.mark.parametrize("path", ["/ontology/", "/ontology", "/ontology/1.1.0", "/ontology/1.0.0"])
+@pytest.mark.parametrize("path, version", [("/ontology/", kg.__version__), ("/ontology", kg.__version__),
+                                           (f"/ontology/{kg.__version__}", kg.__version__),
+                                           ("/ontology/1.1.0", "1.1.0"), ("/ontology/1.0.0", "1.0.0")])
 @pytest.mark.parametrize("accept, fmt", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
                                          ("application/rdf+xml", "xml"), ("application/n-triples", "nt")])
-def test_namespace_and_version_iris_give_the_whole_ontology(client, path, accept, fmt):
+def test_namespace_and_version_iris_give_the_whole_ontology(client, path, version, accept, fmt):
     graph = parsed(client.get(path, headers={"Accept": accept}), fmt)
     assert (URIRef(ONTOLOGY_IRI), RDF.type, OWL.Ontology) in graph
-    assert (URIRef(ONTOLOGY_IRI), OWL.versionIRI, URIRef(ONTOLOGY_IRI + "/1.1.0")) in graph
+    assert (URIRef(ONTOLOGY_IRI), OWL.versionIRI, URIRef(ONTOLOGY_IRI + "/" + version)) in graph
     assert (ECO.Claim, RDF.type, OWL.Class) in graph
 
 
