@@ -1,15 +1,19 @@
 """The w3id redirect file (w3id/.htaccess), unchanged, in Debian's Apache on 127.0.0.1 in front of a real
-`ecokg serve`: entities, ontology terms, the namespace, version IRIs, graphs, shapes and the dataset
-resolve in HTML, Turtle, JSON-LD, RDF/XML and N-Triples; files and the endpoint pass through."""
+`ecokg serve`: every IRI is one redirect (303 for things, 302 for documents, 308 for the endpoint) carrying
+`Vary: Accept`, and the service chooses the format (q-values honoured): HTML, Turtle, JSON-LD, RDF/XML and
+N-Triples; SPARQL clients query through it, owlready2 loads the ontology through it."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -92,6 +96,7 @@ LogLevel warn
 {user}LoadModule mpm_event_module {MODULES}/mod_mpm_event.so
 LoadModule authz_core_module {MODULES}/mod_authz_core.so
 LoadModule rewrite_module {MODULES}/mod_rewrite.so
+LoadModule headers_module {MODULES}/mod_headers.so
 LoadModule setenvif_module {MODULES}/mod_setenvif.so
 DocumentRoot {root}/www
 <Directory {root}/www>
@@ -131,9 +136,11 @@ FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "applicati
 def test_a_thing_redirects_303_to_its_description_in_the_accepted_format(apache, ecokg_serve, path, accept):
     first = requests.get(apache + path, headers={"Accept": accept}, allow_redirects=False, timeout=30)
     assert first.status_code == 303
-    assert first.headers["Location"].startswith(f"{ecokg_serve}/{path}?format=")
+    assert first.headers["Location"] == f"{ecokg_serve}/{path}"  # the service negotiates, not the rules
+    assert "Accept" in first.headers["Vary"]
     final = requests.get(apache + path, headers={"Accept": accept}, timeout=60)
     assert final.status_code == 200 and final.headers["Content-Type"].split(";")[0] == accept
+    assert len(final.history) == 1
     graph = Graph().parse(data=final.text, format=FORMATS[accept])
     assert IRIS[path] in graph
 
@@ -157,5 +164,103 @@ def test_files_pass_through(apache, name, media):
 def test_the_endpoint_keeps_a_post(apache):
     answer = requests.post(apache + "sparql", data={"query": "ASK { ?s a eco:State }"},
                            headers={"Accept": "application/sparql-results+json"}, timeout=60)
-    assert answer.history[0].status_code == 307
+    assert answer.history[0].status_code == 308
     assert answer.json()["boolean"] is True
+
+
+@pytest.mark.parametrize("path, accept, media", [
+    ("ontology/", "text/turtle;q=0, application/rdf+xml", "application/rdf+xml"),
+    ("ontology/", "application/rdf+xml;q=0.5, text/turtle", "text/turtle"),
+    ("id/Pakistan", "text/html;q=0.1, application/ld+json", "application/ld+json"),
+    ("id/Pakistan", "application/n-triples, text/turtle;q=0.9", "application/n-triples"),
+])
+def test_q_values_are_honoured_through_the_redirect(apache, path, accept, media):
+    final = requests.get(apache + path, headers={"Accept": accept}, timeout=60)
+    assert final.status_code == 200 and final.headers["Content-Type"].split(";")[0] == media
+
+
+@pytest.fixture(scope="module")
+def nanopub_path(ecokg_serve) -> str:
+    text = requests.get(ecokg_serve + "/download/eco-kg-nanopubs.trig", timeout=60).text
+    return "np/" + re.search(r"<https://w3id\.org/eco-kg/np/(RA[A-Za-z0-9_-]{43})#Head>", text).group(1)
+
+
+@pytest.mark.parametrize("path, status", [
+    ("", 303), ("id/Pakistan", 303), ("id/claim/gas-pipeline-under-discussion", 303), ("ontology", 303),
+    ("ontology/", 303), ("ontology/Claim", 303), ("ontology/1.1.0", 303), ("graph/entities", 303),
+    ("shapes/ClaimShape", 303), ("dataset", 303), ("ontology/eco.ttl", 302), ("download/eco-kg.nq", 302),
+    ("NP", 302), (".well-known/void", 302), ("robots.txt", 302), ("sparql?query=ASK%7B%7D", 308),
+])
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle", None])
+def test_every_iri_is_one_redirect_with_vary_accept(apache, ecokg_serve, nanopub_path, path, status, accept):
+    path = nanopub_path if path == "NP" else path
+    headers = {"Accept": accept} if accept else {"Accept": None}
+    first = requests.get(apache + path, headers=headers, allow_redirects=False, timeout=30)
+    assert first.status_code == status
+    assert first.headers["Location"] == f"{ecokg_serve}/{path}"
+    assert [v.strip() for v in first.headers["Vary"].split(",")].count("Accept") == 1
+    second = requests.get(first.headers["Location"], headers=headers, allow_redirects=False, timeout=60)
+    assert second.status_code == 200, (path, second.status_code)
+
+
+def _urllib_follows_posts() -> None:
+    """The README's handler, run as the README gives it (Python's urllib re-sends no body on a redirect)."""
+    readme = (CHECKOUT / "w3id" / "README.md").read_text(encoding="utf-8")
+    (code,) = re.findall(r"```python\n(.*?)```", readme, re.S)
+    exec(code, {})
+
+
+@pytest.fixture()
+def urllib_opener():
+    """Whatever opener a test installs for urllib is removed after it."""
+    yield
+    urllib.request.install_opener(None)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_queries_through_the_redirect(apache, urllib_opener, method):
+    from SPARQLWrapper import GET, JSON, POST, SPARQLWrapper
+
+    if method == "POST":
+        _urllib_follows_posts()
+    client = SPARQLWrapper(apache + "sparql")
+    client.setMethod(POST if method == "POST" else GET)
+    client.setReturnFormat(JSON)
+    client.setQuery("PREFIX eco: <https://w3id.org/eco-kg/ontology/> SELECT (COUNT(*) AS ?n) { ?s a eco:State }")
+    assert int(client.queryAndConvert()["results"]["bindings"][0]["n"]["value"]) > 0
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "POST_FORM"])
+def test_rdflib_sparqlstore_queries_through_the_redirect(apache, urllib_opener, method):
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    if method != "GET":
+        _urllib_follows_posts()
+    graph = Graph(SPARQLStore(apache + "sparql", method=method, returnFormat="json"))
+    rows = list(graph.query("ASK { ?s a <https://w3id.org/eco-kg/ontology/State> }"))
+    assert rows == [True]
+
+
+def test_a_post_from_urllib_without_the_handler_stops_at_the_308_naming_where_to_go(apache, ecokg_serve,
+                                                                                    urllib_opener):
+    request = urllib.request.Request(apache + "sparql", data=b"query=ASK%7B%7D",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=30)
+    assert raised.value.code == 308 and raised.value.headers["Location"] == f"{ecokg_serve}/sparql"
+
+
+def test_a_client_sending_no_accept_gets_the_ontology_as_rdf_xml(apache):
+    with urllib.request.urlopen(apache + "ontology", timeout=60) as answer:  # urllib sends no Accept header
+        assert answer.headers["Content-Type"].startswith("application/rdf+xml")
+        graph = Graph().parse(data=answer.read(), format="xml")
+    assert (URIRef(BASE + "ontology"), RDF.type, OWL.Ontology) in graph
+
+
+def test_owlready2_loads_the_ontology_through_the_redirect(apache):
+    owlready2 = pytest.importorskip("owlready2")
+    world = owlready2.World()
+    ontology = world.get_ontology(apache + "ontology").load()
+    assert ontology.base_iri.startswith(BASE + "ontology")
+    names = {cls.name for cls in ontology.classes()}
+    assert {"Claim", "Proposal", "State"} <= names

@@ -6,6 +6,7 @@ a description in the chosen RDF format. It builds no descriptions or pages.
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from flask import Response, request
@@ -32,6 +33,9 @@ KEY_OF_MEDIA = {media: key for key, (media, _name) in FORMATS.items()}
 HTML_NAMES = {"html", "htm", "xhtml", formats.HTML, "application/xhtml+xml"}
 #: ``format`` names the pages accept beyond `server.formats`' own (Protégé's habit of ".owl")
 EXTRA_NAMES = {"owl": formats.RDFXML}
+#: the ontology's own IRIs (the ontology, its namespace, its version IRIs): a client that sends no Accept header
+#: there is an OWL tool (owlready2 reads with urllib, which sends none), and OWL tools read RDF/XML
+ONTOLOGY_DOCUMENTS = re.compile(r"/ontology/?|/ontology/\d+\.\d+\.\d+[0-9A-Za-z.]*")
 #: browsers first: a tie (``*/*``) is a person with a browser
 OFFERED = [formats.HTML, "application/xhtml+xml", *formats.GRAPH_FORMATS, *formats.GRAPH_ALIASES]
 
@@ -53,7 +57,7 @@ def negotiate() -> str:
         return KEY_OF_MEDIA[media]
     accept = request.accept_mimetypes
     if not accept or not list(accept.values()):
-        return HTML
+        return "rdfxml" if ONTOLOGY_DOCUMENTS.fullmatch(request.path) else HTML
     best = accept.best_match(OFFERED)
     if best is None:
         raise BadRequest("none of the requested media types can be served; available: "
