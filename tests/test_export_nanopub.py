@@ -319,10 +319,12 @@ def test_an_unknown_np_iri_is_404_with_a_message(live, path, status):
 
 
 @pytest.mark.slow
-def test_a_turtle_only_client_is_told_which_formats_keep_the_graphs(live, nanopubs):
+def test_a_format_without_graphs_gets_trig_or_is_told_which_formats_keep_them(live, nanopubs):
     iri = nanopub_iri(nanopubs[CLAIM_IRI])
     answer = requests.get(live + local(iri), headers={"Accept": "text/turtle"}, timeout=60)
-    assert answer.status_code == 406 and "application/trig" in answer.text
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/trig")
+    answer = requests.get(live + local(iri), params={"format": "turtle"}, timeout=60)
+    assert answer.status_code == 406 and "trig" in answer.text and "Traceback" not in answer.text
 
 
 @pytest.mark.slow

@@ -77,9 +77,8 @@ def _choose(asked: str | None) -> str:
     if not accept or not list(accept.values()):
         return "trig"  # a program asking for nothing in particular gets the nanopublication itself
     best = accept.best_match([formats.HTML, "application/xhtml+xml", *OFFERED.values()])
-    if best is None:
-        raise BadRequest("a nanopublication is four named graphs: ask for text/html, "
-                         + ", ".join(OFFERED.values()), 406)
+    if best is None:  # Turtle, N-Triples, RDF/XML cannot keep the graphs: TriG rather than 406, as HTTP allows
+        return "trig"
     return next((key for key, media in OFFERED.items() if media == best), negotiation.HTML)
 
 
