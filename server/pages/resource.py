@@ -182,6 +182,12 @@ def skolem_page(rest: str):
     return resource(".well-known/genid/" + rest)
 
 
+@blueprint.route("/catalog")
+def catalog_page():
+    # the dataset record's dcat:Catalog (`kg.metadata.CATALOG_IRI`), described like any resource
+    return resource("catalog")
+
+
 @blueprint.route("/dataset")
 def dataset_page():
     # the protocol blueprint may answer /dataset first; this serves the description otherwise

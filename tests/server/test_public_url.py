@@ -111,6 +111,11 @@ def test_the_record_is_one_catalog_of_the_dataset_its_dumps_and_the_endpoint(pub
     assert {PUBLIC + "download/" + name for name in ("eco-kg.trig", "eco-kg.nq", "eco-kg.ttl", "eco-kg.jsonld")} <= dumps
 
 
+def test_the_catalog_iri_dereferences(public):
+    catalog = Graph().parse(data=fetch(public, "/catalog").text, format="turtle")
+    assert (URIRef("https://w3id.org/eco-kg/catalog"), RDF.type, DCAT.Catalog) in catalog
+
+
 @pytest.mark.parametrize("shapes_file", ["shapes.ttl", "range.ttl", "shapes_recommended.ttl"])
 def test_the_served_record_gives_no_results_on_dcat_ap_3(public, shapes_file):
     record = Graph().parse(data=fetch(public, "/.well-known/void").text, format="turtle")
