@@ -256,7 +256,7 @@ class LocalVirtuoso:
 # --------------------------------------------------------------------------------------- command line
 
 def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
-    """Arguments of `ecokg load` (and `python -m kg.remote_store load`)."""
+    """Arguments of `ecokg load` (and `python -m kg.stores.virtuoso load`)."""
     parser.add_argument("dump", type=Path, nargs="?", default=None,
                         help="the dump to load (default: build/eco-kg.nq, built first if needed)")
     parser.add_argument("--isql-port", type=int, default=1111, help="Virtuoso's SQL port (default 1111)")
@@ -270,7 +270,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     """`ecokg load`: bulk-load the built dump into a running Virtuoso."""
     dump = args.dump
     if dump is None:
-        from .build import ensure_built
+        from ..build import ensure_built
 
         dump = ensure_built(settings)
     report = load_dataset_into(VirtuosoIsql(args.isql_port, args.isql_host, args.user, args.password),
@@ -280,7 +280,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kg.remote_store",
+    parser = argparse.ArgumentParser(prog="python -m kg.stores.virtuoso",
                                      description="Load ECO-KG into Virtuoso, or run a throwaway Virtuoso with it.")
     commands = parser.add_subparsers(dest="command", required=True)
     configure_parser(commands.add_parser("load", help="bulk-load a .nq or .trig dump into a running Virtuoso"), "load")
