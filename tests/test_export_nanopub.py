@@ -346,3 +346,41 @@ def test_the_set_is_a_download_and_listed_with_the_dumps(live, nanopubs):
                                              timeout=60).text, format="turtle")
     dumps = {str(o).rsplit("/", 1)[1] for o in record.objects(None, VOID.dataDump)}
     assert "eco-kg-nanopubs.trig" in dumps
+
+
+@pytest.mark.slow
+def test_an_accepted_update_gives_its_claim_a_nanopublication_here_and_in_the_export(settings, built, tmp_path):
+    from kg.build import load_dataset
+    from kg.export import with_accepted_updates
+    from kg.stores import open_store
+    from server.app import create_app
+    from server.update import OWL_CONFIG
+
+    token = "nanopub-update-token-0123456789abcdef0123"
+    updating = settings.with_(update_enabled=True, update_token=token, update_journal=str(tmp_path / "journal.jsonl"))
+    app = create_app(updating, open_store(settings.with_(store="oxigraph")))
+    app.config[OWL_CONFIG] = False  # the OWL stage has a test of its own
+    client = app.test_client()
+
+    def served() -> dict:
+        parsed = Dataset()
+        parsed.parse(data=client.get("/download/eco-kg-nanopubs.trig").get_data(as_text=True), format="trig")
+        return {o: s for s, _p, o, _g in parsed.quads((None, NPX.introduces, None, None))}
+
+    assert len(served()) == 51
+    source = "https://w3id.org/eco-kg/graph/source/iran-pakistan-eco-security-interview"
+    update = f"""INSERT DATA {{ GRAPH <{source}> {{
+  claim:pk-can-help-in-several-ways a eco:Proposal ;
+    rdfs:label "Pakistan can help ECO's vision in several ways"@en ;
+    eco:holder ecoid:Pakistan ; eco:modality modality:Offered ; eco:forum ecoid:ECO ;
+    eco:quote "Concretely, Pakistan can help in several ways." . }} }}"""
+    answer = client.post("/update", data=update.encode("utf-8"), headers={
+        "Content-Type": "application/sparql-update", "Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    after = served()
+    new = CLAIM["pk-can-help-in-several-ways"]
+    assert len(after) == 52 and TRUSTY.fullmatch(str(after[new]))
+    page = client.get(local(after[new]), headers={"Accept": "application/trig"})
+    assert page.status_code == 200 and nanopub_py(page.get_data(as_text=True)).has_valid_trusty
+    exported = dict(claim_nanopublications(with_accepted_updates(load_dataset(settings), updating)))
+    assert {c: nanopub_iri(n) for c, n in exported.items()} == after
