@@ -47,9 +47,8 @@ def check_facts(change: Change, base: Base, quads=None) -> list[Problem]:
     classes = entity_classes(base.ontology)
     where = _graphs_of(change, base, quads)
     problems, entity = [], _EntityTest(change, base, classes)
-    for s, p, o in sorted(change.graph, key=lambda t: tuple(map(str, t))):
-        if p == RDF.type or isinstance(o, Literal) or not entity(s) or not entity(o):
-            continue
+    between = [(s, p, o) for s, p, o in change.graph if p != RDF.type and isinstance(o, URIRef) and entity(s) and entity(o)]
+    for s, p, o in sorted(between, key=lambda t: tuple(map(str, t))):  # sorted: the report is the same every run
         graphs = where(s, p, o)
         if p in REGISTER_LINKS and graphs and graphs <= _register_graphs(base):
             continue
