@@ -12,8 +12,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import SettingsError
-from .gate.limits import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
-                          DEFAULT_STAGE_SECONDS)
 from .namespaces import BASE
 from .project import Project, project_at
 
@@ -48,6 +46,19 @@ PROJECT_ROOT = _data_root()
 
 #: Wikidata's public SPARQL endpoint: the one SERVICE target allowed by default.
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
+
+# The gate's default limits (`kg.gate.limits.GateLimits` reads them from here, as the settings below do)
+#: default largest file the gate reads: 5 MiB
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+#: default seconds one stage may take (HermiT on the whole graph needs about 10 s on a busy machine)
+DEFAULT_STAGE_SECONDS = 60.0
+#: default memory the gate's child process may map beyond what the command had when it started
+DEFAULT_MEMORY_MB = 1024
+#: default most prefix (namespace) declarations in one file: rdflib binds each one at a cost that
+#: grows with the number already bound, so 90,000 of them took minutes
+DEFAULT_MAX_PREFIXES = 1000
+#: default most problems a stage lists; the rest are counted ("… and N more")
+DEFAULT_MAX_PROBLEMS = 100
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """How much the gate may spend on one run, and stopping a stage that goes past it.
 
-Owns `GateLimits` (file size, seconds and memory per stage, prefix declarations, problems listed)
-and their defaults (`kg.settings.Settings` carries them, from ``ECOKG_*`` variables), `StageLimitHit` and
+Owns `GateLimits` (file size, seconds and memory per stage, prefix declarations, problems listed; their
+defaults are `kg.settings`', which carries them, from ``ECOKG_*`` variables), `StageLimitHit` and
 `limit_problem` (the problem a stage that hit a limit becomes: exit code 2, naming the file and the limit),
 and `stage_deadline`, which interrupts a stage that runs past its time in the process that runs it.
 Isolating the stages in a child process is `kg.validate`'s, with `kg.sandbox`.
@@ -13,24 +13,15 @@ import mmap
 import signal
 import threading
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
+from ..settings import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
+                        DEFAULT_STAGE_SECONDS, Settings)
 from .report import Problem
 
-if TYPE_CHECKING:
-    from ..settings import Settings
+# the defaults are the settings' (kg.settings), named here too for the stages and the command line
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_PREFIXES", "DEFAULT_MAX_PROBLEMS", "DEFAULT_MEMORY_MB",
+           "DEFAULT_STAGE_SECONDS", "GateLimits", "Progress", "StageLimitHit", "limit_problem", "stage_deadline"]
 
-#: default largest file the gate reads: 5 MiB
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-#: default seconds one stage may take (HermiT on the whole graph needs about 10 s on a busy machine)
-DEFAULT_STAGE_SECONDS = 60.0
-#: default memory the gate's child process may map beyond what the command had when it started
-DEFAULT_MEMORY_MB = 1024
-#: default most prefix (namespace) declarations in one file: rdflib binds each one at a cost that
-#: grows with the number already bound, so 90,000 of them took minutes
-DEFAULT_MAX_PREFIXES = 1000
-#: default most problems a stage lists; the rest are counted ("… and N more")
-DEFAULT_MAX_PROBLEMS = 100
 
 @dataclass(frozen=True)
 class GateLimits:
@@ -51,7 +42,7 @@ class GateLimits:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     @classmethod
-    def from_settings(cls, settings: "Settings") -> "GateLimits":
+    def from_settings(cls, settings: Settings) -> "GateLimits":
         """The limits ``settings`` carries (defaults, or ``ECOKG_MAX_FILE_BYTES`` and ``ECOKG_GATE_*``)."""
         return cls(max_bytes=settings.max_file_bytes, stage_seconds=settings.gate_stage_seconds,
                    memory_mb=settings.gate_memory_mb, max_prefixes=settings.gate_max_prefixes,
