@@ -25,7 +25,7 @@ from .namespaces import (
     BACKGROUND_GRAPH, ECO, ENTITIES_GRAPH, FACT, INFERRED_GRAPH, METADATA_GRAPH, OA, ONTOLOGY_GRAPH,
     WIKIDATA_ENRICHMENT_GRAPH, WIKIDATA_LINKS_GRAPH, source_graph,
 )
-from .ontology import claim_kinds
+from .ontology import claim_kinds, ontology_files
 from .rdfio import bind_prefixes, parse_file, skolemise
 from .settings import Settings
 from .terms import base_relative, local_name, short
@@ -63,7 +63,7 @@ def seed_files(settings: Settings) -> dict[str, list[Path]]:
     """The input files, grouped by the named graph they go into (sorted: builds are reproducible)."""
     seeds = settings.seeds_dir
     groups: dict[str, list[Path]] = {
-        "ontology": sorted(p for p in settings.ontology_dir.glob("*.ttl") if p.name != "shapes.ttl"),
+        "ontology": ontology_files(settings),
         "entities": [p for p in [seeds / "entities.ttl"] if p.exists()],
         "background": sorted((seeds / "background").glob("*.ttl")),
         "links": sorted((seeds / "links").glob("*.ttl")),

@@ -3,13 +3,15 @@
 Owns `claim_kinds`: the subclasses of eco:Claim with their labels and definitions, in the order the
 ontology's disjointness axiom lists them, so a kind added to ontology/eco.ttl reaches the report, the gate,
 the nanopublications and the sitemap without a code change; and `released_versions` / `released_ontology`,
-the releases archived under ontology/versions/X.Y.Z/. Putting the ontology into its graph is `kg.build`'s.
+the releases archived under ontology/versions/X.Y.Z/; and which files hold it (`ontology_files`), which
+the build reads. Putting the ontology into its graph is `kg.build`'s.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -41,9 +43,13 @@ def claim_kinds(ontology: Graph | Settings | None = None) -> tuple[ClaimKind, ..
     """
     if isinstance(ontology, Graph):
         return _read(ontology)
-    from .build import seed_files
+    return _from_files(tuple(ontology_files(ontology or Settings())))
 
-    return _from_files(tuple(seed_files(ontology or Settings())["ontology"]))
+
+def ontology_files(settings: Settings) -> list[Path]:
+    """The files holding the ontology, which the build puts into graph/ontology: ontology/*.ttl but the shapes
+    (sorted, so builds are reproducible)."""
+    return sorted(p for p in settings.ontology_dir.glob("*.ttl") if p.name != "shapes.ttl")
 
 
 @lru_cache(maxsize=8)
