@@ -114,7 +114,7 @@ install_error_handlers(blueprint, "internal error: the query service failed; the
 @blueprint.before_app_request
 def _refuse_absurd_accept():
     """On every path: an Accept header no client needs is refused before anything parses or matches it."""
-    problem = formats.accept_problem(request.environ.get("HTTP_ACCEPT", ""))
+    problem = formats.accept_problem(request.headers.get("Accept", ""))
     if problem is not None:
         return text_response(400, problem)
     return None
