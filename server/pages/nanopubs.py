@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Response, current_app, redirect, render_template, request
 from rdflib import Dataset
 
 from kg.export import (NANOPUB_BASE, NANOPUBS_FILE, claim_nanopublications, combined_trig, nanopub_iri,
                        with_accepted_updates)
-from kg.namespaces import CLAIM, PREFIXES
+from kg.namespaces import BASE, CLAIM, ONTOLOGY_GRAPH, PREFIXES
 from server import formats
 
 from . import negotiation
@@ -37,6 +37,8 @@ class NanopubSet:
     by_code: dict[str, Dataset]
     code_of_claim: dict[str, str]
     trig: str
+    #: each nanopublication written once per format: (code, format key) -> text
+    written: dict = field(default_factory=dict)
 
 
 def _served_dataset() -> Dataset:
@@ -45,8 +47,11 @@ def _served_dataset() -> Dataset:
     dump = settings().build_dir / "eco-kg.nq"
     if not dump.is_file():
         raise BadRequest("the nanopublications are made from the built dump, which is missing; run `ecokg build`", 404)
+    wanted = re.compile(rf"<(?:{re.escape(str(ONTOLOGY_GRAPH))}|{re.escape(BASE)}graph/source/[^>]*)> \.\s*$")
+    with dump.open(encoding="utf-8") as lines:  # only the graphs claims come from: a dump can be large
+        text = "".join(line for line in lines if wanted.search(line))
     dataset = Dataset()
-    dataset.parse(dump, format="nquads")
+    dataset.parse(data=text, format="nquads")
     return with_accepted_updates(dataset, settings())
 
 
@@ -96,6 +101,8 @@ def _rdf(nanopub: Dataset, key: str) -> str:
 
 
 def _answer(nanopub: Dataset, key: str, path: str, vary: bool) -> Response:
+    written = nanopub_set().written
+    code = str(nanopub_iri(nanopub)).rsplit("/", 1)[1]
     if key == negotiation.HTML:
         iri = nanopub_iri(nanopub)
         claims = sorted({str(o) for _s, p, o, _g in nanopub.quads((iri, None, None, None))
@@ -105,7 +112,9 @@ def _answer(nanopub: Dataset, key: str, path: str, vary: bool) -> Response:
                                alternates=[a for a in negotiation.alternates(path) if a["key"] in ("html", *OFFERED)])
         response = Response(body, mimetype="text/html")
     else:
-        response = Response(_rdf(nanopub, key), content_type=formats.content_type(OFFERED[key]))
+        if (code, key) not in written:
+            written[(code, key)] = _rdf(nanopub, key)
+        response = Response(written[(code, key)], content_type=formats.content_type(OFFERED[key]))
     if vary:
         response.headers["Vary"] = "Accept"
         response.headers["Content-Location"] = negotiation.format_url(path, key)
