@@ -22,7 +22,7 @@ from pathlib import Path
 from flask import Flask, Response, current_app, request
 
 from kg import journal
-from kg.errors import SettingsError
+from kg.errors import EcoKGError, SettingsError
 from kg.settings import Settings
 from kg.stores import unescape_codepoints
 
@@ -113,9 +113,9 @@ class DatasetVersion:
         code, newest = _code_digest()
         digest.update(code)
         times.append(newest)
-        self._stable = opened_here and settings.store_path is None
-        if not self._stable:
-            digest.update(secrets.token_bytes(16))
+        self._start_token = secrets.token_hex(16)
+        if not opened_here or settings.store_path is not None:
+            digest.update(self._start_token.encode())
             times.append(time.time())
         self._base = digest.digest()
         self._since = math.ceil(max(times, default=time.time()))
@@ -155,17 +155,12 @@ class DatasetVersion:
             since = max(self._since, math.ceil(written))
             if changes - self._start_changes != number - self._start_head:
                 # changes no journal entry accounts for: they do not outlive this start, so neither does the tag
-                digest.update(f"\0{changes}\0{self._nonce()}".encode())
+                digest.update(f"\0{changes}\0{self._start_token}".encode())
                 since = max(since, math.ceil(time.time()))
             if state is not None and since <= state[2]:
                 since = state[2] + 1  # a client's If-Modified-Since of the last version must not match this one
             self._state = (changes, '"' + digest.hexdigest()[:40] + '"', since)
             return self._state[1], self._state[2]
-
-    def _nonce(self) -> str:
-        if not hasattr(self, "_start_token"):
-            self._start_token = secrets.token_hex(16)
-        return self._start_token
 
 
 def _inputs(settings: Settings) -> list[Path]:
@@ -175,7 +170,7 @@ def _inputs(settings: Settings) -> list[Path]:
     paths = [settings.build_dir / "eco-kg.nq"]
     try:
         paths += data_files(settings)
-    except Exception:  # noqa: BLE001 - opening the store reports a bad data file; the version only reads them
+    except EcoKGError:  # opening the store reports a missing or unreadable data file; the version only reads them
         pass
     return paths
 

@@ -96,8 +96,8 @@ def test_errors_and_changing_answers_carry_no_validators(live):
 
 # --------------------------------------------------------------------------------------- pages, VoID, dumps
 
-@pytest.mark.parametrize(("path", "other"), [("/id/Pakistan", "text/html"), ("/.well-known/void", "application/n-triples"),
-                                             ("/ontology/", "text/html")])
+@pytest.mark.parametrize(("path", "other"), [("/id/Pakistan", "text/html"), ("/ontology/", "text/html"),
+                                             ("/.well-known/void", "application/n-triples")])
 def test_pages_and_the_dataset_description_answer_304(live, path, other):
     html = requests.get(live.url + path, headers={"Accept": other}, timeout=30)
     turtle = requests.get(live.url + path, headers={"Accept": "text/turtle"}, timeout=30)
