@@ -26,7 +26,8 @@ from ..settings import Settings
 from ..sources import text_folder
 from .locate import SourceFile, show
 from .report import Problem
-from .view import SOURCE_CLASSES, StoredGraph, neighbourhood
+from .shapes import derived_shapes
+from .view import SOURCE_CLASSES, StoredGraph, label_key, neighbourhood
 
 
 @dataclass
@@ -120,7 +121,6 @@ def load_schema(settings: Settings) -> Schema:
 def _parse_schema(settings: Settings) -> Schema:
     from ..build import seed_files
     from .owl_rl import logical_axioms
-    from .shacl import derived_shapes
     from .known_terms import CLASS_TYPES, PROPERTY_TYPES, Vocabulary
 
     ontology = Graph()
@@ -160,8 +160,6 @@ class Base:
 
     def scoped(self, change: "Change") -> "Base":
         """The base a check of ``change`` reads: the neighbourhood of its nodes, copied out of the view."""
-        from .graph import label_key
-
         nodes = set(change.graph.subjects()) | set(change.graph.objects())
         nodes |= set(change.removed.subjects()) | set(change.removed.objects())
         literals = [o for o in change.graph.objects(None, RDFS.label) if isinstance(o, Literal)]

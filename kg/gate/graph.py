@@ -6,8 +6,6 @@ links that would make two entities one. The form of Wikidata IRIs is `kg.gate.vo
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 
 from rdflib import Graph, Literal, URIRef
@@ -17,7 +15,8 @@ from ..namespaces import BASE, ECO, ID
 from ..terms import short
 from .context import Change
 from .report import Problem
-from .wellformed import INVISIBLE, WIKIDATA_ENTITY
+from .view import label_key
+from .wellformed import WIKIDATA_ENTITY
 
 STAGE = "graph"
 
@@ -25,12 +24,6 @@ STAGE = "graph"
 _IDENTITY_LINKS = (OWL.sameAs, SKOS.exactMatch)
 #: predicates whose objects are terms or documents, not project entities that need describing
 _NOT_ENTITY_LINKS = {RDF.type}
-
-
-def label_key(label: Literal) -> str:
-    """A label as a reader sees it: NFKC, no invisible characters, single spaces, case folded."""
-    text = INVISIBLE.sub("", unicodedata.normalize("NFKC", str(label)))
-    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 def _described(node, *graphs: Graph) -> bool:

@@ -9,7 +9,9 @@ grows with the change, not with the stored graph. It does not check anything (`k
 """
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -18,6 +20,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from ..namespaces import ECO, ONTOLOGY_GRAPH
+from .wellformed import INVISIBLE
 
 #: links whose ends are one individual (followed both ways, transitively)
 IDENTITY_LINKS = (OWL.sameAs, SKOS.exactMatch)
@@ -30,6 +33,13 @@ LABEL_INDEX_MAX_QUADS = 200_000
 #: most nodes that identity links may join into one neighbourhood
 MAX_IDENTITY_NODES = 10_000
 
+
+
+def label_key(label: Literal) -> str:
+    """A label as a reader sees it: NFKC, no invisible characters, single spaces, case folded (the key of
+    the label index, and what the graph stage compares labels by)."""
+    text = INVISIBLE.sub("", unicodedata.normalize("NFKC", str(label)))
+    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 def _ox():
@@ -170,13 +180,11 @@ class StoredGraph:
                 if isinstance(s, URIRef)}
 
     def label_owners(self, keys: set, labels: Iterable[Literal] = ()) -> set:
-        """Subjects with an rdfs:label whose reader's form (`kg.gate.graph.label_key`) is in ``keys``.
+        """Subjects with an rdfs:label whose reader's form (`label_key`) is in ``keys``.
 
         A store of more than `LABEL_INDEX_MAX_QUADS` quads is not indexed: there the labels as written in
         ``labels`` are looked up, with their lower-case and capitalised forms.
         """
-        from .graph import label_key
-
         if self._size is None:
             self._size = len(self.store)
         if self._labels is None and self._size > LABEL_INDEX_MAX_QUADS:
