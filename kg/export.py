@@ -15,8 +15,8 @@ from pathlib import Path
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from .build import load_dataset
 from . import trusty
+from .build import load_dataset
 from .errors import EXIT_OK, EcoKGError
 from .metadata import LICENCE, NANOPUBS_FILE
 from .namespaces import BASE, CLAIM, DATASET_IRI, ECO, FACT, ID, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES

@@ -98,6 +98,7 @@ def make_trusty(quads, provisional: str, prefix: str) -> tuple[str, list[tuple]]
 def load_private_key(path: Path):
     """The RSA private key in ``path`` (PEM, PKCS#1 or PKCS#8, unencrypted)."""
     try:
+        from cryptography.exceptions import UnsupportedAlgorithm
         from cryptography.hazmat.primitives.asymmetric import rsa
         from cryptography.hazmat.primitives.serialization import load_pem_private_key
     except ImportError:
@@ -113,7 +114,7 @@ def load_private_key(path: Path):
     except TypeError:
         raise SigningKeyError("the signing key is protected by a passphrase", file=path,
                               hint="openssl pkey -in KEY -out plain.pem writes it without one") from None
-    except (ValueError, Exception):  # noqa: BLE001  (cryptography reports a bad file as several types)
+    except (ValueError, UnsupportedAlgorithm):
         raise SigningKeyError("not an RSA private key in PEM", file=path,
                               hint="openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem "
                                    "makes one") from None

@@ -14,7 +14,7 @@ from Crypto.Hash import SHA256
 from Crypto.PublicKey import RSA
 from Crypto.Signature import pkcs1_15
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from nanopub import Nanopub, Profile
 from nanopub.sign_utils import add_signature
 from nanopub.trustyuri.rdf import RdfHasher, RdfUtils
@@ -24,6 +24,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
 
 from kg.export import NP, NPX, claim_nanopublications, nanopub_iri, write_nanopublications
 from kg.namespaces import CLAIM, ECO, OA
+from kg.errors import SigningKeyError
 from kg.trusty import load_private_key
 
 CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -219,6 +220,26 @@ def test_nanopub_py_signing_the_same_nanopublication_with_the_same_key_gives_the
     ours = signed[CLAIM_IRI]
     theirs = {str(s) for s, _p, _o, _g in result.quads((None, RDF.type, NP.Nanopublication, None))}
     assert theirs == {str(nanopub_iri(ours))}
+
+
+def _pem(key, password: bytes | None = None) -> bytes:
+    encryption = (serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+
+
+@pytest.mark.parametrize("content, message", [
+    (lambda: b"-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n", "not an RSA private key in PEM"),
+    (lambda: _pem(rsa.generate_private_key(public_exponent=65537, key_size=2048), b"secret"), "passphrase"),
+    (lambda: _pem(ec.generate_private_key(ec.SECP256R1())), "is not RSA"),
+    (None, "cannot read the signing key"),
+])
+def test_a_key_that_cannot_sign_is_named_with_what_to_do(tmp_path, content, message):
+    path = tmp_path / "key.pem"
+    if content is not None:
+        path.write_bytes(content())
+    with pytest.raises(SigningKeyError) as raised:
+        load_private_key(path)
+    assert message in str(raised.value) and str(path) in str(raised.value) and "fix:" in str(raised.value)
 
 
 @pytest.mark.slow
