@@ -38,6 +38,8 @@ EDGE_GROUP = {
 PICTURE_SKIPS = {SKOS.broader, SKOS.narrower, SKOS.related, SKOS.inScheme, SKOS.topConceptOf, ECO.domain}
 ABOUT_PROPERTIES = [ECO.about, ECO.cooperationDomain, ECO.involves, ECO.concernsPlace, ECO.concernsMeasure,
                     ECO.identifiesObstacle, ECO.invokesPrinciple]
+#: the roles of a linkage a claim states: drawn as what the claim is about
+LINKAGE_ROLES = {ECO.linkingActor, ECO["from"], ECO.to, ECO.via}
 RELATIONS_ONLY = "relations"
 ZOOMS = {"fit": 0.0, "100": 1.0, "150": 1.5, "200": 2.0}
 KEPT_PICTURES = 16
@@ -98,17 +100,25 @@ def read_contents() -> Contents:
     about_props = set(ABOUT_PROPERTIES) | {r["p"] for r in select(
         "SELECT DISTINCT ?p WHERE { GRAPH ?g { ?p rdfs:subPropertyOf+ eco:about } }")}
     holders, topics = defaultdict(set), defaultdict(set)
+    stating, roles = defaultdict(set), defaultdict(set)  # a linkage's places and actors are what its claim is about
     for row in links:
         s, p, o = row["s"], row["p"], row["o"]
         if s in claims:
             if p == ECO.holder:
                 holders[s].add(o)
+            elif p == ECO.statesLinkage:
+                stating[o].add(s)
             elif p in about_props:
                 topics[s].add(o)
+        elif p in LINKAGE_ROLES:
+            roles[s].add(o)
         elif p == SKOS.broader:
             contents.broader[s].add(o)
         elif s in contents.category and o in contents.category and s != o and p not in PICTURE_SKIPS:
             contents.relations.append((s, p, o))
+    for linkage, claims_of in stating.items():
+        for claim in claims_of:
+            topics[claim] |= roles[linkage]
     for claim in sorted(holders, key=str):
         for holder in sorted(holders[claim], key=str):
             for topic in sorted(topics.get(claim, ()), key=str):
