@@ -21,6 +21,7 @@ from .gate.syntax import parse_checked
 from .namespaces import ECO, PREFIXES
 from .seedwrite import replace_atomically, seeds_locked
 from .settings import Settings
+from .validate import validate_files
 
 __all__ = ["add_file", "target_seed_file"]
 
@@ -86,8 +87,6 @@ def add_file(path: Path, settings: Settings, *, owl: bool | str = True, max_byte
     if path.exists() and path.resolve().is_relative_to(settings.seeds_dir.resolve()):
         raise EcoKGError(f"{path} is already in seeds/", file=path,
                          hint="`ecokg add` takes a file from outside seeds/; validate seed files with `ecokg validate`")
-    from .validate import validate_files  # imported here: kg.validate imports this module for its command
-
     limits = (limits or GateLimits.from_settings(settings)).with_(max_bytes=max_bytes)
     with seeds_locked(settings.project.root if settings.project is not None else settings.seeds_dir):
         base = load_base(settings)  # the seeds as they are now, under the lock
