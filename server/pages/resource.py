@@ -16,7 +16,7 @@ from kg.namespaces import DATASET_IRI, ECO
 from kg.rdfio import bind_prefixes
 
 from . import negotiation
-from .describe import (Description, describe, first_note, other_names, property_rows, same_things,
+from .describe import (Description, claim_facts, describe, first_note, other_names, property_rows, same_things,
                        value_html)
 from .evidence import (claim_evidence, entity_mentions, evidence_mark, mention_mark, paragraphs_with,
                        segment_for, selected_spans, source_segments)
@@ -55,9 +55,12 @@ def resource(path: str):
 
 
 def claims_about(entity: URIRef) -> list[dict]:
-    """Claims that point at ``entity`` (as holder, what they are about, forum …): roles and kind."""
+    """Claims that point at ``entity`` (as holder, what they are about, forum …, or a role of a linkage they
+    state: from, to, via): roles and kind."""
     rows = select(f"""SELECT DISTINCT ?claim ?p ?type WHERE {{
-        GRAPH ?g {{ ?claim ?p {iri_ref(entity)} . ?claim a ?type }}
+        GRAPH ?g {{ {{ ?claim ?p {iri_ref(entity)} }} UNION
+                   {{ ?claim eco:statesLinkage ?link . ?link ?p {iri_ref(entity)} }}
+                   ?claim a ?type }}
         GRAPH ?o {{ ?type rdfs:subClassOf* eco:Claim }} }}""")
     roles: dict[URIRef, set] = defaultdict(set)
     types: dict[URIRef, set] = defaultdict(set)
@@ -128,6 +131,7 @@ def render_resource(description: Description, local: str, graph_size: int) -> st
         spans = claim_evidence([iri])
         sections["evidence"] = paragraphs_with(spans, evidence_mark)
         sections["evidence_spans"] = spans
+        sections["claim_facts"] = claim_facts(description)
     else:
         groups = claim_groups(iri)
         if groups:

@@ -65,3 +65,10 @@ def test_a_short_list_stays_open(client):
     html = page(client, "/id/domain/BorderManagement")
     incoming = html[html.index('id="incoming"'):]
     assert "<details open>" in incoming[:120]
+
+
+def test_a_place_a_link_runs_via_lists_the_claim_that_says_so(client):
+    # "tap into Chinese and global markets via Pakistan’s ports": the ports are the way of a linkage of the claim
+    html = page(client, "/id/PakistaniPorts")
+    claims = html[html.index('id="claims"'):html.index('id="properties"')]
+    assert "/id/claim/pk-cpec-alignment-opens-markets" in claims
