@@ -1,6 +1,6 @@
 """The nanopublications: /np/RA… (each claim's, by its trusty URI) and the whole set as a download.
 
-Owns making the set from the build and the journal (once, again after an accepted update), choosing TriG,
+Owns making the set from the build and the journal (again when either changes), choosing TriG,
 N-Quads, JSON-LD or HTML for one of them, and sending a claim's former /np/<claim> IRI on to its trusty
 one. What a nanopublication holds, its trusty URI and its signature are `kg.export`'s and `kg.trusty`'s.
 """
@@ -15,6 +15,7 @@ from rdflib import Dataset
 
 from kg.export import (NANOPUB_BASE, NANOPUBS_FILE, claim_nanopublications, combined_trig, nanopub_iri,
                        with_accepted_updates)
+from kg.journal import journal_path
 from kg.namespaces import BASE, CLAIM, ONTOLOGY_GRAPH, PREFIXES
 from server import formats
 
@@ -34,6 +35,7 @@ _building = threading.Lock()
 
 @dataclass(frozen=True)
 class NanopubSet:
+    made_from: tuple  # the dump's and the journal's size and time when they were read (`_inputs`)
     by_code: dict[str, Dataset]
     code_of_claim: dict[str, str]
     trig: str
@@ -55,17 +57,31 @@ def _served_dataset() -> Dataset:
     return with_accepted_updates(dataset, settings())
 
 
+def _inputs() -> tuple:
+    """What the set is made from, as the file system tells it: an update journalled by this process or by
+    another one over the same journal, or a new build, makes a new set."""
+    states = []
+    for path in (settings().build_dir / "eco-kg.nq", journal_path(settings())):
+        try:
+            status = path.stat() if path is not None else None
+        except OSError:
+            status = None
+        states.append((status.st_size, status.st_mtime_ns) if status is not None else None)
+    return tuple(states)
+
+
 def nanopub_set() -> NanopubSet:
     found = current_app.extensions.get(EXTENSION)
-    if found is None:
+    if found is None or found.made_from != _inputs():
         with _building:  # requests arriving together make it once
             found = current_app.extensions.get(EXTENSION)
-            if found is None:
+            inputs = _inputs()  # read before the files: a change while making the set makes it again next time
+            if found is None or found.made_from != inputs:
                 made = claim_nanopublications(_served_dataset())
-                found = NanopubSet(
-                    by_code={str(nanopub_iri(n)).rsplit("/", 1)[1]: n for _c, n in made},
-                    code_of_claim={str(c)[len(str(CLAIM)):]: str(nanopub_iri(n)).rsplit("/", 1)[1] for c, n in made},
-                    trig=combined_trig(made))
+                codes = {claim: str(nanopub_iri(n)).rsplit("/", 1)[1] for claim, n in made}
+                found = NanopubSet(made_from=inputs, by_code={codes[claim]: n for claim, n in made},
+                                   code_of_claim={str(c)[len(str(CLAIM)):]: code for c, code in codes.items()},
+                                   trig=combined_trig(made))
                 current_app.extensions[EXTENSION] = found
     return found
 
