@@ -13,17 +13,19 @@ from markupsafe import Markup
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
+from kg.namespaces import ECO, INFERRED_GRAPH
 from kg.rdfio import bind_prefixes
 
 from .site import iri_ref, select
-from .terms import label_of, term_html
+from .terms import claim_kind, label_of, term_html
 
 #: most incoming statements a page lists (a class with many instances stays readable)
 INCOMING_LIMIT = 2000
 NOTE_PREDICATES = [SKOS.definition, RDFS.comment, DCTERMS.description, SKOS.scopeNote]
 #: predicates shown first on a page, in this order; the rest follow by label
 LEADING_PREDICATES = [RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title,
-                      SKOS.definition, RDFS.comment, DCTERMS.description, SKOS.scopeNote]
+                      SKOS.definition, RDFS.comment, DCTERMS.description, SKOS.scopeNote,
+                      ECO.holder, ECO.modality, ECO.forum, ECO.hasEvidence]
 #: predicates that say another dataset describes the same thing
 SAME_AS = [OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch]
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
@@ -100,9 +102,16 @@ def predicate_order(predicate: URIRef) -> tuple:
     return (1, 0, label_of(predicate).lower())
 
 
+def inferred_only(values: dict) -> bool:
+    """True when every value of a row comes from the entailments alone (graph/inferred)."""
+    return all(graphs == {INFERRED_GRAPH} for graphs in values.values())
+
+
 def property_rows(table: dict) -> list[dict]:
     rows = []
-    for predicate in sorted(table, key=predicate_order):
+    # what the sources state first, what the reasoner adds after it (a claim's many inferred `about` values
+    # would otherwise push its holder and modality off the first screens)
+    for predicate in sorted(table, key=lambda p: (inferred_only(table[p]), predicate_order(p))):
         values = sorted(table[predicate], key=lambda v: (not isinstance(v, URIRef), label_of(v).lower(), str(v)))
         rows.append({"predicate": predicate,
                      "values": [{"term": v, "graphs": sorted(table[predicate][v], key=str)} for v in values]})
@@ -123,6 +132,12 @@ def bnode_html(description: Description, node, depth: int = 0) -> Markup:
 
 def value_html(description: Description, value) -> Markup:
     return bnode_html(description, value) if isinstance(value, BNode) else term_html(value)
+
+
+def claim_facts(description: Description) -> dict:
+    """What a claim's page leads with: its kind, who holds it, its modality and its forum."""
+    return {"kind": claim_kind(description.types), "holders": description.values(ECO.holder),
+            "modalities": description.values(ECO.modality), "forums": description.values(ECO.forum)}
 
 
 def first_note(description: Description) -> list[tuple[str, Literal]]:

@@ -32,7 +32,11 @@ def source_text(source: URIRef) -> list[dict]:
     for span in sorted(mentions, key=lambda m: (-(m.end - m.start), m.start)):
         if not any(span.start < o.end and o.start < span.end for o in outer):
             outer.append(span)
-    numbers = {claim: n for n, claim in enumerate(sorted({e.about for e in evidence}, key=str), 1)}
+    # claims are numbered in reading order: by where their first words stand in the text
+    first_words: dict = {}
+    for span in evidence:
+        first_words[span.about] = min(first_words.get(span.about, (span.start, span.end)), (span.start, span.end))
+    numbers = {claim: n for n, claim in enumerate(sorted(first_words, key=lambda c: (first_words[c], str(c))), 1)}
     # overlapping quotes of different claims become one mark, followed by the number of each claim
     clusters: list[list[TextSpan]] = []
     for span in sorted(evidence, key=lambda e: (e.start, e.end)):

@@ -266,6 +266,10 @@
       textarea.value = q.text;
       remember({ name: q.name });
       document.title = q.title + " · ECO-KG";
+      var asked = document.getElementById("chosen-question");
+      if (asked) { asked.textContent = q.question || q.title; asked.hidden = false; }
+      // in one column the list stands below the answer: bring the editor and the answer back into view
+      if (window.matchMedia("(max-width: 820px)").matches) { textarea.scrollIntoView({ block: "start" }); }
       run();
     });
   });
