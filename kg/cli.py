@@ -29,7 +29,7 @@ LIBRARY_COMMANDS: dict[str, tuple[str, str]] = {
     "link": ("kg.link", "Wikidata links: gap report, reconcile candidates, accept reviewed links"),
     "enrich": ("kg.enrich", "fetch multilingual labels and facts for linked entities into a snapshot"),
     "load": ("kg.stores.virtuoso", "bulk-load the built dataset into a running Virtuoso (the bigger-store path)"),
-    "publish": ("kg.stores.publish", "push every named graph to any SPARQL 1.1 store (Graph Store Protocol)"),
+    "publish": ("kg.publish_command", "push every named graph to any SPARQL 1.1 store (Graph Store Protocol)"),
     "journal": ("kg.journal_fold", "list the updates the server accepted, fold their additions into the seed files "
                                    "of their graphs, or seal entries a person has checked"),
     "export": ("kg.export", "export every claim as a nanopublication (assertion, provenance, publication info)"),

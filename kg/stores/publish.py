@@ -1,7 +1,7 @@
 """Publishing to any SPARQL 1.1 store: every named graph pushed through the Graph Store HTTP Protocol.
 
-Owns `publish` and the `ecokg publish` command: each named graph of the dataset (the built seeds, the
-bulk data, the on-disk store if there is one) is read from pyoxigraph and sent as N-Triples, the
+Owns `publish` (its command line is `kg.publish_command`'s): each named graph of the dataset (the built
+seeds, the bulk data, the on-disk store if there is one) is read from pyoxigraph and sent as N-Triples, the
 first part with PUT (replacing the graph) and the rest with POST (appending), in parts of
 ``--batch`` triples, so Fuseki, Oxigraph's server, GraphDB, Virtuoso, QLever- or Neptune-style
 services all load it the same way. Basic, digest and bearer authentication; requests go through
@@ -11,7 +11,6 @@ double it). Once loaded, `ecokg serve --store remote --remote-endpoint URL` fron
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import sys
@@ -20,12 +19,10 @@ import time
 import urllib.request
 from base64 import b64encode
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from ..errors import EXIT_OK, StoreError
+from ..errors import StoreError
 from ..http import HttpClient, HttpError, HttpRedirected
-from ..settings import Settings
 
 #: triples per request; a graph larger than this is sent as one PUT and further POSTs
 BATCH = 100_000
@@ -105,7 +102,7 @@ def digest_authorization(user: str, password: str, method: str, uri: str, challe
     return header + (f', qop={qop}, nc={count:08x}, cnonce="{cnonce}"' if qop else "")
 
 
-def _session(auth: str | None, user: str | None, password: str | None, token: str | None) -> HttpClient:
+def client_for(auth: str | None, user: str | None, password: str | None, token: str | None) -> HttpClient:
     """The client that talks to the store, with its credentials; it never retries a PUT or POST."""
     headers, digest = {}, None
     if auth == "bearer":
@@ -180,48 +177,4 @@ def publish(store, to: str, *, session: HttpClient, batch: int = BATCH, timeout:
     return report
 
 
-# ------------------------------------------------------------------------------------------------
-# Command line
-# ------------------------------------------------------------------------------------------------
-
-def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
-    from ..commands import add_store_options
-
-    parser.add_argument("--to", required=True, metavar="URL",
-                        help="the store's Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store (Oxigraph), "
-                             "http://127.0.0.1:3030/ds/data (Fuseki), http://127.0.0.1:8890/sparql-graph-crud-auth "
-                             "(Virtuoso)")
-    parser.add_argument("--auth", choices=["none", "basic", "digest", "bearer"], default="none")
-    parser.add_argument("--user", help="user for basic or digest authentication (password: ECOKG_PUBLISH_PASSWORD)")
-    parser.add_argument("--token-file", type=Path, help="file holding the bearer token (or ECOKG_PUBLISH_TOKEN)")
-    parser.add_argument("--batch", type=int, default=BATCH, help=f"triples per request (default {BATCH:,})")
-    parser.add_argument("--graph", action="append", dest="graphs", metavar="IRI",
-                        help="publish only this named graph (repeatable)")
-    add_store_options(parser)
-
-
-def command(args: argparse.Namespace, settings: Settings) -> int:
-    from . import open_store
-
-    token = settings.publish_token
-    if args.token_file is not None:
-        try:
-            token = args.token_file.read_text(encoding="utf-8").strip()
-        except OSError as error:
-            raise PublishError(f"the token file cannot be read: {error.strerror}", file=args.token_file) from None
-    session = _session(None if args.auth == "none" else args.auth, args.user,
-                       settings.publish_password, token)
-    if args.batch < 1:
-        raise PublishError("--batch must be at least 1", term=str(args.batch))
-    store = open_store(settings.with_(store="oxigraph"))
-    report = publish(store, args.to.rstrip("/") if args.to.endswith("/") else args.to, session=session,
-                     batch=args.batch, graphs=args.graphs)
-    for name, count in report.graphs.items():
-        print(f"{count:>10,}  <{name}>")
-    total = sum(report.graphs.values())
-    print(f"published {total:,} triples in {len(report.graphs)} graphs to {args.to} "
-          f"({report.requests} requests, {report.seconds:.1f} s)")
-    return EXIT_OK
-
-
-__all__ = ["publish", "PublishReport", "PublishError", "BATCH"]
+__all__ = ["publish", "client_for", "PublishReport", "PublishError", "BATCH"]
