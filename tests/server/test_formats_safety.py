@@ -102,11 +102,13 @@ def test_a_sparql_xml_ask_and_an_empty_answer_are_well_formed(server):
         ET.fromstring(body)
 
 
-def test_the_sitemap_is_well_formed_xml(live):
+def test_the_sitemap_is_well_formed_xml(live, app):
     status, headers, body = fetch(live.url + "/sitemap.xml", "application/xml")
     assert status == 200
     locations = [loc.text for loc in ET.fromstring(body).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
-    assert locations and all(location.startswith(live.url) for location in locations)
+    # the configured address (or the public URL), never the Host the request named
+    base = app.config["ECOKG_SETTINGS"].service_url
+    assert locations and all(location.startswith(base) for location in locations)
 
 
 @pytest.fixture(scope="module")
