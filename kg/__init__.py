@@ -15,8 +15,8 @@ from .errors import (
 from .namespaces import BASE, CLAIM, DOMAIN, ECO, ID, MODALITY, PREFIXES, SOURCE
 from .query import NamedQuery, find_query, format_result, named_queries, run_query
 from .settings import Settings
+from .version import __version__
 
-__version__ = "1.2.0.dev0"
 
 __all__ = [
     "BASE", "CLAIM", "DOMAIN", "ECO", "ID", "MODALITY", "PREFIXES", "SOURCE",

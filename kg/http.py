@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlsplit
 
 from .errors import EcoKGError
 from .namespaces import BASE
+from .version import __version__
 
 #: answers worth asking again for: the server is busy or rate-limits us, and will say when (Retry-After)
 RETRY_STATUSES = frozenset({429, 503})
@@ -32,8 +33,6 @@ MIN_ATTEMPT_SECONDS = 0.5
 
 def user_agent(purpose: str) -> str:
     """The project's User-Agent, naming what the client is for (Wikidata asks clients to say who they are)."""
-    from . import __version__
-
     return f"eco-kg/{__version__} ({purpose}; {BASE})"
 
 
