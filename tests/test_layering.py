@@ -77,3 +77,117 @@ def test_pyshacl_is_run_from_one_module():
                 if any(name.split(".")[0] == "pyshacl" for name in names):
                     importers.append(str(path.relative_to(ROOT)))
     assert sorted(set(importers) - set(PYSHACL_IMPORTERS)) == ["kg/shacl.py"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Import circles and the layer order, counting imports inside functions too
+# ------------------------------------------------------------------------------------------------
+
+#: the layers, lowest first, each a list of module-name patterns (fnmatch); a module may import its own
+#: layer and those below. A library module no pattern names is a feature; a server module is the server.
+LAYERS: list[tuple[str, list[str]]] = [
+    ("base", ["kg.errors", "kg.namespaces", "kg.project", "kg.settings", "kg.version"]),
+    ("reading", ["kg.rdfio", "kg.terms", "kg.evidence", "kg.results", "kg.http", "kg.sandbox", "kg.sandbox.*",
+                 "kg.shacl", "kg.entailment", "kg.reasoner", "kg.picture", "kg.trusty", "kg.seedwrite",
+                 "kg.extract_text", "kg.gazetteer"]),
+    ("dataset", ["kg.annotations", "kg.ontology", "kg.metadata", "kg.sources", "kg.build"]),
+    ("stores", ["kg.stores", "kg.stores.*"]),
+    ("gate", ["kg.gate", "kg.gate.*"]),
+    ("features", ["kg.*"]),
+    ("commands", ["kg", "kg.__main__", "kg.cli", "kg.cli_*", "kg.commands", "kg.commands.*", "kg.*_command",
+                  "kg.link.cli"]),
+    ("server", ["server", "server.*"]),
+]
+#: most imports that may run back up the layers (each a pair of modules, however often it imports)
+MAX_ARROWS_UP = 3
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(root: Path = ROOT, packages=("kg", "server")) -> dict[str, dict[str, int]]:
+    """Each module of ``packages`` -> the modules of them it imports -> the first line doing so: at module
+    level, inside functions and classes and under ``if TYPE_CHECKING``; relative imports resolved, and a name
+    imported from a package counted as its submodule when there is one."""
+    paths = {module_name(path, root): path for package in packages for path in sorted((root / package).rglob("*.py"))}
+    graph: dict[str, dict[str, int]] = {}
+    for module, path in paths.items():
+        edges: dict[str, int] = {}
+        package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else []))
+                targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in paths else base for alias in node.names]
+            else:
+                continue
+            for target in targets:
+                while target and target not in paths:
+                    target = target.rpartition(".")[0]
+                if target and target != module:
+                    edges.setdefault(target, node.lineno)
+        graph[module] = edges
+    return graph
+
+
+def circles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """The import circles: the groups of two or more modules that each reach the others (sorted)."""
+    reach = {module: set() for module in graph}
+    for start in graph:
+        stack = list(graph[start])
+        while stack:
+            module = stack.pop()
+            if module not in reach[start]:
+                reach[start].add(module)
+                stack.extend(graph.get(module, ()))
+    groups = {tuple(sorted({m for m in reach[start] if start in reach[m]} | {start})) for start in graph
+              if start in reach[start]}
+    return sorted(list(group) for group in groups)
+
+
+def layer_of(module: str) -> int:
+    from fnmatch import fnmatchcase
+
+    ranked = sorted(enumerate(LAYERS), key=lambda item: item[1][0] == "features")  # the catch-all matches last
+    for index, (_name, patterns) in ranked:
+        if any(fnmatchcase(module, pattern) for pattern in patterns):
+            return index
+    raise AssertionError(f"{module} is in no layer: name it in LAYERS")
+
+
+def arrows_up(graph: dict[str, dict[str, int]]) -> list[str]:
+    return sorted(f"{module} ({LAYERS[layer_of(module)][0]}) -> {target} ({LAYERS[layer_of(target)][0]}), "
+                  f"line {line}" for module, edges in graph.items() for target, line in edges.items()
+                  if layer_of(target) > layer_of(module))
+
+
+def test_no_import_circles_counting_imports_inside_functions():
+    assert circles(import_graph()) == []
+
+
+def test_few_imports_run_back_up_the_layers():
+    up = arrows_up(import_graph())
+    assert len(up) <= MAX_ARROWS_UP, "\n".join(up)
+
+
+def test_the_import_reading_sees_lazy_and_relative_imports_and_finds_a_circle(tmp_path):
+    """The checks above can fail: an import inside a function and a relative one close a circle, and a
+    library module importing the command line is an arrow up."""
+    package = tmp_path / "kg"
+    (package / "gate").mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "gate" / "__init__.py").write_text("", encoding="utf-8")
+    (package / "settings.py").write_text("def defaults():\n    from .gate import limits\n", encoding="utf-8")
+    (package / "gate" / "limits.py").write_text("from ..settings import defaults\n", encoding="utf-8")
+    (package / "cli.py").write_text("import kg.settings\n", encoding="utf-8")
+    (package / "rdfio.py").write_text("if True:\n    from kg import cli\n", encoding="utf-8")
+    graph = import_graph(tmp_path, packages=("kg",))
+    assert graph["kg.settings"] == {"kg.gate.limits": 2} and graph["kg.gate.limits"] == {"kg.settings": 1}
+    assert circles(graph) == [["kg.gate.limits", "kg.settings"]]
+    assert arrows_up(graph) == ["kg.rdfio (reading) -> kg.cli (commands), line 2",
+                                "kg.settings (base) -> kg.gate.limits (gate), line 2"]
