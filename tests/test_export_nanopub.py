@@ -126,6 +126,7 @@ def signed(dataset, key_file):
     return dict(claim_nanopublications(dataset, key=load_private_key(key_file)))
 
 
+@pytest.mark.slow  # walks all 51 through nanopub-py
 def test_every_nanopublication_has_a_trusty_uri_that_nanopub_py_accepts(nanopubs):
     for nanopub in nanopubs.values():
         iri = str(nanopub_iri(nanopub))
@@ -134,6 +135,7 @@ def test_every_nanopublication_has_a_trusty_uri_that_nanopub_py_accepts(nanopubs
         assert str(read.source_uri) == iri and read.is_valid and read.has_valid_trusty
 
 
+@pytest.mark.slow  # walks all 51 through nanopub-py
 def test_the_artefact_code_is_nanopub_py_s_for_every_nanopublication(nanopubs):
     for nanopub in nanopubs.values():
         iri = str(nanopub_iri(nanopub))
