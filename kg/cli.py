@@ -26,7 +26,7 @@ LIBRARY_COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("kg.checks", "check the built graph: SHACL shapes, OWL consistency (HermiT), evidence offsets"),
     "validate": ("kg.validate_command", "validate new assertion files (the CI gate)"),
     "add": ("kg.validate_command", "merge a file of new assertions into seeds/ if it passes the gate"),
-    "link": ("kg.link", "Wikidata links: gap report, reconcile candidates, accept reviewed links"),
+    "link": ("kg.link.cli", "Wikidata links: gap report, reconcile candidates, accept reviewed links"),
     "enrich": ("kg.enrich", "fetch multilingual labels and facts for linked entities into a snapshot"),
     "load": ("kg.stores.virtuoso", "bulk-load the built dataset into a running Virtuoso (the bigger-store path)"),
     "publish": ("kg.publish_command", "push every named graph to any SPARQL 1.1 store (Graph Store Protocol)"),
