@@ -142,6 +142,15 @@ def entity_mentions(entity: URIRef) -> list[TextSpan]:
     return spans
 
 
+def mention_count(entity: URIRef) -> int:
+    """How often the texts name ``entity``, counted as the named query `mentions-per-entity` counts: a stretch of
+    text once, so a name inside a longer name of something else (`eco:nestedIn`) is left out."""
+    rows = select(f"""SELECT (COUNT(?mention) AS ?n) WHERE {{
+        ?mention oa:motivatedBy oa:identifying ; oa:hasBody {iri_ref(entity)} .
+        FILTER NOT EXISTS {{ ?mention eco:nestedIn ?longer }} }}""")
+    return int(rows[0]["n"]) if rows else 0
+
+
 def selected_spans(resource: URIRef) -> list[TextSpan]:
     """Text that ``resource`` selects itself: an annotation, its target, a selector or a paragraph."""
     r = iri_ref(resource)

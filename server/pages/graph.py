@@ -66,6 +66,9 @@ class Contents:
     category: dict[URIRef, str] = field(default_factory=dict)
     relations: list[tuple[URIRef, URIRef, URIRef]] = field(default_factory=list)
     claims: list[tuple[URIRef, str, URIRef, URIRef]] = field(default_factory=list)  # claim, kind key, holder, topic
+    #: every claim's kind key and holders, drawn or not: what the filters count, as the named queries do
+    kinds: dict[URIRef, str] = field(default_factory=dict)
+    holders: dict[URIRef, set] = field(default_factory=dict)
     broader: dict[URIRef, set] = field(default_factory=lambda: defaultdict(set))
 
 
@@ -125,6 +128,7 @@ def read_contents() -> Contents:
                 if holder in contents.category and topic in contents.category and holder != topic:
                     contents.claims.append((claim, claims[claim], holder, topic))
     contents.relations.sort(key=lambda t: tuple(map(str, t)))
+    contents.kinds, contents.holders = claims, dict(holders)
     return contents
 
 
@@ -220,17 +224,28 @@ def _current() -> tuple[Contents, Choice, picture.Picture, str]:
     return contents, choice, laid_out, svg
 
 
+def chosen_claims(contents: Contents, choice: Choice) -> set:
+    """Every claim of the chosen kind held by the chosen actor, whether the picture can draw it or not."""
+    if choice.kind == RELATIONS_ONLY:
+        return set()
+    actor = id_iri(choice.actor) if choice.actor else None
+    return {claim for claim, kind in contents.kinds.items() if (not choice.kind or kind == choice.kind)
+            and (actor is None or actor in contents.holders.get(claim, ()))}
+
+
 def filter_options(contents: Contents, choice: Choice) -> dict:
     """The kinds of claim and the actors a person can choose, with how many claims each keeps."""
     actor_iri = id_iri(choice.actor) if choice.actor else None
+    # every claim of a kind counts, also one the picture cannot draw (no holder, or only measures as topics):
+    # a filter's number is the one `claims-by-kind` and `who-proposes-what` give
     kinds = []
     for kind in CLAIM_KINDS:
-        count = len({c[0] for c in contents.claims if c[1] == kind.key and actor_iri in (None, c[2])})
+        count = len(chosen_claims(contents, Choice(kind.key, choice.actor)))
         if count:
             kinds.append({"key": kind.key, "name": kind.plural, "count": count, "href": choice.href(kind=kind.key)})
     held = defaultdict(set)
-    for claim, kind, holder, _topic in contents.claims:
-        if not choice.kind or choice.kind == kind:
+    for claim in chosen_claims(contents, Choice(choice.kind)):
+        for holder in contents.holders.get(claim, ()):
             held[holder].add(claim)
     related = {x for s, _p, o in contents.relations for x in (s, o)}
     iris = [iri for iri, category in contents.category.items()
@@ -251,7 +266,9 @@ def graph_page():
         zooms=[{"key": k, "href": choice.href(zoom=k), "scale": v} for k, v in ZOOMS.items()],
         zoom_width=round(round(laid_out.width) * zoom) if zoom else 0,
         actor_name=label_of(id_iri(choice.actor)) if choice.actor else "",
-        nodes_by_key={n.key: n for n in laid_out.nodes}, svg_href=choice.href("/graph.svg", zoom="fit"))
+        nodes_by_key={n.key: n for n in laid_out.nodes}, svg_href=choice.href("/graph.svg", zoom="fit"),
+        claims_chosen=len(chosen_claims(contents, choice)),
+        claims_drawn=len({claim[0] for claim in chosen(contents, choice)[1]}))
     return Response(body, mimetype="text/html")
 
 

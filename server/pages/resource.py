@@ -18,7 +18,7 @@ from kg.rdfio import bind_prefixes
 from . import negotiation
 from .describe import (Description, claim_facts, describe, first_note, other_names, property_rows, same_things,
                        value_html)
-from .evidence import (claim_evidence, entity_mentions, evidence_mark, mention_mark, paragraphs_with,
+from .evidence import (claim_evidence, entity_mentions, evidence_mark, mention_count, mention_mark, paragraphs_with,
                        segment_for, selected_spans, source_segments)
 from .site import BadRequest, blueprint, iri_for_path, iri_ref, local_href, public_base, run, select
 from .source import source_text
@@ -142,7 +142,7 @@ def render_resource(description: Description, local: str, graph_size: int) -> st
         mentions = entity_mentions(iri)
         if mentions:
             sections["mentions"] = paragraphs_with(mentions, mention_mark)
-            sections["mention_count"] = len(mentions)
+            sections["mention_count"] = mention_count(iri)
         selected = selected_spans(iri)
         if selected:
             sections["selected"] = paragraphs_with(selected, evidence_mark)

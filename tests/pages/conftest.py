@@ -79,6 +79,9 @@ def facts(pages_store):
         ?a oa:motivatedBy oa:identifying ; oa:hasBody ecoid:Pakistan ; oa:hasTarget ?t .
         ?t oa:hasSelector ?q , ?p . ?q a oa:TextQuoteSelector ; oa:exact ?exact .
         ?p a oa:TextPositionSelector ; oa:start ?start } ORDER BY ?start""")
+    # a name inside a longer name of something else is marked but not counted again (eco:nestedIn)
+    pakistan_nested = ask_dataset(pages_store, prologue + """SELECT (COUNT(?a) AS ?n) WHERE {
+        ?a oa:motivatedBy oa:identifying ; oa:hasBody ecoid:Pakistan ; eco:nestedIn ?longer }""")
     classes = ask_dataset(pages_store, prologue + """SELECT ?c WHERE { ?c a owl:Class
         FILTER(STRSTARTS(STR(?c), "https://w3id.org/eco-kg/ontology/")) } ORDER BY ?c""")
     segments = ask_dataset(pages_store, prologue + """SELECT ?kind (COUNT(?s) AS ?n) WHERE { ?s a ?kind
@@ -87,6 +90,7 @@ def facts(pages_store):
         "evidence": [(str(c), str(e), int(s), int(n), str(a)) for c, e, s, n, a in evidence],
         "pakistan_claims": [str(r[0]) for r in pakistan_claims],
         "pakistan_mentions": [(str(e), int(s)) for e, s in pakistan_mentions],
+        "pakistan_mentions_counted": len(pakistan_mentions) - int(pakistan_nested[0][0]),
         "classes": [str(r[0]) for r in classes],
         "segments": {str(k).rsplit("/", 1)[-1]: int(n) for k, n in segments},
     }
