@@ -4,6 +4,9 @@ Owns `HttpClient`: connect and read timeouts within a caller's deadline, bounded
 503 that honour Retry-After (read-only requests only), redirects refused, the allow-list, the cap on
 an answer's size, answering a 401 challenge and the project's User-Agent. It does not know SPARQL,
 Wikidata or credentials: callers read the `HttpResponse` and turn an `HttpError` into their own errors.
+urllib3 is the one client: its pools, its Retry (Retry-After) and its streamed reads give the deadline and
+the byte cap that SERVICE calls in the sandboxed workers need, and it starts no threads. Digest auth is
+httpx's `DigestAuth` (RFC 7616), whose auth flow this module drives; no request goes through httpx's client.
 """
 from __future__ import annotations
 
@@ -65,6 +68,10 @@ class HttpTooLarge(HttpError):
     """The answer is longer than the caller's cap (``max_bytes``)."""
 
 
+class HttpAuthUnanswerable(HttpError):
+    """The server asks for authentication in a form the client's auth cannot answer (an unknown algorithm)."""
+
+
 class HttpRedirected(HttpError):
     """The server answered with a redirect (``status``, ``location``), which is never followed."""
 
@@ -102,9 +109,9 @@ class HttpClient:
 
     ``timeout`` is the default read timeout and ``connect_timeout`` the longest a connection may take;
     ``allowlist``, when given, holds the only URLs (without query string) requests may go to;
-    ``max_bytes`` caps every answer; ``headers`` go with every request. ``auth`` answers a 401
-    challenge: ``auth.challenge(response)`` is true when it learnt how to, and ``auth.headers(method,
-    url)`` then gives the headers of the request sent again and of later ones (`kg.stores.publish.DigestAuth`).
+    ``max_bytes`` caps every answer; ``headers`` go with every request. ``auth`` is an `httpx.Auth`
+    (e.g. ``httpx.DigestAuth``): its flow gives each request's Authorization and answers a 401 challenge
+    once; a digest auth keeps its nonce count, so a client with one is for one thread (publishing).
     Environment proxies (HTTP(S)_PROXY, NO_PROXY) are honoured, as by other HTTP clients.
     """
 
@@ -149,13 +156,10 @@ class HttpClient:
         retry = Retry(total=self.retries, connect=0, read=0, redirect=0, status=self.retries,
                       status_forcelist=RETRY_STATUSES, backoff_factor=0.5, respect_retry_after_header=True,
                       allowed_methods=SAFE_METHODS | {method} if read_only else SAFE_METHODS)
-        waited, answered_challenge = 0.0, False
+        waited, auth = 0.0, _AuthFlow(self.auth, method, target)
         while True:
-            auth_headers = self.auth.headers(method, target) if self.auth else {}
-            response = self._send(method, target, body, {**sent, **auth_headers}, timeout, deadline, url)
-            if (response.status == 401 and self.auth is not None and not answered_challenge
-                    and self.auth.challenge(response)):
-                answered_challenge = True
+            response = self._send(method, target, body, {**sent, **auth.headers()}, timeout, deadline, url)
+            if response.status == 401 and auth.answered(response, url):
                 _discard(response)
                 continue
             if response.status not in RETRY_STATUSES or not retry.is_retry(
@@ -246,6 +250,40 @@ class HttpClient:
         return pool
 
 
+class _AuthFlow:
+    """One request's way through an `httpx.Auth`: the Authorization to send, and a 401 answered at most once."""
+
+    def __init__(self, auth, method: str, url: str):
+        self._flow = self._request = None
+        if auth is not None:
+            import httpx
+
+            self._flow = auth.sync_auth_flow(httpx.Request(method, url))
+            self._request = next(self._flow)
+
+    def headers(self) -> dict[str, str]:
+        value = self._request.headers.get("Authorization") if self._request is not None else None
+        return {"Authorization": value} if value else {}
+
+    def answered(self, response, url: str) -> bool:
+        """True when the auth learnt from the 401 ``response`` what to send again."""
+        if self._flow is None:
+            return False
+        import httpx
+
+        flow, self._flow = self._flow, None  # a second 401 is the caller's to see
+        try:
+            self._request = flow.send(httpx.Response(response.status, headers=list(response.headers.items()),
+                                                     request=self._request))
+        except StopIteration:
+            return False
+        except (httpx.HTTPError, KeyError, ValueError, NotImplementedError) as error:
+            scheme = response.headers.get("WWW-Authenticate", "").split(" ")[0] or "?"
+            raise HttpAuthUnanswerable(f"{url} asks for {scheme} authentication in a form ECO-KG cannot answer "
+                                       f"({type(error).__name__}: {error})", url=url) from None
+        return True
+
+
 def _discard(response) -> None:
     """Read and drop an answer not used, so its connection can serve the next request."""
     try:
@@ -261,5 +299,6 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__} ({found.group(1).strip()})" if found else type(error).__name__
 
 
-__all__ = ["HttpClient", "HttpResponse", "HttpError", "HttpNotAllowed", "HttpUnreachable", "HttpTimeout",
-           "HttpBrokenOff", "HttpTooLarge", "HttpRedirected", "user_agent", "RETRY_STATUSES", "SAFE_METHODS"]
+__all__ = ["HttpClient", "HttpResponse", "HttpError", "HttpAuthUnanswerable", "HttpNotAllowed", "HttpUnreachable",
+           "HttpTimeout", "HttpBrokenOff", "HttpTooLarge", "HttpRedirected", "user_agent", "RETRY_STATUSES",
+           "SAFE_METHODS"]

@@ -1,10 +1,9 @@
 """`kg.http` over real HTTP on 127.0.0.1, and each caller's errors: a busy server (429, 503 with
 Retry-After) is asked again within bounds, a redirect is never followed, a slow one times out, a URL
-off the allow-list is never connected to, and digest authentication answers the challenge."""
+off the allow-list is never connected to (digest authentication: tests/test_one_client.py)."""
 from __future__ import annotations
 
 import json
-import re
 import socket
 import threading
 import time
@@ -19,7 +18,6 @@ from kg.link import WikidataClient
 from kg.settings import Settings
 from kg.stores import ForbiddenQuery, ServiceClient
 from kg.stores.interface import QueryTimeout, ServiceFailure, ServiceTimeout
-from kg.stores.publish import DigestAuth, digest_authorization
 from kg.stores.remote import RemoteStore
 
 SELECT_ANSWER = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal",
@@ -236,28 +234,3 @@ def test_an_answer_longer_than_the_cap_is_refused():
     with Scripted(Answer(200, {}, b"x" * 200_000)) as server:
         with pytest.raises(HttpTooLarge, match="more than 1000 bytes"):
             HttpClient("test", max_bytes=1000).request("GET", server.url)
-
-
-def test_digest_authorization_matches_the_worked_example_of_rfc_2617():
-    challenge = {"realm": "testrealm@host.com", "nonce": "dcd98b7102dd2f0e8b11d0f600bfb0c093", "qop": "auth,auth-int",
-                 "opaque": "5ccc069c403ebaf9f0171e9517f40e41"}
-    header = digest_authorization("Mufasa", "Circle Of Life", "GET", "/dir/index.html", challenge, 1, "0a4f113b")
-    assert 'response="6629fae49393a05397450978507c4ef1"' in header
-    assert "nc=00000001" in header and 'opaque="5ccc069c403ebaf9f0171e9517f40e41"' in header
-
-
-def test_a_digest_challenge_is_answered_and_the_answer_reused_with_a_rising_count():
-    challenge = 'Digest realm="SPARQL", nonce="n0nce", qop="auth", opaque="0paque", algorithm="MD5"'
-    with Scripted(Answer(401, {"WWW-Authenticate": challenge}), Answer(201), Answer(204)) as server:
-        client = HttpClient("test", auth=DigestAuth("dba", "secret"))
-        assert client.request("PUT", server.url + "?graph=g", body=b"<a> <b> <c> .\n").status == 201
-        assert client.request("POST", server.url + "?graph=g", body=b"<a> <b> <d> .\n").status == 204
-    first, second, third = server.hits
-    assert "Authorization" not in first.headers
-    for hit, method, count in ((second, "PUT", 1), (third, "POST", 2)):
-        sent = hit.headers["Authorization"]
-        cnonce = re.search(r'cnonce="([^"]+)"', sent).group(1)
-        expected = digest_authorization("dba", "secret", method, "/sparql?graph=g",
-                                        {"realm": "SPARQL", "nonce": "n0nce", "qop": "auth", "opaque": "0paque"},
-                                        count, cnonce)
-        assert sent == expected

@@ -4,25 +4,21 @@ Owns `publish` (its command line is `kg.publish_command`'s): each named graph of
 seeds, the bulk data, the on-disk store if there is one) is read from pyoxigraph and sent as N-Triples, the
 first part with PUT (replacing the graph) and the rest with POST (appending), in parts of
 ``--batch`` triples, so Fuseki, Oxigraph's server, GraphDB, Virtuoso, QLever- or Neptune-style
-services all load it the same way. Basic, digest and bearer authentication; requests go through
-`kg.http`, which never sends a PUT or POST twice for a busy store (an append sent twice would
+services all load it the same way. Basic, digest (httpx's DigestAuth) and bearer authentication;
+requests go through `kg.http`, which never sends a PUT or POST twice for a busy store (an append sent twice would
 double it). Once loaded, `ecokg serve --store remote --remote-endpoint URL` fronts that store
 (`kg.stores.remote`).
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import sys
-import threading
 import time
-import urllib.request
 from base64 import b64encode
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from ..errors import StoreError
-from ..http import HttpClient, HttpError, HttpRedirected
+from ..http import HttpAuthUnanswerable, HttpClient, HttpError, HttpRedirected
 
 #: triples per request; a graph larger than this is sent as one PUT and further POSTs
 BATCH = 100_000
@@ -41,67 +37,6 @@ class PublishReport:
     seconds: float = 0.0
 
 
-class DigestAuth:
-    """HTTP digest authentication (RFC 7616: MD5, SHA-256 and their -sess forms, qop auth), as Virtuoso asks.
-
-    The first request goes without; the store's 401 challenge is kept and answered on that request
-    and every later one (the nonce count rising) until the store sends a new challenge (`kg.http`)."""
-
-    HASHES = {"MD5": "md5", "MD5-SESS": "md5", "SHA-256": "sha256", "SHA-256-SESS": "sha256"}
-
-    def __init__(self, user: str, password: str):
-        self.user, self.password = user, password
-        self._challenge: dict[str, str] | None = None
-        self._count = 0
-        self._lock = threading.Lock()
-
-    def challenge(self, response) -> bool:
-        text = response.headers.get("WWW-Authenticate", "")
-        if text[:7].lower() != "digest ":
-            return False
-        fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(text[7:]))
-        if fields.get("algorithm", "MD5").upper() not in self.HASHES:
-            raise PublishError(f"the store asks for digest algorithm {fields['algorithm']}, which ECO-KG does "
-                               "not speak", hint="use --auth basic or bearer if the store allows them")
-        with self._lock:
-            self._challenge, self._count = fields, 0
-        return True
-
-    def headers(self, method: str, url: str) -> dict[str, str]:
-        with self._lock:
-            if self._challenge is None:
-                return {}
-            self._count += 1
-            challenge, count = self._challenge, self._count
-        parts = urlsplit(url)
-        uri = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        return {"Authorization": digest_authorization(self.user, self.password, method, uri, challenge, count,
-                                                      os.urandom(8).hex())}
-
-
-def digest_authorization(user: str, password: str, method: str, uri: str, challenge: dict[str, str],
-                         count: int, cnonce: str) -> str:
-    """The Authorization header that answers a digest ``challenge`` for one request."""
-    algorithm = challenge.get("algorithm", "MD5").upper()
-
-    def digest(text: str) -> str:
-        return hashlib.new(DigestAuth.HASHES[algorithm], text.encode("utf-8")).hexdigest()
-
-    realm, nonce = challenge.get("realm", ""), challenge.get("nonce", "")
-    secret = digest(f"{user}:{realm}:{password}")
-    if algorithm.endswith("-SESS"):
-        secret = digest(f"{secret}:{nonce}:{cnonce}")
-    qop = "auth" if "auth" in [q.strip() for q in challenge.get("qop", "").split(",")] else None
-    request_digest = digest(f"{method}:{uri}")
-    answer = digest(f"{secret}:{nonce}:{count:08x}:{cnonce}:{qop}:{request_digest}" if qop
-                    else f"{secret}:{nonce}:{request_digest}")
-    header = (f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
-              f'response="{answer}", algorithm={algorithm}')
-    if "opaque" in challenge:
-        header += f', opaque="{challenge["opaque"]}"'
-    return header + (f', qop={qop}, nc={count:08x}, cnonce="{cnonce}"' if qop else "")
-
-
 def client_for(auth: str | None, user: str | None, password: str | None, token: str | None) -> HttpClient:
     """The client that talks to the store, with its credentials; it never retries a PUT or POST."""
     headers, digest = {}, None
@@ -114,7 +49,9 @@ def client_for(auth: str | None, user: str | None, password: str | None, token: 
         if not user:
             raise PublishError(f"{auth} authentication needs a user", term="--user")
         if auth == "digest":
-            digest = DigestAuth(user, password or "")
+            import httpx  # only publishing with --auth digest needs it
+
+            digest = httpx.DigestAuth(user, password or "")
         else:
             headers["Authorization"] = "Basic " + b64encode(f"{user}:{password or ''}".encode("utf-8")).decode()
     return HttpClient("SPARQL 1.1 Graph Store Protocol client", timeout=300.0, connect_timeout=30.0,
@@ -131,6 +68,9 @@ def _send(session: HttpClient, method: str, url: str, body: bytes, timeout: floa
     except HttpRedirected as redirect:
         raise PublishError(f"{where} answered HTTP {redirect.status}, a redirect to {redirect.location or '?'} "
                            "that is not followed", hint=hint) from None
+    except HttpAuthUnanswerable as error:
+        raise PublishError(f"{where} failed: {error.reason}",
+                           hint="use --auth basic or bearer if the store allows them") from None
     except HttpError as error:
         raise PublishError(f"{where} failed: {error.reason}",
                            hint="is the store running, and is this its Graph Store Protocol URL?") from None
