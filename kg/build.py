@@ -20,7 +20,7 @@ from .annotations import (
     resolve_claims, segment_iri,
 )
 from .errors import BuildError
-from .metadata import DUMPS, FILE_TYPES, LICENCE, describe_dataset
+from .metadata import DUMPS, FILE_TYPES, LICENCE, describe_dataset, dump_path
 from .namespaces import (
     BACKGROUND_GRAPH, ECO, ENTITIES_GRAPH, FACT, INFERRED_GRAPH, METADATA_GRAPH, OA, ONTOLOGY_GRAPH,
     WIKIDATA_ENRICHMENT_GRAPH, WIKIDATA_LINKS_GRAPH, source_graph,
@@ -298,7 +298,7 @@ def build(settings: Settings | None = None) -> tuple[BuildResult, dict[str, Path
 
 def is_fresh(settings: Settings) -> bool:
     """True when ``build/eco-kg.nq`` was built from the inputs as they are now."""
-    nq = settings.build_dir / "eco-kg.nq"
+    nq = dump_path(settings)
     fingerprint = settings.build_dir / "fingerprint"
     return (nq.exists() and fingerprint.exists()
             and fingerprint.read_text(encoding="utf-8") == inputs_fingerprint(settings))
@@ -308,7 +308,7 @@ def ensure_built(settings: Settings) -> Path:
     """The N-Quads dump, built first when it is missing or stale."""
     if not is_fresh(settings):
         build(settings)
-    return settings.build_dir / "eco-kg.nq"
+    return dump_path(settings)
 
 
 def load_dataset(settings: Settings | None = None, *, rebuild: bool | None = None) -> Dataset:
@@ -320,7 +320,7 @@ def load_dataset(settings: Settings | None = None, *, rebuild: bool | None = Non
     if rebuild or not is_fresh(settings):
         result, _ = build(settings)
         return result.dataset
-    nq = settings.build_dir / "eco-kg.nq"
+    nq = dump_path(settings)
     dataset = bind_prefixes(Dataset(default_union=True))
     dataset.parse(nq, format="nquads")
     return dataset

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .build import build
 from .errors import EXIT_OK
+from .metadata import dump_path
 from .query import find_query, format_result, named_queries, run_query
 from .settings import Settings
 
@@ -65,13 +66,13 @@ def _build_store(settings: Settings, *, quiet: bool) -> None:
         return
     started = time.monotonic()
     if settings.store_path is not None:
-        store, reloaded = open_disk_store(settings, settings.build_dir / "eco-kg.nq")
+        store, reloaded = open_disk_store(settings, dump_path(settings))
         what = f"on-disk store {settings.store_path}" + ("" if reloaded else " (unchanged, not reloaded)")
     else:
         import pyoxigraph as ox
 
         store = ox.Store()  # loaded to check the files; `ecokg serve` loads them again (use --store-path to keep it)
-        store.bulk_load(path=str(settings.build_dir / "eco-kg.nq"), format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(path=str(dump_path(settings)), format=ox.RdfFormat.N_QUADS)
         load_files(store, files)
         what = "bulk data checked (in memory; give --store-path DIR to keep a loaded store)"
     if not quiet:

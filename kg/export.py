@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from . import trusty
 from .build import load_dataset
 from .errors import EXIT_OK, EcoKGError
-from .metadata import LICENCE, NANOPUBS_FILE
+from .metadata import LICENCE, NANOPUBS_FILE, dump_path
 from .namespaces import BASE, CLAIM, DATASET_IRI, ECO, FACT, ID, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
 from .ontology import CLAIM_CLASS, claim_kinds
 from .settings import Settings
@@ -216,7 +216,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     if str(args.output) == "-":
         sys.stdout.write(combined_trig(claim_nanopublications(dataset, key)))
         return EXIT_OK
-    output = args.output or settings.build_dir / NANOPUBS_FILE
+    output = args.output or dump_path(settings, NANOPUBS_FILE)
     try:
         count = write_nanopublications(dataset, output, key)
     except OSError as error:

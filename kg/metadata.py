@@ -2,12 +2,14 @@
 
 Owns `describe_dataset` (one dcat:Catalog of the dataset, its dumps and the SPARQL endpoint as a
 dcat:DataService; the named graphs as VoID subsets), `served_record` (the record at the service's public
-address) and `DUMPS`, the files the dataset is offered as. Writing the dumps is `kg.build`'s.
+address), `DUMPS`, the files the dataset is offered as, and `dump_path`, where each lies (the only place a
+dump's path is made). Writing the dumps is `kg.build`'s.
 """
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
@@ -15,6 +17,11 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VO
 from .annotations import SourceText
 from .namespaces import BASE, DATASET_IRI, ECO, GRAPH, ID, INFERRED_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI
 from .terms import base_relative
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .settings import Settings
 
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
@@ -25,6 +32,8 @@ DUMPS = {
     "eco-kg.ttl": ("turtle", "text/turtle", False),
     "eco-kg.jsonld": ("json-ld", "application/ld+json", True),
 }
+#: the dump the stores load and the freshness check reads
+NQUADS_DUMP = "eco-kg.nq"
 #: the file of the claims' nanopublications, offered beside the dumps (made by `kg.export`, not by the build)
 NANOPUBS_FILE = "eco-kg-nanopubs.trig"
 #: the EU file-type authority's IRI for each dump (DCAT-AP wants dct:format as an IRI)
@@ -333,4 +342,12 @@ def _describe_nanopubs(meta: Graph, ds: URIRef, quoted: URIRef) -> None:
               URIRef("http://publications.europa.eu/resource/authority/planned-availability/AVAILABLE")))
 
 
-__all__ = ["CATALOG_IRI", "DUMPS", "FILE_TYPES", "LICENCE", "describe_dataset", "served_record"]
+def dump_path(settings: Settings, name: str = NQUADS_DUMP) -> Path:
+    """Where the dump ``name`` (one of `DUMPS`, or `NANOPUBS_FILE`) lies in ``settings``' build folder."""
+    if name not in DUMPS and name != NANOPUBS_FILE:
+        raise ValueError(f"no dump named {name}; the dumps are {', '.join([*DUMPS, NANOPUBS_FILE])}")
+    return settings.build_dir / name
+
+
+__all__ = ["CATALOG_IRI", "DUMPS", "FILE_TYPES", "LICENCE", "NANOPUBS_FILE", "NQUADS_DUMP", "describe_dataset",
+           "dump_path", "served_record"]

@@ -23,6 +23,7 @@ from flask import Flask, Response, current_app, request
 
 from kg import journal
 from kg.errors import EcoKGError, SettingsError
+from kg.metadata import dump_path
 from kg.settings import Settings
 from kg.stores import unescape_codepoints
 
@@ -167,7 +168,7 @@ def _inputs(settings: Settings) -> list[Path]:
     """The files whose content the served data comes from, beside the build's fingerprint of the seeds."""
     from kg.stores.bulk import data_files
 
-    paths = [settings.build_dir / "eco-kg.nq"]
+    paths = [dump_path(settings)]
     try:
         paths += data_files(settings)
     except EcoKGError:  # opening the store reports a missing or unreadable data file; the version only reads them

@@ -16,7 +16,7 @@ from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 from werkzeug.exceptions import HTTPException
 
 from kg.errors import EcoKGError, QueryError, StoreError
-from kg.metadata import DUMPS, served_record
+from kg.metadata import DUMPS, dump_path, served_record
 from kg.namespaces import ECO, ENTITIES_GRAPH, INFERRED_GRAPH, METADATA_GRAPH, PREFIXES, SD
 from kg.ontology import CLAIM_CLASS, claim_kinds
 from kg.results import well_formed_xml
@@ -420,7 +420,7 @@ def download(name: str):
     """A dump of the dataset, in the media type its extension names."""
     if name not in DUMPS:
         raise ProtocolError(404, f"no dump named {name}; available: {', '.join(DUMPS)}")
-    path = settings().build_dir / name
+    path = dump_path(settings(), name)
     if not path.is_file():
         raise ProtocolError(404, f"{name} has not been built; run `ecokg build`")
     media_type = DUMPS[name][1]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..errors import StoreError
 from ..settings import Settings
 from ..build import ensure_built
+from ..metadata import dump_path
 from .base import check_syntax
 from .embedded import OxigraphStore, oxigraph_quad, oxigraph_term, rdflib_term
 from .interface import (ForbiddenQuery, QueryResult, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy,
@@ -53,7 +54,7 @@ def open_store(settings: Settings, dataset=None) -> Store:
             return RdflibStore(settings, dataset)
     except (OSError, SyntaxError, ValueError) as exc:
         raise StoreError(f"the {settings.store} store could not be loaded: {exc}",
-                         file=settings.build_dir / "eco-kg.nq") from None
+                         file=dump_path(settings)) from None
     raise StoreError(f"unknown store backend {settings.store!r}", term=settings.store,
                      hint="use oxigraph, rdflib or remote (setting store, ECOKG_STORE, --store)")
 

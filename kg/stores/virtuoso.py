@@ -21,6 +21,7 @@ from typing import Sequence
 
 
 from ..errors import EcoKGError, StoreError
+from ..metadata import dump_path
 from ..namespaces import GRAPH
 from ..settings import Settings
 from .remote import _first_lines
@@ -193,7 +194,7 @@ class LocalVirtuoso:
         return VirtuosoIsql(port=self.sql_port, host=self.host)
 
     def start(self, timeout: float = 60.0) -> "LocalVirtuoso":
-        import requests
+        from ..http import HttpClient, HttpError
 
         binary = shutil.which(self.binary)
         if binary is None:
@@ -214,16 +215,17 @@ class LocalVirtuoso:
                                         stdin=subprocess.DEVNULL)
         log.close()
         deadline = time.monotonic() + timeout
+        probe = HttpClient("Virtuoso start check", timeout=2, connect_timeout=2, retries=0)
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise StoreError(f"Virtuoso stopped while starting (exit status {self.process.returncode}): "
                                  + _first_lines(self.log_tail(), 400), file=self.directory / "virtuoso.out")
             try:
-                answer = requests.get(self.sparql_url, params={"query": "ASK {}"}, timeout=2,
-                                      headers={"Accept": "application/sparql-results+json"})
-                if answer.status_code == 200:
+                answer = probe.request("GET", self.sparql_url, params={"query": "ASK {}"},
+                                       headers={"Accept": "application/sparql-results+json"})
+                if answer.status == 200:
                     return self
-            except requests.RequestException:
+            except HttpError:
                 pass
             time.sleep(0.2)
         self.stop()
@@ -287,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     local = commands.add_parser("virtuoso", help="start a throwaway Virtuoso in DIRECTORY, load the dump, "
                                                  "serve until interrupted")
     local.add_argument("directory", type=Path)
-    local.add_argument("--dump", type=Path, default=Settings().build_dir / "eco-kg.nq")
+    local.add_argument("--dump", type=Path, default=dump_path(Settings()))
     args = parser.parse_args(argv)
     try:
         if args.command == "load":

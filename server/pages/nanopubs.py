@@ -16,6 +16,7 @@ from rdflib import Dataset
 from kg.export import (NANOPUB_BASE, NANOPUBS_FILE, claim_nanopublications, combined_trig, nanopub_iri,
                        with_accepted_updates)
 from kg.journal import journal_path
+from kg.metadata import dump_path
 from kg.namespaces import BASE, CLAIM, ONTOLOGY_GRAPH, PREFIXES
 from server import formats
 
@@ -46,7 +47,7 @@ class NanopubSet:
 def _served_dataset() -> Dataset:
     """The built dump as rdflib reads it, with the journal's accepted updates: what `ecokg export --nanopub`
     reads, so a claim's nanopublication has the same trusty URI here and in the exported file."""
-    dump = settings().build_dir / "eco-kg.nq"
+    dump = dump_path(settings())
     if not dump.is_file():
         raise BadRequest("the nanopublications are made from the built dump, which is missing; run `ecokg build`", 404)
     wanted = re.compile(rf"<(?:{re.escape(str(ONTOLOGY_GRAPH))}|{re.escape(BASE)}graph/source/[^>]*)> \.\s*$")
@@ -61,7 +62,7 @@ def _inputs() -> tuple:
     """What the set is made from, as the file system tells it: an update journalled by this process or by
     another one over the same journal, or a new build, makes a new set."""
     states = []
-    for path in (settings().build_dir / "eco-kg.nq", journal_path(settings())):
+    for path in (dump_path(settings()), journal_path(settings())):
         try:
             status = path.stat() if path is not None else None
         except OSError:
