@@ -176,12 +176,12 @@ def test_entity_page_leads_with_wikidata_and_is_a_short_scroll(browser, live, si
     assert height < PAGE_HEIGHT_LIMIT[size]
 
 
-def test_entity_page_folds_long_lists_under_their_counts(browser, live, sized):
+def test_entity_page_folds_long_lists_under_their_counts(browser, live, sized, facts):
     sized(*DESKTOP)
     browser.get(live.url + "/id/Pakistan")
     mentions = browser.find_element(By.CSS_SELECTOR, "#mentions details")
     assert mentions.get_attribute("open") is None
-    assert "26×" in mentions.find_element(By.TAG_NAME, "summary").text
+    assert f'{facts["pakistan_mentions_counted"]}×' in mentions.find_element(By.TAG_NAME, "summary").text
     assert not browser.find_element(By.CSS_SELECTOR, "#mentions mark.mention").is_displayed()
     mentions.find_element(By.TAG_NAME, "summary").click()
     assert browser.find_element(By.CSS_SELECTOR, "#mentions mark.mention").is_displayed()

@@ -23,8 +23,8 @@ LONG_CLAIM = "/id/claim/pk-first-step-non-controversial-areas"
 #: claim, a named graph, the dataset's records and an error page
 PAGES = ["/", "/?name=mentions-per-entity", "/graph", "/graph?zoom=100", f"/id/source/{SOURCE_SLUG}", "/ontology",
          "/ontology/State", "/ontology/holder", "/ontology/1.0.0", "/shapes/", "/shapes/ClaimShape", "/id/Pakistan",
-         "/id/ECO", "/id/domain/BorderManagement", LONG_CLAIM, "/graph/entities", "/catalog", "/dataset",
-         "/id/no-such-thing"]
+         "/id/ECO", "/id/domain/BorderManagement", LONG_CLAIM, "{evidence}", "/graph/entities", "/catalog", "/dataset",
+         "/?query=SELECT+*+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D+LIMIT+40", "/graph?actor=Pakistan", "/id/no-such-thing"]
 
 #: elements that reach past the screen's edges without a box that scrolls sideways (and fits) around them
 CUT_OFF = """
@@ -102,7 +102,8 @@ def bottom_of(phone, selector: str) -> float | None:
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_no_page_scrolls_sideways_or_cuts_its_content(phone, site, screenshots, path):
+def test_no_page_scrolls_sideways_or_cuts_its_content(phone, site, screenshots, facts, path):
+    path = path.format(evidence=local(facts["evidence"][0][4]))  # an annotation: the words of a claim
     phone.get(site + path)
     phone.save_screenshot(str(screenshots / shot_name(path)))
     found = phone.execute_script(CUT_OFF)
