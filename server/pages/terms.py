@@ -1,12 +1,14 @@
 """How RDF terms read on a page: labels, links, literals, and what the ontology says a class is.
 
 Owns the best (English) label of many IRIs at once, a term as HTML (http(s) IRIs linked, literals escaped), the
-class hierarchy and the kinds of claim that entity pages count and the picture colours; all remembered
-for one request (`flask.g`). It lays out no page.
+class hierarchy and the kinds of claim that entity pages count and the picture colours (the ontology's,
+`kg.ontology.claim_kinds`); all remembered for one request (`flask.g`). It lays out no page.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import g
@@ -14,10 +16,11 @@ from markupsafe import Markup, escape
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS, XSD
 
-from kg.namespaces import ECO
+from kg.ontology import CLAIM_CLASS, claim_kinds
 from kg.query import term_text
+from kg.terms import local_name
 
-from .site import UNSAFE_IRI, linkable, local_href, public_base, select, values_clause
+from .site import UNSAFE_IRI, linkable, local_href, public_base, select, settings, values_clause
 
 LABEL_PREDICATES = [RDFS.label, SKOS.prefLabel, DCTERMS.title]
 
@@ -32,15 +35,42 @@ class ClaimKind:
     verb: str
 
 
-#: most specific first: a claim is of the first kind whose class it is an instance of
-CLAIM_KINDS = [
-    ClaimKind(ECO.Proposal, "proposal", "Proposals", "proposes"),
-    ClaimKind(ECO.Stance, "stance", "Stances", "takes a stance on"),
-    ClaimKind(ECO.Assessment, "assessment", "Assessments", "assesses"),
-    ClaimKind(ECO.ReportedStatement, "reported", "Reported statements", "speaks of"),
-    ClaimKind(ECO.FactualStatement, "factual", "Factual statements", "states"),
-    ClaimKind(ECO.Claim, "claim", "Other claims", "says about"),
-]
+#: how the picture's edges read for a kind's key (wording only: which kinds there are is the ontology's)
+VERBS = {"proposal": "proposes", "stance": "takes a stance on", "assessment": "assesses", "reported": "speaks of",
+         "factual": "states"}
+#: a claim of no kind the ontology defines
+PLAIN_CLAIM = ClaimKind(CLAIM_CLASS, "claim", "Other claims", "says about")
+
+
+def _shown(kind) -> ClaimKind:
+    """A `kg.ontology.ClaimKind` as the pages show it: the key is the first word of its local name (the
+    stylesheet's kind-… colours), the plural its label's."""
+    key = re.match(r"[A-Z]?[^A-Z]*", local_name(kind.iri)).group(0).lower() or local_name(kind.iri).lower()
+    label = kind.label[:1].upper() + kind.label[1:]
+    plural = (label[:-1] + "ies" if re.search(r"[^aeiou]y$", label)
+              else label + "es" if re.search(r"(?:s|x|ch|sh)$", label) else label + "s")
+    return ClaimKind(kind.iri, key, plural, VERBS.get(key, PLAIN_CLAIM.verb))
+
+
+class ShownKinds(Sequence):
+    """The kinds of claim the served ontology defines (`kg.ontology.claim_kinds`, its order), then a plain claim;
+    read when used, since the settings, and so the ontology, are the app's. A claim is of the first kind whose
+    class it is an instance of."""
+
+    def _kinds(self) -> list[ClaimKind]:
+        return [*(_shown(kind) for kind in claim_kinds(settings())), PLAIN_CLAIM]
+
+    def __getitem__(self, index):
+        return self._kinds()[index]
+
+    def __len__(self) -> int:
+        return len(self._kinds())
+
+    def __iter__(self):
+        return iter(self._kinds())
+
+
+CLAIM_KINDS = ShownKinds()
 
 
 def _label_rank(literal: Literal, predicate: URIRef) -> tuple:
@@ -144,7 +174,7 @@ def ancestors(cls: URIRef) -> set[URIRef]:
 
 
 def claim_classes() -> set[URIRef]:
-    return {c for c, supers in class_closure().items() if ECO.Claim in supers} | {ECO.Claim}
+    return {c for c, supers in class_closure().items() if CLAIM_CLASS in supers} | {CLAIM_CLASS}
 
 
 def is_claim(types) -> bool:
