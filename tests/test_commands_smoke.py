@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +44,14 @@ CASES: dict[str, tuple[list[str], int, str]] = {
 }
 
 
+def readme_exit_codes() -> dict[str, set[int]]:
+    """The exit codes the README's table of commands documents for each command."""
+    # a `\|` inside a cell (NAME\|FILE) is not a column
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").replace("\\|", "/")
+    rows = re.findall(r"^\| `ecokg ([a-z][\w-]*)[^|]*\|[^|]*\| ([\d, ]+) \|$", text, flags=re.MULTILINE)
+    return {name: {int(code) for code in codes.split(",")} for name, codes in rows}
+
+
 def listed_commands() -> list[str]:
     """The sub-commands `ecokg --help` names, in its order (a name indented by four spaces)."""
     done = subprocess.run([sys.executable, "-m", "kg", "--help"], capture_output=True, text=True, timeout=120)
@@ -55,6 +64,12 @@ def test_every_listed_command_has_a_smoke_case():
     listed = listed_commands()
     assert "build" in listed and "serve" in listed, listed  # the listing is read, not empty
     assert [name for name in listed if name not in CASES] == []
+
+
+def test_each_case_ends_with_an_exit_code_the_readme_documents_for_its_command():
+    documented = readme_exit_codes()
+    assert {name: expected for name, (_args, expected, _says) in CASES.items()
+            if expected not in documented.get(name, set())} == {}
 
 
 @pytest.mark.slow
