@@ -103,6 +103,13 @@ def test_the_default_owl_stage_needs_no_java(run_cli, monkeypatch):
     assert code == 0 and "owl" in out
 
 
+def test_help_names_the_default_owl_reasoner(run_cli):
+    """The owl stage runs the OWL 2 RL rules unless --owl hermit asks for HermiT; its description says so."""
+    code, out, _err = run_cli("validate", "--help")
+    stage = " ".join(out.split("6. owl", 1)[1].split("7. graph", 1)[0].split())
+    assert code == 0 and "OWL 2 RL" in stage and "--owl hermit" in stage, stage
+
+
 def test_no_owl_from_the_environment(run_json, monkeypatch):
     monkeypatch.setenv("ECOKG_NO_OWL", "1")
     code, report = run_json(GOOD / "new-link.ttl")
