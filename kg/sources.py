@@ -84,7 +84,7 @@ def check_date(value: str) -> str:
 
 
 def check_language(value: str) -> str:
-    from .gate.wellformed import language_tag_problem
+    from .langtags import language_tag_problem
 
     why = language_tag_problem(value) if value else "an empty language tag"
     if why is None and not re.match(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$", value):

@@ -89,7 +89,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("base", ["kg.errors", "kg.namespaces", "kg.project", "kg.settings", "kg.version"]),
     ("reading", ["kg.rdfio", "kg.terms", "kg.evidence", "kg.results", "kg.http", "kg.sandbox", "kg.sandbox.*",
                  "kg.shacl", "kg.entailment", "kg.reasoner", "kg.picture", "kg.trusty", "kg.seedwrite",
-                 "kg.extract_text", "kg.gazetteer"]),
+                 "kg.extract_text", "kg.gazetteer", "kg.langtags"]),
     ("dataset", ["kg.annotations", "kg.ontology", "kg.metadata", "kg.sources", "kg.build"]),
     ("stores", ["kg.stores", "kg.stores.*"]),
     ("gate", ["kg.gate", "kg.gate.*"]),
@@ -178,6 +178,13 @@ def test_few_imports_run_back_up_the_layers():
     up = arrows_up(import_graph())
     assert len(up) <= MAX_ARROWS_UP, ("imports running back up the layers (move the shared piece down, or name a "
                                       "new module's layer in LAYERS):\n" + "\n".join(up))
+
+
+def test_the_foundation_layers_import_nothing_above_them():
+    """base, reading and dataset are what every feature and store stands on: none of their imports runs up."""
+    foundation = {name for name, _patterns in LAYERS[:3]}
+    up = [arrow for arrow in arrows_up(import_graph()) if arrow.split(" (", 2)[1].split(")")[0] in foundation]
+    assert up == [], "move the piece they share down into the lower module's layer:\n" + "\n".join(up)
 
 
 def test_the_import_reading_sees_lazy_and_relative_imports_and_finds_a_circle(tmp_path):
