@@ -15,16 +15,16 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 from werkzeug.exceptions import HTTPException
 
-from kg.errors import EcoKGError, QueryError, StoreError
+from kg.errors import EcoKGError
 from kg.metadata import DUMPS, dump_path, served_record
 from kg.namespaces import ECO, ENTITIES_GRAPH, INFERRED_GRAPH, METADATA_GRAPH, PREFIXES, SD
 from kg.ontology import CLAIM_CLASS, claim_kinds
 from kg.results import well_formed_xml
 from kg.settings import Settings
-from kg.stores import (ForbiddenQuery, QuerySyntaxError, QueryTimeout, QueryTooLarge, ServerBusy, ServiceFailure,
-                      ServiceTimeout, Store)
+from kg.stores import Store
 
 from . import caching, formats
+from .errors import retry_after, status_for
 
 blueprint = Blueprint("protocol", __name__)
 
@@ -65,38 +65,18 @@ def store() -> Store:
 
 # --------------------------------------------------------------------------------------- errors
 
-#: library errors -> HTTP status (first match wins: subclasses before their bases)
-ERROR_STATUS: list[tuple[type, int]] = [
-    (QuerySyntaxError, 400),
-    (ForbiddenQuery, 400),
-    (QueryTimeout, 503),
-    (ServerBusy, 503),
-    (QueryTooLarge, 503),
-    (ServiceTimeout, 504),
-    (ServiceFailure, 502),
-    (QueryError, 400),
-    (StoreError, 500),
-    (EcoKGError, 400),
-]
-
-
-def status_for(error: EcoKGError) -> int:
-    return next(status for kind, status in ERROR_STATUS if isinstance(error, kind))
-
-
 @blueprint.errorhandler(ProtocolError)
 def _protocol_error(error: ProtocolError):
     return text_response(error.status, error.message, error.headers)
 
 
 def install_error_handlers(target: Blueprint, internal_message: str) -> None:
-    """Plain-text answers with the right status for library errors, HTTP errors and internal failures."""
+    """Plain-text answers for library errors (their status from `server.errors`), HTTP errors and internal
+    failures."""
 
     @target.errorhandler(EcoKGError)
     def _library_error(error: EcoKGError):
-        status = status_for(error)
-        retry = "1" if isinstance(error, ServerBusy) else "5"
-        return text_response(status, str(error), {"Retry-After": retry} if status == 503 else {})
+        return text_response(status_for(error), str(error), retry_after(error))
 
     @target.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

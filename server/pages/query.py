@@ -14,10 +14,11 @@ from flask import Response, render_template, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from kg.errors import EcoKGError, StoreError
+from kg.errors import EcoKGError
 from kg.metadata import served_record
 from kg.namespaces import DATASET_IRI, METADATA_GRAPH, PREFIXES
 from kg.query import named_queries
+from server.errors import status_for
 
 from .site import blueprint, iri_ref, public_base, run, settings, store
 from .terms import fetch_labels, term_html
@@ -138,8 +139,8 @@ def query_page(with_dataset_markup: bool = False):
                                    row_limit=settings().row_limit)
             table = results_table(result)
         except EcoKGError as exc:
-            # a store that times out or a SERVICE that fails is not the person's mistake
-            error, status = str(exc), 503 if isinstance(exc, StoreError) else 400
+            # a store that times out or a SERVICE that fails is not the person's mistake: the status /sparql gives
+            error, status = str(exc), status_for(exc)
         except Exception as exc:  # backends raise their own parser/evaluation errors: all bad input here
             error, status = _readable(exc), 400
     elif text is not None and not text.strip():

@@ -13,9 +13,10 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, g, render_template, request
 from rdflib.term import Node
 
-from kg.errors import EcoKGError, StoreError
+from kg.errors import EcoKGError
 from kg.namespaces import sparql_prologue
 from kg.settings import Settings
+from server.errors import retry_after, status_for
 
 _SERVER = Path(__file__).resolve().parent.parent
 blueprint = Blueprint("pages", __name__, template_folder=str(_SERVER / "templates"),
@@ -113,7 +114,9 @@ def _bad_request(error: BadRequest):
 
 @blueprint.errorhandler(EcoKGError)
 def _library_error(error: EcoKGError):
-    return problem(str(error), 503 if isinstance(error, StoreError) else 400)
+    response = problem(str(error), status_for(error))
+    response.headers.update(retry_after(error))
+    return response
 
 
 @blueprint.app_context_processor

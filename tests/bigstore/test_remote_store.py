@@ -157,7 +157,7 @@ def test_the_endpoint_reports_an_unreachable_store(settings):
     absent = RemoteStore(settings, f"http://127.0.0.1:{_free_port()}/sparql")
     with LiveServer(create_app(settings, store=absent)) as server:
         answer = requests.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
-    assert answer.status_code == 500
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
     assert "could not be reached" in answer.text
 
 
