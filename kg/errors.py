@@ -101,6 +101,10 @@ class StoreError(EcoKGError):
     """A store backend that cannot be opened or answer."""
 
 
+class UnsupportedTerm(StoreError):
+    """A term rdflib cannot hold (an RDF 1.2 quoted triple, a literal with a base direction) in data to be kept."""
+
+
 class ProjectError(EcoKGError):
     """A researcher's project that cannot be used: an unreadable ecokg.toml, a bad namespace, a source
     registration with a bad date, licence, language or holder."""

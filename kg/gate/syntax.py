@@ -19,6 +19,7 @@ import rdflib
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from ..rdfio import FORMAT_BY_SUFFIX, parse_error
+from ..terms import rdflib_term
 from .limits import DEFAULT_MAX_PREFIXES
 from .locate import SourceFile
 from .report import Problem
@@ -73,24 +74,10 @@ def _parse_with_oxigraph(text: str, fmt: str) -> Graph | None:
                          base_iri=SENTINEL_BASE)
         graph = Graph()
         iris: dict = {}
-        string = "http://www.w3.org/2001/XMLSchema#string"
         scope = f"p{os.getpid()}x{next(_PARSES)}"  # blank nodes of two files never meet
 
         def term(node):
-            if isinstance(node, ox.NamedNode):
-                value = node.value
-                found = iris.get(value)
-                if found is None:
-                    found = iris[value] = URIRef(value)
-                return found
-            if isinstance(node, ox.BlankNode):
-                return BNode(scope + node.value)
-            if node.language:
-                return Literal(node.value, lang=node.language)
-            datatype = node.datatype.value
-            if datatype == string:
-                return Literal(node.value)
-            return Literal(node.value, datatype=term(node.datatype), normalize=False)
+            return rdflib_term(node, iris=iris, blank_prefix=scope)
 
         add = graph.add
         for quad in quads:

@@ -20,6 +20,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from ..namespaces import ECO, ONTOLOGY_GRAPH
+from ..terms import rdflib_term
 from .wellformed import INVISIBLE
 
 #: links whose ends are one individual (followed both ways, transitively)
@@ -134,16 +135,7 @@ class StoredGraph:
         return None if term is None else oxigraph_term(term)  # None: any term, in a pattern
 
     def _to_rdflib(self, term):
-        ox = _ox()
-        if isinstance(term, ox.NamedNode):
-            value = term.value
-            cached = self._term_cache.get(value)
-            if cached is None:
-                cached = self._term_cache[value] = URIRef(value)
-            return cached
-        from ..stores.embedded import rdflib_term
-
-        return rdflib_term(term)  # IRIs are the many repeats, cached above; the rest are converted as the stores do
+        return rdflib_term(term, iris=self._term_cache)
 
     def quads(self, s=None, p=None, o=None) -> Iterator[tuple]:
         """Stored quads matching the pattern, as rdflib terms (graph None for the default graph)."""

@@ -1,7 +1,7 @@
 """The embedded default store: pyoxigraph, in memory or on disk, queried in sandboxed worker processes.
 
-Owns `OxigraphStore` and converting terms between pyoxigraph and rdflib. It does not build the dump
-(`kg.build`) or choose the backend (`kg.stores.open_store`).
+Owns `OxigraphStore` and converting rdflib terms to pyoxigraph's (the other way is `kg.terms.rdflib_term`). It
+does not build the dump (`kg.build`) or choose the backend (`kg.stores.open_store`).
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from rdflib.namespace import XSD
 from ..errors import QueryError, StoreError
 from ..namespaces import PREFIXES
 from ..settings import Settings
+from ..terms import rdflib_term
 from .base import _PooledStore, _parse_with_oxigraph, _result_graph, limited
 from .interface import QuadTerms, QueryResult, UnsupportedTerm
 from .query_text import syntax_error
@@ -128,10 +129,9 @@ class OxigraphStore(_PooledStore):
             self._changed()  # workers forked before the change still hold the old content
 
     def _term(self, term):
-        ox = self._ox
         if term is None:
             return None
-        if isinstance(term, ox.NamedNode):
+        if isinstance(term, self._ox.NamedNode):  # IRIs repeat: kept within TERM_CACHE_BYTES
             value = term.value
             cached = self._terms.get(value)
             if cached is None:
@@ -142,16 +142,7 @@ class OxigraphStore(_PooledStore):
                 cached = self._terms[value] = URIRef(value)
                 self._terms_bytes += size
             return cached
-        if isinstance(term, ox.Literal):
-            if term.language:
-                return Literal(term.value, lang=term.language)
-            datatype = term.datatype.value
-            if datatype == _XSD_STRING:
-                return Literal(term.value)
-            return Literal(term.value, datatype=URIRef(datatype), normalize=False)
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        return Literal(str(term))  # an RDF-star quoted triple, shown as text
+        return rdflib_term(term, rdf12_as_text=True)
 
     def _options(self, default_graphs, named_graphs, base) -> dict:
         ox = self._ox
@@ -272,8 +263,6 @@ def _written_graph_formats() -> frozenset:
 _WRITTEN_GRAPH_FORMATS = _written_graph_formats()
 
 
-_XSD_STRING = str(XSD.string)
-
 
 def _quad_text(quad) -> str:
     """One quad as SPARQL data: ``GRAPH <g> { s p o . }`` (pyoxigraph terms print as N-Triples terms)."""
@@ -309,22 +298,5 @@ def oxigraph_quad(quad: QuadTerms):
     return ox.Quad(oxigraph_term(s), oxigraph_term(p), oxigraph_term(o), oxigraph_term(g))
 
 
-def rdflib_term(term):
-    """A pyoxigraph term as an rdflib term (None for the default graph); RDF-star triples are refused."""
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.DefaultGraph):
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == _XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
-    raise UnsupportedTerm(f"RDF-star quoted triples cannot be stored here: {term}", term=str(term))
 
 

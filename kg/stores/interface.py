@@ -10,7 +10,7 @@ from typing import Protocol, Sequence
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from ..errors import QueryError, StoreError
+X
 
 # --------------------------------------------------------------------------------------- errors
 
@@ -89,9 +89,5 @@ class Store(Protocol):
 
 #: one quad as rdflib terms; the graph is None for the default graph
 QuadTerms = tuple[Node, URIRef, Node, "URIRef | None"]
-
-
-class UnsupportedTerm(StoreError):
-    """A term rdflib cannot hold (an RDF-star quoted triple) in data to be written."""
 
 
