@@ -10,7 +10,7 @@ from typing import Protocol, Sequence
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-X
+from ..errors import QueryError, StoreError, UnsupportedTerm  # noqa: F401  (the stores and kg.updates import it here)
 
 # --------------------------------------------------------------------------------------- errors
 
