@@ -20,7 +20,8 @@ S, P = "http://example.org/s", "http://example.org/p"
 TURTLE = f"""<{S}> <{P}> <http://example.org/o> , "plain" , "Ünïcode"@en-GB , "01"^^<{XSD.integer}> ,
     "2.50"^^<{XSD.decimal}> , "<b>x</b>"^^<{RDF.HTML}> , "tagged"@de , [] ."""
 EXPECTED = {URIRef("http://example.org/o"), Literal("plain"), Literal("Ünïcode", lang="en-gb"),
-            Literal("01", datatype=XSD.integer, normalize=False), Literal("2.50", datatype=XSD.decimal, normalize=False),
+            Literal("01", datatype=XSD.integer, normalize=False),
+            Literal("2.50", datatype=XSD.decimal, normalize=False),
             Literal("<b>x</b>", datatype=RDF.HTML, normalize=False), Literal("tagged", lang="de")}
 
 
