@@ -1,21 +1,18 @@
 """Checks of the whole built graph: SHACL shapes, evidence offsets, OWL consistency.
 
-Owns the `ecokg check` command and the functions tests and CI call: `shacl_check` (pySHACL through
+Owns the checks `ecokg check` (`kg.commands.check`), tests and CI call: `shacl_check` (pySHACL through
 `kg.shacl.run_shacl`, against ontology/shapes.ttl), `evidence_check` (every oa:TextPositionSelector slices
 its source to exactly its oa:exact) and `owl_check` (HermiT via `kg.reasoner`). Checks of a
 *change* before it enters the graph belong to `kg.validate`.
 """
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass, field
 
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from .build import load_dataset
-from .errors import EXIT_OK, EXIT_VIOLATIONS
 from .namespaces import ECO, OA
 from .rdfio import parse_file
 from .settings import Settings
@@ -135,17 +132,3 @@ def owl_check(dataset: Dataset, settings: Settings) -> CheckReport:
     problems += [f"unsatisfiable class: {c}" for c in result.unsatisfiable_classes]
     return CheckReport("OWL (HermiT)", result.consistent and not result.unsatisfiable_classes, problems,
                        result.seconds)
-
-
-def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.add_argument("--no-owl", action="store_true", help="skip the HermiT consistency check (needs Java)")
-
-
-def command(args: argparse.Namespace, settings: Settings) -> int:
-    dataset = load_dataset(settings)
-    reports = [shacl_check(dataset, settings), evidence_check(dataset, settings)]
-    if not args.no_owl:
-        reports.append(owl_check(dataset, settings))
-    for report in reports:
-        print(report.summary())
-    return EXIT_OK if all(r.conforms for r in reports) else EXIT_VIOLATIONS

@@ -18,24 +18,25 @@ from pathlib import Path
 from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EcoKGError
 from .settings import Settings
 
-#: the library's sub-commands: name -> (module that implements it, one-line help). Each module defines
-#: ``configure_parser(parser, name)`` and ``command(args, settings) -> int``.
+#: the library's sub-commands: name -> (module of `kg.commands` that implements it, one-line help). Each module
+#: defines ``configure_parser(parser, name)`` and ``command(args, settings) -> int``.
 LIBRARY_COMMANDS: dict[str, tuple[str, str]] = {
-    "build": ("kg.commands", "build the dataset from ontology/ and seeds/ into build/ and print the report"),
-    "query": ("kg.commands", "run a named query from queries/ (or a .rq file) and print the result"),
-    "check": ("kg.checks", "check the built graph: SHACL shapes, OWL consistency (HermiT), evidence offsets"),
-    "validate": ("kg.validate_command", "validate new assertion files (the CI gate)"),
-    "add": ("kg.validate_command", "merge a file of new assertions into seeds/ if it passes the gate"),
-    "link": ("kg.link.cli", "Wikidata links: gap report, reconcile candidates, accept reviewed links"),
-    "enrich": ("kg.enrich", "fetch multilingual labels and facts for linked entities into a snapshot"),
-    "load": ("kg.stores.virtuoso", "bulk-load the built dataset into a running Virtuoso (the bigger-store path)"),
-    "publish": ("kg.publish_command", "push every named graph to any SPARQL 1.1 store (Graph Store Protocol)"),
-    "journal": ("kg.journal_fold", "list the updates the server accepted, fold their additions into the seed files "
-                                   "of their graphs, or seal entries a person has checked"),
-    "export": ("kg.export", "export every claim as a nanopublication (assertion, provenance, publication info)"),
-    "extract": ("kg.extract_command", "draft claims from a registered source for a curator, or score a draft"),
-    "init": ("kg.cli_project", "start a project of your own: ecokg.toml, folders, pre-commit hook and CI"),
-    "source": ("kg.cli_project", "register a source text in the project (source add FILE), or list them"),
+    "build": ("kg.commands.build", "build the dataset from ontology/ and seeds/ into build/ and print the report"),
+    "query": ("kg.commands.build", "run a named query from queries/ (or a .rq file) and print the result"),
+    "check": ("kg.commands.check", "check the built graph: SHACL shapes, OWL consistency (HermiT), evidence offsets"),
+    "validate": ("kg.commands.validate", "validate new assertion files (the CI gate)"),
+    "add": ("kg.commands.validate", "merge a file of new assertions into seeds/ if it passes the gate"),
+    "link": ("kg.commands.link", "Wikidata links: gap report, reconcile candidates, accept reviewed links"),
+    "enrich": ("kg.commands.enrich", "fetch multilingual labels and facts for linked entities into a snapshot"),
+    "load": ("kg.commands.load", "bulk-load the built dataset into a running Virtuoso (the bigger-store path)"),
+    "publish": ("kg.commands.publish", "push every named graph to any SPARQL 1.1 store (Graph Store Protocol)"),
+    "journal": ("kg.commands.journal", "list the updates the server accepted, fold their additions into the seed "
+                                        "files of their graphs, or seal entries a person has checked"),
+    "export": ("kg.commands.export", "export every claim as a nanopublication (assertion, provenance, "
+                                      "publication info)"),
+    "extract": ("kg.commands.extract", "draft claims from a registered source for a curator, or score a draft"),
+    "init": ("kg.commands.project", "start a project of your own: ecokg.toml, folders, pre-commit hook and CI"),
+    "source": ("kg.commands.project", "register a source text in the project (source add FILE), or list them"),
 }
 
 #: the entry-point group of sub-commands other packages provide. Each entry point names a module

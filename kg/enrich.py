@@ -1,13 +1,12 @@
 """Enrichment from Wikidata: labels in the region's languages and a few facts for the linked items.
 
-Owns `ecokg enrich`: one SPARQL query for the items of the linkset, the snapshot file
+Owns what `ecokg enrich` does: one SPARQL query for the items of the linkset, the snapshot file
 seeds/enrichment/wikidata-snapshot.ttl (for the named graph graph/wikidata-enrichment) and its PROV
-record (when, from which endpoint, by which query). It does not decide links (`kg.link`) and does
-not load the snapshot into the dataset (`kg.build` does).
+record (when, from which endpoint, by which query). It does not decide links (`kg.link`), does not
+load the snapshot into the dataset (`kg.build` does) and leaves the command's options to `kg.commands.enrich`.
 """
 from __future__ import annotations
 
-import argparse
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
-from .errors import EXIT_OK, LinkError
+from .errors import LinkError
 from .link import QID_PATTERN, WIKIDATA_DATASET_IRI, WikidataClient, load_mapping
 from .namespaces import BASE, WD, WDT, WIKIDATA_ENRICHMENT_GRAPH
 from .rdfio import bind_prefixes
@@ -189,32 +188,6 @@ def enrich(settings: Settings, endpoint: str = WIKIDATA_SPARQL, timeout: float =
     tmp.write_text(header + snapshot.graph.serialize(format="turtle"), encoding="utf-8")
     tmp.replace(path)
     return path, snapshot
-
-
-def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.add_argument("--endpoint", default=WIKIDATA_SPARQL,
-                        help=f"SPARQL endpoint to ask (default {WIKIDATA_SPARQL})")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the answer (default 60)")
-    parser.add_argument("--output", type=Path, help=f"snapshot file (default seeds/{SNAPSHOT_FILE})")
-    parser.epilog = (parser.epilog or "") + (
-        "\n\nexits 2 when the endpoint cannot be reached, times out, answers an error or nothing usable.")
-
-
-def command(args: argparse.Namespace, settings: Settings) -> int:
-    if args.timeout <= 0:
-        raise LinkError("--timeout must be positive")
-    path, snapshot = enrich(settings, args.endpoint, args.timeout, args.output)
-    total = len(snapshot.items)
-    print(f"wrote {path}: {len(snapshot.graph)} triples for {total} linked items")
-    print("  labels: " + ", ".join(f"{lang} {snapshot.labels.get(lang, 0)}" for lang in LANGUAGES))
-    print(f"  ISO 3166-1 alpha-3 codes {snapshot.iso_codes}, capitals {snapshot.capitals}, "
-          f"ECO members {snapshot.eco_members}")
-    if snapshot.items_without_data:
-        print("  no data for: " + ", ".join(snapshot.items_without_data))
-    if snapshot.skipped:
-        print(f"  skipped {len(snapshot.skipped)} values of an unexpected form, e.g. {snapshot.skipped[0]}")
-    print("review the snapshot before committing it")
-    return EXIT_OK
 
 
 __all__ = ["ENRICHMENT_GRAPH", "enrich", "enrichment_query", "snapshot_graph"]

@@ -7,18 +7,14 @@ signature are `kg.trusty`'s; serving the nanopublications is the server's. No HT
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
-import sys
 from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from . import trusty
-from .build import load_dataset
-from .errors import EXIT_OK, EcoKGError
-from .metadata import LICENCE, NANOPUBS_FILE, dump_path
+from .metadata import LICENCE, NANOPUBS_FILE  # noqa: F401 - the server names the file with the nanopublications
 from .namespaces import BASE, CLAIM, DATASET_IRI, ECO, FACT, ID, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
 from .ontology import CLAIM_CLASS, claim_kinds
 from .settings import Settings
@@ -199,27 +195,3 @@ def write_nanopublications(dataset: Dataset, output: Path, key=None) -> int:
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(output)
     return len(nanopubs)
-
-
-def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.add_argument("--nanopub", action="store_true", required=True,
-                        help="one nanopublication per claim (assertion, provenance, publication info), as TriG")
-    parser.add_argument("--output", "-o", type=Path,
-                        help=f"file to write (default: build/{NANOPUBS_FILE}; '-' for standard output)")
-    parser.add_argument("--sign", type=Path, metavar="KEY",
-                        help="sign each nanopublication with this RSA private key (PEM, without a passphrase)")
-
-
-def command(args: argparse.Namespace, settings: Settings) -> int:
-    key = trusty.load_private_key(args.sign) if args.sign is not None else None  # a bad key stops before any work
-    dataset = with_accepted_updates(load_dataset(settings), settings)
-    if str(args.output) == "-":
-        sys.stdout.write(combined_trig(claim_nanopublications(dataset, key)))
-        return EXIT_OK
-    output = args.output or dump_path(settings, NANOPUBS_FILE)
-    try:
-        count = write_nanopublications(dataset, output, key)
-    except OSError as error:
-        raise EcoKGError(f"cannot write the nanopublications: {error.strerror or error}", file=output) from None
-    print(f"wrote {count} {'signed ' if key is not None else ''}nanopublications to {output}")
-    return EXIT_OK

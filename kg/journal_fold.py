@@ -1,4 +1,4 @@
-"""`ecokg journal`: listing, sealing and folding the journal of accepted updates into seeds/.
+"""Folding the journal of accepted updates into seeds/, and sealing the entries a person has checked.
 
 Owns which seed file each named graph is built from (the source graph: seeds/<source>.ttl; entities:
 seeds/entities.ttl; background, links, enrichment: an accepted-updates.ttl in their folder) and folding each
@@ -7,7 +7,6 @@ is `kg.journal`'s; what the gate accepts, `kg.validate`'s.
 """
 from __future__ import annotations
 
-import argparse
 import re
 import tempfile
 from pathlib import Path
@@ -15,8 +14,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from . import journal
-from .errors import EXIT_OK, EXIT_VIOLATIONS
-from .journal import Entry, JournalError
+from .journal import Entry
 from .namespaces import BACKGROUND_GRAPH, ENTITIES_GRAPH, GRAPH, WIKIDATA_ENRICHMENT_GRAPH, WIKIDATA_LINKS_GRAPH
 from .settings import Settings
 
@@ -95,55 +93,15 @@ def fold(path: Path, settings: Settings, *, owl: bool = True) -> tuple[int, list
     return written, notes
 
 
-# ------------------------------------------------------------------------------------------------
-# Command line
-# ------------------------------------------------------------------------------------------------
-
-def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.add_argument("action", choices=["list", "fold", "seal"],
-                        help="list: the accepted updates not yet in seeds/; fold: write their additions into the seed "
-                             "files of their graphs; seal: vouch for entries a person has checked (after `list`)")
-    parser.add_argument("--journal", type=Path, metavar="PATH",
-                        help=f"the journal to read (default: the setting update_journal, else build/{journal.JOURNAL_NAME})")
-    parser.add_argument("--no-owl", action="store_true", help="fold without the gate's OWL stage")
-    parser.add_argument("--quads", action="store_true", help="list: also each quad added (+) and removed (-)")
-
-
-def command(args: argparse.Namespace, settings: Settings) -> int:
-    path = args.journal if getattr(args, "journal", None) is not None else journal.journal_path(settings)
-    if path is None:
-        raise JournalError("the journal is turned off (setting update_journal is empty)", term="update_journal",
-                           hint="name the journal with --journal PATH")
-    if args.action == "list":
+def seal(path: Path) -> tuple[list[Path], int]:
+    """Vouch for every entry of the journal at ``path`` (a person has checked them): the files a line cut
+    short by a crash was set aside into, and how many entries are sealed now."""
+    with journal.locked(path):
+        set_aside = list(journal.heal(path))
         entries = journal.read(path, verify=False)
-        for entry in entries:
-            print(f"{entry.number}\t{entry.accepted}\t+{len(entry.added)} -{len(entry.removed)}\t"
-                  + " ".join(entry.update.split())[:100])
-            if getattr(args, "quads", False):  # what replay would apply, which the update text may not show
-                for sign, quads in (("-", entry.removed), ("+", entry.added)):
-                    for s, p, o, g in quads:
-                        print(f"\t{sign} {s.n3()} {p.n3()} {o.n3()} {g.n3() if g is not None else ''}".rstrip())
-        print(f"{len(entries)} accepted update(s) in {path}")
-        try:
-            journal.read(path)
-        except JournalError as error:
-            print(f"NOT verified: {error}")
-            return EXIT_VIOLATIONS
-        return EXIT_OK
-    if args.action == "seal":
-        with journal.locked(path):
-            for aside in journal.heal(path):
-                print(f"set aside a line cut short by a crash (never acknowledged) in {aside}")
-            entries = journal.read(path, verify=False)
-            journal.refuse_ontology(path, entries)
-            journal.rewrite(path, entries)
-        print(f"{len(entries)} journal entr{'y' if len(entries) == 1 else 'ies'} sealed in {path}")
-        return EXIT_OK
-    written, notes = fold(path, settings, owl=not args.no_owl)
-    for note in notes:
-        print(note)
-    print(f"{written} triple(s) folded into seeds/")
-    return EXIT_VIOLATIONS if any(" by hand" in n or "rejects" in n or "not folded" in n for n in notes) else EXIT_OK
+        journal.refuse_ontology(path, entries)
+        journal.rewrite(path, entries)
+    return set_aside, len(entries)
 
 
-__all__ = ["fold", "seed_file_for", "FOLDED_NAME"]
+__all__ = ["fold", "seal", "seed_file_for", "FOLDED_NAME"]

@@ -3,7 +3,7 @@
 Owns running the stages of `kg.gate` in order, stopping at the first that finds problems (then again on the
 files that had none, so every failing file is reported), on files (`validate_files`, in a sandboxed child) or on
 a change (`validate_graph_change`), each check on a private copy of the stored graph around its change. The
-commands' options are `kg.validate_command`'s; merging into seeds/ is `kg.add`'s.
+commands' options are `kg.commands.validate`'s; merging into seeds/ is `kg.add`'s.
 """
 from __future__ import annotations
 

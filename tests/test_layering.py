@@ -60,6 +60,37 @@ def test_listing_the_commands_does_not_import_flask():
     assert done.stdout.split() == ["False", "True"], done.stderr
 
 
+#: the command line: the dispatcher, `python -m kg` and the package of sub-commands (paths from the checkout)
+COMMAND_LINE = ("kg/cli.py", "kg/__main__.py", "kg/commands/")
+
+
+def command_line_code(path: Path) -> list[str]:
+    """Where ``path`` holds command-line code: argparse, a sub-command's ``configure_parser`` or ``command``,
+    or a ``__main__`` block."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import) and any(alias.name == "argparse" for alias in node.names) or (
+                isinstance(node, ast.ImportFrom) and node.module == "argparse"):
+            found.append(f"{path.name}:{node.lineno}: imports argparse")
+        elif isinstance(node, ast.FunctionDef) and node.name in ("configure_parser", "command"):
+            found.append(f"{path.name}:{node.lineno}: def {node.name}")
+        elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == "__name__":
+            found.append(f"{path.name}:{node.lineno}: a __main__ block")
+    return found
+
+
+def test_library_modules_define_no_command_line_code():
+    """Each sub-command's options and entry function are in `kg.commands`; the library only returns results."""
+    found = [f"{path.parent.relative_to(ROOT)}/{hit}" for path in sorted((ROOT / "kg").rglob("*.py"))
+             if not str(path.relative_to(ROOT)).startswith(COMMAND_LINE) for hit in command_line_code(path)]
+    assert found == [], "move these into a module of kg/commands/:\n" + "\n".join(found)
+
+
+def test_every_library_command_is_a_module_of_the_commands_package():
+    assert {module for module, _help in cli.LIBRARY_COMMANDS.values()
+            if not module.startswith("kg.commands.")} == set()
+
+
 #: modules besides `kg.shacl` that may import pySHACL, and why
 PYSHACL_IMPORTERS = {
     # imports it before forking the update gate's children, so each child inherits it loaded; runs nothing
@@ -94,8 +125,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("stores", ["kg.stores", "kg.stores.*"]),
     ("gate", ["kg.gate", "kg.gate.*"]),
     ("features", ["kg.*"]),
-    ("commands", ["kg", "kg.__main__", "kg.cli", "kg.cli_*", "kg.commands", "kg.commands.*", "kg.*_command",
-                  "kg.link.cli"]),
+    ("commands", ["kg", "kg.__main__", "kg.cli", "kg.commands", "kg.commands.*"]),
     ("server", ["server", "server.*"]),
 ]
 #: most imports that may run back up the layers (each a pair of modules, however often it imports)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import kg.commands
+import kg.commands.build
 from kg.cli import main
 from kg.errors import SettingsError
 from kg.gate.limits import GateLimits
@@ -89,7 +89,7 @@ def test_ecokg_debug_shows_the_trace_of_an_internal_error(monkeypatch, capsys, d
     def broken(args, settings):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(kg.commands, "command", broken)
+    monkeypatch.setattr(kg.commands.build, "command", broken)
     monkeypatch.setenv("ECOKG_DEBUG", debug)
     assert main(["query", "corridors"]) == 3
     stderr = capsys.readouterr().err

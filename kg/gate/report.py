@@ -27,8 +27,8 @@ STAGE_TITLES = {
     "vocabulary": "known classes and properties, project namespace, well-formed IRIs and literals, no ontology edits",
     "shacl": "SHACL shapes (ontology/shapes.ttl and the ontology's domains and ranges) on the new nodes",
     "evidence": "every quote is verbatim in its source; selector offsets slice to the quoted words",
-    "owl": "the ontology, the graph and the change are consistent: the OWL 2 RL rules that derive false on the "
-           "change's neighbourhood (the default), or HermiT on OWL 2 DL with --owl hermit",
+    "owl": "the ontology, the graph and the change are consistent under the OWL 2 RL rules (default) or, with "
+           "--owl hermit, under HermiT (OWL 2 DL)",
     "graph": "no dangling IRIs, no duplicate labels, one entity per Wikidata item, no two entities made one, no "
              "plain triple between entities that no factual statement or cited background source supports",
 }

@@ -1,8 +1,8 @@
 """Wikidata links: the reviewed mapping, the generated linkset, the gap report and reconciliation.
 
 Owns seeds/links/ (the verified ID table, the mapping of our entities to Wikidata items, the list
-of entities left unlinked on purpose, the generated linkset wikidata.ttl), the `ecokg link` command
-(`cli`, which the package does not import) and the Wikidata client that `kg.enrich` shares; each has its
+of entities left unlinked on purpose, the generated linkset wikidata.ttl), what `ecokg link` does (its options
+are `kg.commands.link`'s) and the Wikidata client that `kg.enrich` shares; each has its
 module, and `__all__` names what other code imports from here. It does not build the dataset (`kg.build`), judge data beyond
 link syntax (`kg.validate`) or answer federated queries (`kg.stores`).
 """

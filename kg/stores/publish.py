@@ -1,6 +1,6 @@
 """Publishing to any SPARQL 1.1 store: every named graph pushed through the Graph Store HTTP Protocol.
 
-Owns `publish` (its command line is `kg.publish_command`'s): each named graph of the dataset (the built
+Owns `publish` (its command line is `kg.commands.publish`'s): each named graph of the dataset (the built
 seeds, the bulk data, the on-disk store if there is one) is read from pyoxigraph and sent as N-Triples, the
 first part with PUT (replacing the graph) and the rest with POST (appending), in parts of
 ``--batch`` triples, so Fuseki, Oxigraph's server, GraphDB, Virtuoso, QLever- or Neptune-style

@@ -1,29 +1,22 @@
 """Virtuoso, the fast path for a bigger store: its bulk loader through isql, and a throwaway local server.
 
-Owns `load_dataset_into` (the built dump into Virtuoso, named graphs kept), `LocalVirtuoso` (a Virtuoso
-on loopback ports for tests and benchmarks) and the `ecokg load` command.
-
-    python -m kg.stores.virtuoso load build/eco-kg.nq --isql-port 1111
-    python -m kg.stores.virtuoso virtuoso /tmp/eco-virtuoso      # start one, load the dump, serve until Ctrl-C
+Owns `load_dataset_into` (the built dump into Virtuoso, named graphs kept) and `LocalVirtuoso` (a Virtuoso
+on loopback ports for tests and benchmarks); the `ecokg load` command is `kg.commands.load`'s.
 """
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 
-from ..errors import EcoKGError, StoreError
-from ..metadata import dump_path
+from ..errors import StoreError
 from ..namespaces import GRAPH
-from ..settings import Settings
 from .remote import _first_lines
 
 # --------------------------------------------------------------------------------------- Virtuoso
@@ -255,61 +248,4 @@ class LocalVirtuoso:
         self.stop()
 
 
-# --------------------------------------------------------------------------------------- command line
-
-def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
-    """Arguments of `ecokg load` (and `python -m kg.stores.virtuoso load`)."""
-    parser.add_argument("dump", type=Path, nargs="?", default=None,
-                        help="the dump to load (default: build/eco-kg.nq, built first if needed)")
-    parser.add_argument("--isql-port", type=int, default=1111, help="Virtuoso's SQL port (default 1111)")
-    parser.add_argument("--isql-host", default="127.0.0.1")
-    parser.add_argument("--user", default="dba")
-    parser.add_argument("--password", default="dba")
-    parser.add_argument("--keep", action="store_true", help="add to the graphs instead of replacing them")
-
-
-def command(args: argparse.Namespace, settings: Settings) -> int:
-    """`ecokg load`: bulk-load the built dump into a running Virtuoso."""
-    dump = args.dump
-    if dump is None:
-        from ..build import ensure_built
-
-        dump = ensure_built(settings)
-    report = load_dataset_into(VirtuosoIsql(args.isql_port, args.isql_host, args.user, args.password),
-                               dump, replace=not args.keep)
-    print(f"loaded {report.path} ({len(report.graphs)} graphs) in {report.seconds:.2f} s")
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kg.stores.virtuoso",
-                                     description="Load ECO-KG into Virtuoso, or run a throwaway Virtuoso with it.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    configure_parser(commands.add_parser("load", help="bulk-load a .nq or .trig dump into a running Virtuoso"), "load")
-    local = commands.add_parser("virtuoso", help="start a throwaway Virtuoso in DIRECTORY, load the dump, "
-                                                 "serve until interrupted")
-    local.add_argument("directory", type=Path)
-    local.add_argument("--dump", type=Path, default=dump_path(Settings()))
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "load":
-            return command(args, Settings.from_env())
-        with LocalVirtuoso(args.directory, dirs_allowed=[args.dump.resolve().parent]) as virtuoso:
-            report = load_dataset_into(virtuoso.isql, args.dump)
-            print(f"Virtuoso: SPARQL {virtuoso.sparql_url}, SQL {virtuoso.host}:{virtuoso.sql_port} (dba/dba); "
-                  f"loaded {len(report.graphs)} graphs in {report.seconds:.2f} s. Ctrl-C stops it.", flush=True)
-            try:
-                virtuoso.process.wait()
-            except KeyboardInterrupt:
-                pass
-        return 0
-    except EcoKGError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-
-
 __all__ = ["VirtuosoIsql", "LoadReport", "load_dataset_into", "dump_graph_names", "LocalVirtuoso"]
-
-if __name__ == "__main__":
-    sys.exit(main())
-

@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .commands import add_store_options
-from .errors import EXIT_OK
-from .settings import Settings
-from .stores import open_store
-from .stores.publish import BATCH, PublishError, client_for, publish
+from . import add_store_options
+from ..errors import EXIT_OK
+from ..settings import Settings
+from ..stores import open_store
+from ..stores.publish import BATCH, PublishError, client_for, publish
 
 
 def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:

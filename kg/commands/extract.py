@@ -9,8 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import EXIT_OK, EcoKGError
-from .settings import Settings
+from ..errors import EXIT_OK, EcoKGError
+from ..settings import Settings
 
 HELP = "draft claims from a registered source as Turtle for a curator, or score a draft against curated claims"
 
@@ -35,8 +35,8 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
     if args.evaluate:
-        from .extract import write_text
-        from .extract_eval import evaluate, render
+        from ..extract import write_text
+        from ..extract_eval import evaluate, render
 
         scores = render(evaluate(args.slug, settings), args.format)
         if args.output is None:
@@ -48,7 +48,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     if args.format != "text":
         raise EcoKGError(f"--format {args.format} is for the scores of --evaluate; a draft is always Turtle",
                          hint="add --evaluate to score the draft, or leave --format out to get the draft")
-    from .extract import write_draft
+    from ..extract import write_draft
 
     text = write_draft(args.slug, settings, args.output)
     if args.output is None:

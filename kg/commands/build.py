@@ -7,13 +7,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-from .build import build
-from .errors import EXIT_OK
-from .metadata import dump_path
-from .query import find_query, format_result, named_queries, run_query
-from .settings import Settings
+from . import add_store_options
+from ..build import build
+from ..errors import EXIT_OK
+from ..metadata import dump_path
+from ..query import find_query, format_result, named_queries, run_query
+from ..settings import Settings
 
 
 def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
@@ -24,16 +24,6 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
         parser.add_argument("query", nargs="?", help="name of a query in queries/ or a .rq file")
         parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
         parser.add_argument("--list", action="store_true", help="list the named queries and their questions")
-
-
-def add_store_options(parser: argparse.ArgumentParser) -> None:
-    """--data and --store-path, shared by `build` and `serve`."""
-    parser.add_argument("--data", nargs="+", dest="data_files", metavar="FILE", type=Path,
-                        help="bulk RDF files (N-Triples, N-Quads, Turtle, TriG; .gz) loaded beside the seeds, "
-                             "each into its own named graph; every RDF file in data/ is loaded too")
-    parser.add_argument("--store-path", dest="store_path", type=Path, metavar="DIR",
-                        help="keep the store on disk in DIR (pyoxigraph): reopened without reloading when "
-                             "nothing changed; accepted updates stored there durably")
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
@@ -59,7 +49,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
 
 def _build_store(settings: Settings, *, quiet: bool) -> None:
     """With bulk data or an on-disk store: load it now and say how big it is and how long it took."""
-    from .stores.bulk import data_files, load_files, open_disk_store
+    from ..stores.bulk import data_files, load_files, open_disk_store
 
     files = data_files(settings)
     if settings.store_path is None and not files:

@@ -9,14 +9,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from .add import add_file
-from .build import seed_files
-from .errors import EcoKGError
-from .gate.limits import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
+from ..add import add_file
+from ..build import seed_files
+from ..errors import EcoKGError
+from ..gate.limits import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
                           DEFAULT_STAGE_SECONDS, GateLimits)
-from .gate.report import FORMATS, STAGE_TITLES, render
-from .settings import Settings
-from .validate import validate_files
+from ..gate.report import FORMATS, STAGE_TITLES, render
+from ..settings import Settings
+from ..validate import validate_files
 
 EPILOG = """stages (each stops the run when it finds a problem):
 """ + "".join(f"  {i}. {name:<10} {STAGE_TITLES[name]}\n" for i, name in enumerate(

@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .errors import EXIT_OK
-from .settings import Settings
+from ..errors import EXIT_OK
+from ..settings import Settings
 
 
 def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
@@ -42,7 +42,7 @@ def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "init":
-        from .project import init_project
+        from ..project import init_project
 
         layout = {role: getattr(args, role) for role in ("sources", "claims", "entities", "background")}
         for path in init_project(args.directory, args.namespace, title=args.title, licence=args.licence,
@@ -50,7 +50,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
             print(f"wrote {path}")
         print(f"project ready in {args.directory}: run `ecokg source add FILE --title TEXT` inside it")
         return EXIT_OK
-    from .sources import add_source, registry
+    from ..sources import add_source, registry
 
     if args.source_action == "add":
         source = add_source(settings, args.file, title=args.title, holder=args.holder, speaker=args.speaker,

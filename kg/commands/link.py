@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 from ..errors import EXIT_OK, EXIT_VIOLATIONS, LinkError
+from ..link.acceptance import accept
+from ..link.gaps import format_rows, gap_report
+from ..link.linkset import linkset_is_current, linkset_path, write_linkset
+from ..link.reconciliation import reconcile, write_review
+from ..link.tables import load_mapping
+from ..link.wikidata import WIKIDATA_API, WikidataClient
 from ..settings import Settings
 from ..terms import short
-from .acceptance import accept
-from .gaps import format_rows, gap_report
-from .linkset import linkset_is_current, linkset_path, write_linkset
-from .reconciliation import reconcile, write_review
-from .tables import load_mapping
-from .wikidata import WIKIDATA_API, WikidataClient
 
 
 def configure_parser(parser: argparse.ArgumentParser, name: str) -> None:
