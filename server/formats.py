@@ -11,9 +11,12 @@ import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from kg import results
+from kg.namespaces import PREFIXES
 from kg.stores import QueryResult
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -27,47 +30,91 @@ RDFXML = "application/rdf+xml"
 TRIG = "application/trig"
 NQUADS = "application/n-quads"
 HTML = "text/html"
+_W3 = "http://www.w3.org/ns/formats/"
 
 
 @dataclass(frozen=True)
 class Format:
     media_type: str  # what the response says it is
-    writer: str  # results: json/xml/csv/tsv; graphs: the rdflib serializer name
-    w3c: str  # the format's IRI in http://www.w3.org/ns/formats/ (for the service description)
+    writer: str  # results: json/xml/csv/tsv/html; graphs: the rdflib serializer name
+    w3c: str = ""  # the format's IRI in http://www.w3.org/ns/formats/ (for the service description)
+    key: str = ""  # its ``format=`` value in the links the service writes (Content-Location, alternates)
+    title: str = ""  # the name people read
+    extension: str = ""  # a file of it ends in this
+    names: tuple[str, ...] = ()  # other ``format=`` values that choose it
+    aliases: tuple[str, ...] = ()  # media types clients send for it, answered with ``media_type``
+    carries: str = "graph"  # "results" (SELECT, ASK), "graph" (CONSTRUCT, DESCRIBE, descriptions) or "page"
+    quads: bool = False  # keeps named graphs (a nanopublication is four)
 
 
-RESULT_FORMATS = {
-    SPARQL_JSON: Format(SPARQL_JSON, "json", "http://www.w3.org/ns/formats/SPARQL_Results_JSON"),
-    SPARQL_XML: Format(SPARQL_XML, "xml", "http://www.w3.org/ns/formats/SPARQL_Results_XML"),
-    CSV: Format(CSV, "csv", "http://www.w3.org/ns/formats/SPARQL_Results_CSV"),
-    TSV: Format(TSV, "tsv", "http://www.w3.org/ns/formats/SPARQL_Results_TSV"),
-}
-#: SELECT/ASK for a browser that follows a query link: a table (never chosen by */*)
-HTML_RESULTS = Format(HTML, "html", "")
-GRAPH_FORMATS = {
-    TURTLE: Format(TURTLE, "turtle", "http://www.w3.org/ns/formats/Turtle"),
-    NTRIPLES: Format(NTRIPLES, "nt", "http://www.w3.org/ns/formats/N-Triples"),
-    JSONLD: Format(JSONLD, "json-ld", "http://www.w3.org/ns/formats/JSON-LD"),
-    RDFXML: Format(RDFXML, "xml", "http://www.w3.org/ns/formats/RDF_XML"),
-    TRIG: Format(TRIG, "trig", "http://www.w3.org/ns/formats/TriG"),
-    NQUADS: Format(NQUADS, "nquads", "http://www.w3.org/ns/formats/N-Quads"),
-}
+#: every format the service writes, once: negotiation, links, file names and writers all read this
+REGISTRY = (
+    Format(SPARQL_JSON, "json", _W3 + "SPARQL_Results_JSON", "json", "SPARQL JSON", "srj", ("srj",),
+           ("application/json",), "results"),
+    Format(SPARQL_XML, "xml", _W3 + "SPARQL_Results_XML", "xml", "SPARQL XML", "srx", ("srx",),
+           ("application/xml", "text/xml"), "results"),
+    Format(CSV, "csv", _W3 + "SPARQL_Results_CSV", "csv", "CSV", "csv", (), (), "results"),
+    Format(TSV, "tsv", _W3 + "SPARQL_Results_TSV", "tsv", "TSV", "tsv", (), (), "results"),
+    # N3 clients (SPARQLWrapper's returnFormat=N3) read Turtle, which is N3 without its extensions
+    Format(TURTLE, "turtle", _W3 + "Turtle", "turtle", "Turtle", "ttl", ("ttl", "n3"),
+           ("application/x-turtle", "text/n3", "text/rdf+n3", "application/n3")),
+    Format(NTRIPLES, "nt", _W3 + "N-Triples", "ntriples", "N-Triples", "nt", ("nt", "n-triples"), ("text/plain",)),
+    Format(JSONLD, "json-ld", _W3 + "JSON-LD", "jsonld", "JSON-LD", "jsonld", ("json-ld", "json"),
+           ("application/json",), quads=True),
+    # "owl": Protégé's habit of naming RDF/XML ontologies .owl
+    Format(RDFXML, "xml", _W3 + "RDF_XML", "rdfxml", "RDF/XML", "rdf", ("rdf", "xml", "owl"),
+           ("application/xml", "text/xml")),
+    Format(TRIG, "trig", _W3 + "TriG", "trig", "TriG", "trig", (), (), quads=True),
+    Format(NQUADS, "nquads", _W3 + "N-Quads", "nquads", "N-Quads", "nq", ("nq", "n-quads"), (), quads=True),
+    Format(HTML, "html", "", "html", "HTML", "html", ("htm", "xhtml"), ("application/xhtml+xml",), "page"),
+)
+RESULT_FORMATS = {fmt.media_type: fmt for fmt in REGISTRY if fmt.carries == "results"}
+GRAPH_FORMATS = {fmt.media_type: fmt for fmt in REGISTRY if fmt.carries == "graph"}
+#: SELECT/ASK for a browser that follows a query link, and every page: HTML
+HTML_RESULTS = REGISTRY[-1]
+BY_KEY = {fmt.key: fmt for fmt in REGISTRY if fmt.carries != "results"}
 #: media types clients commonly send for the same thing, answered with the canonical type
-RESULT_ALIASES = {"application/json": SPARQL_JSON, "application/xml": SPARQL_XML, "text/xml": SPARQL_XML}
-GRAPH_ALIASES = {"application/x-turtle": TURTLE, "text/plain": NTRIPLES, "application/json": JSONLD,
-                 "application/xml": RDFXML, "text/xml": RDFXML,
-                 # N3 clients (SPARQLWrapper's returnFormat=N3) read Turtle, which is N3 without its extensions
-                 "text/n3": TURTLE, "text/rdf+n3": TURTLE, "application/n3": TURTLE}
+RESULT_ALIASES = {alias: fmt.media_type for fmt in RESULT_FORMATS.values() for alias in fmt.aliases}
+GRAPH_ALIASES = {alias: fmt.media_type for fmt in GRAPH_FORMATS.values() for alias in fmt.aliases}
 #: short names for the ``format`` parameter
-RESULT_NAMES = {"json": SPARQL_JSON, "srj": SPARQL_JSON, "xml": SPARQL_XML, "srx": SPARQL_XML, "csv": CSV, "tsv": TSV}
-GRAPH_NAMES = {"turtle": TURTLE, "ttl": TURTLE, "nt": NTRIPLES, "ntriples": NTRIPLES, "n-triples": NTRIPLES,
-               "jsonld": JSONLD, "json-ld": JSONLD, "json": JSONLD, "rdfxml": RDFXML, "rdf": RDFXML,
-               "xml": RDFXML, "trig": TRIG, "nq": NQUADS, "nquads": NQUADS, "n-quads": NQUADS, "n3": TURTLE}
+RESULT_NAMES = {name: fmt.media_type for fmt in RESULT_FORMATS.values() for name in (fmt.key, *fmt.names)}
+GRAPH_NAMES = {name: fmt.media_type for fmt in GRAPH_FORMATS.values() for name in (fmt.key, *fmt.names)}
 
 #: the IRIs an HTML answer links: anything else (javascript:, data:, urn: …) is text
 WEB_IRI = re.compile(r"^https?://", re.IGNORECASE)
 
-TEXTUAL = {SPARQL_JSON, SPARQL_XML, CSV, TSV, TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS, HTML}
+TEXTUAL = {fmt.media_type for fmt in REGISTRY}
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What one kind of answer can be written in, and what it gets when the request does not decide."""
+    carries: str  # "results" or "graph"
+    default: str  # the media type without an Accept header or a ``format`` parameter
+    html: str | None = None  # "first": a tie (``*/*``) is a browser (pages); "last": only text/html preferred
+    quads_only: bool = False  # only formats that keep named graphs
+    #: Accept names nothing offered: "none" (406), "default", or "family" (the default when Accept names a
+    #: format of the other family, a results format for CONSTRUCT or a graph format for SELECT)
+    unmatched: str = "none"
+
+
+OFFERS = {
+    "SELECT": Offer("results", SPARQL_JSON, html="last", unmatched="family"),
+    "ASK": Offer("results", SPARQL_JSON, html="last", unmatched="family"),
+    "CONSTRUCT": Offer("graph", TURTLE, unmatched="family"),
+    "DESCRIBE": Offer("graph", TURTLE, unmatched="family"),
+    # a description (the service's, VoID): better in Turtle than a 406 for a browser
+    "description": Offer("graph", TURTLE, unmatched="default"),
+    # /sparql without a query: the query page for a browser, else the service description
+    "service": Offer("graph", TURTLE, html="last", unmatched="default"),
+    "page": Offer("graph", HTML, html="first"),
+    # the ontology's own IRIs: a client that sends no Accept header there is an OWL tool (owlready2 reads
+    # with urllib, which sends none), and OWL tools read RDF/XML
+    "ontology": Offer("graph", RDFXML, html="first"),
+    # a program asking for nothing in particular gets the nanopublication itself; Turtle, N-Triples and
+    # RDF/XML cannot keep its graphs: TriG rather than 406, as HTTP allows
+    "nanopub": Offer("graph", TRIG, html="first", quads_only=True, unmatched="default"),
+}
 
 
 #: longest Accept header read, and most media ranges in it (browsers send a few hundred bytes, a dozen ranges):
@@ -94,57 +141,76 @@ class Unwritable(ValueError):
 
 
 def is_graph_form(form: str) -> bool:
-    return form in ("CONSTRUCT", "DESCRIBE")
+    return OFFERS[form].carries == "graph" if form in OFFERS else False
 
 
 def offered(form: str) -> tuple[dict[str, Format], dict[str, str], dict[str, str]]:
-    if is_graph_form(form):
-        return GRAPH_FORMATS, GRAPH_ALIASES, GRAPH_NAMES
-    return RESULT_FORMATS, RESULT_ALIASES, RESULT_NAMES
-
-
-def _known(key: str, formats: dict, aliases: dict, names: dict) -> str | None:
-    return names.get(key) or (key if key in formats else aliases.get(key))
+    """The formats an answer of ``form`` can be written in, the media types sent for them, their short names."""
+    offer = OFFERS.get(form, OFFERS["SELECT"])
+    formats = {media: fmt for media, fmt in (GRAPH_FORMATS if offer.carries == "graph" else RESULT_FORMATS).items()
+               if fmt.quads or not offer.quads_only}
+    aliases = {alias: media for media in formats for alias in formats[media].aliases}
+    names = {name: media for media in formats for name in (formats[media].key, *formats[media].names)}
+    if offer.html is not None:
+        aliases.update({alias: HTML for alias in HTML_RESULTS.aliases})
+        names.update({name: HTML for name in (HTML_RESULTS.key, HTML, *HTML_RESULTS.names)})
+    return formats, aliases, names
 
 
 def _other_family(form: str) -> tuple[dict, dict, dict]:
     return offered("SELECT" if is_graph_form(form) else "CONSTRUCT")
 
 
-def negotiate(form: str, accept, format_param: str | None = None) -> Format | None:
-    """The format to answer ``form`` in, or None when nothing acceptable can be made (406).
+def _known(key: str, formats: dict, aliases: dict, names: dict) -> str | None:
+    return names.get(key) or (key if key in formats else aliases.get(key))
 
-    ``accept`` is werkzeug's MIMEAccept. A ``format`` parameter (short name or media type) wins over
-    Accept; one that names no format at all raises `UnknownFormat`. No Accept header: JSON results,
-    Turtle graphs. A format of the other family (a graph format for SELECT, a results format for
-    CONSTRUCT) gets the form's default; text/html preferred over the others gets an HTML table of results.
+
+def _format(media_type: str) -> Format:
+    return HTML_RESULTS if media_type == HTML else {**RESULT_FORMATS, **GRAPH_FORMATS}[media_type]
+
+
+def negotiate(accept, form: str, format_param: str | None = None) -> Format | None:
+    """The format to answer ``form`` in (a query form, or one of `OFFERS`' kinds of page), or None when
+    nothing acceptable can be made (406).
+
+    ``accept`` is the Accept header (its text or werkzeug's MIMEAccept), read with its q-values, wildcards
+    and specificity. A ``format`` parameter (short name or media type) wins over Accept; one that names no
+    format this answer can be written in raises `UnknownFormat`. HTML, where it is not offered, gets the
+    default; so does a format of the other family where the offer says so.
     """
+    offer = OFFERS[form]
     formats, aliases, names = offered(form)
-    default = formats[next(iter(formats))]
+    default = _format(offer.default)
     if format_param:
         key = format_param.strip().lower()
-        if key == "html" or key == HTML:
-            return HTML_RESULTS if not is_graph_form(form) else default
         media_type = _known(key, formats, aliases, names)
         if media_type is not None:
-            return formats[media_type]
-        if _known(key, *_other_family(form)) is not None:
+            return _format(media_type)
+        if key in (HTML, HTML_RESULTS.key, *HTML_RESULTS.names, *HTML_RESULTS.aliases) and offer.html is None:
+            return default
+        if offer.unmatched == "family" and _known(key, *_other_family(form)) is not None:
             return default
         choices = ", ".join(sorted(set(names) | set(formats)))
-        raise UnknownFormat(f"format={format_param!r} cannot be used for a {form} query; use one of: {choices}")
-    candidates = list(formats) + list(aliases)  # order breaks ties: the canonical default comes first
-    if not accept or not accept.provided or not list(accept.values()):
+        what = f"a {form} query" if form.isupper() else f"the {form}"
+        raise UnknownFormat(f"format={format_param!r} cannot be used for {what}; use one of: {choices}")
+    if isinstance(accept, str):
+        accept = parse_accept_header(accept, MIMEAccept)
+    if not accept or not list(accept.values()):
         return default
-    if not is_graph_form(form):
+    candidates = list(formats) + [alias for alias in aliases if aliases[alias] != HTML]  # ties: the canonical first
+    if offer.html == "first":
+        candidates = [HTML, *HTML_RESULTS.aliases, *candidates]
+    elif offer.html == "last":
         candidates.append(HTML)  # last: ties (*/*) never choose it
     chosen = accept.best_match(candidates)
-    if chosen == HTML:
-        return HTML_RESULTS
     if chosen is not None:
-        return formats[aliases.get(chosen, chosen)]
-    other_formats, other_aliases, _names = _other_family(form)
-    if accept.best_match(list(other_formats) + list(other_aliases)) is not None:
+        return _format(aliases.get(chosen, chosen))
+    if offer.unmatched == "default":
         return default
+    if offer.unmatched == "family":
+        other_formats, other_aliases, _names = _other_family(form)
+        if accept.best_match(list(other_formats) + list(other_aliases)) is not None:
+            return default
     return None
 
 
@@ -203,12 +269,23 @@ RESULT_WRITERS = {**results.WRITERS, "html": results_html}
 def serialize_graph(graph: Graph, fmt: Format) -> str:
     """``graph`` in ``fmt``; RDF/XML well-formed (`kg.results.well_formed_xml`) or `Unwritable`."""
     if fmt.writer == "json-ld":
-        return graph.serialize(format="json-ld", auto_compact=True)
+        return json_ld(graph)
     if fmt.writer == "nquads":
         return graph.serialize(format="nt")  # a graph's N-Triples are N-Quads in the default graph
     if fmt.writer == "xml":
         return results.well_formed_xml(_rdf_xml(graph))[0]
     return graph.serialize(format=fmt.writer)
+
+
+def json_ld(graph: Graph | Dataset) -> str:
+    """The one JSON-LD writer (/sparql, the pages, the nanopublications): the project's prefixes as its
+    context, so that the same graph is the same document everywhere and reads like the Turtle."""
+    return graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)
+
+
+def serialize_dataset(dataset: Dataset, fmt: Format) -> str:
+    """``dataset`` (named graphs kept) in TriG, N-Quads or JSON-LD."""
+    return json_ld(dataset) if fmt.writer == "json-ld" else dataset.serialize(format=fmt.writer)
 
 
 def _rdf_xml(graph: Graph) -> str:
@@ -252,4 +329,5 @@ def well_formed(body: str | bytes, media_type: str) -> tuple[str | bytes, int]:
 
 
 __all__ = ["Format", "negotiate", "serialize", "serialize_graph", "written", "well_formed", "content_type",
-           "load_writers", "UnknownFormat", "Unwritable", "RESULT_FORMATS", "GRAPH_FORMATS", "is_graph_form"]
+           "load_writers", "UnknownFormat", "Unwritable", "RESULT_FORMATS", "GRAPH_FORMATS", "is_graph_form",
+           "REGISTRY", "OFFERS", "BY_KEY", "json_ld", "serialize_dataset"]

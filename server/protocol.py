@@ -169,11 +169,11 @@ def _negotiate(form: str, format_values: list[str]):
     """The answer's format. Clients such as SPARQLWrapper send ``format`` twice (a short name and a
     media type), so the first value this service knows wins; Accept decides when there is none."""
     if not format_values:
-        return formats.negotiate(form, request.accept_mimetypes)
+        return formats.negotiate(request.accept_mimetypes, form)
     problems = []
     for value in format_values:
         try:
-            return formats.negotiate(form, request.accept_mimetypes, value)
+            return formats.negotiate(request.accept_mimetypes, form, value)
         except formats.UnknownFormat as exc:
             problems.append(str(exc))
     raise ProtocolError(400, problems[0])
@@ -233,7 +233,7 @@ def sparql():
     else:
         if formats.is_graph_form(result.form) != formats.is_graph_form(form):
             # the text's form was misread; answer in the result's own default rather than a mismatched format
-            chosen = formats.negotiate(result.form, None)
+            chosen = formats.negotiate(None, result.form)
         try:
             body, replaced = formats.written(result, chosen)
         except formats.Unwritable as exc:
@@ -265,19 +265,17 @@ def no_query():
     from . import pages
 
     page = getattr(pages, "query_page", None)
-    candidates = list(formats.GRAPH_FORMATS) + ["text/html"]  # ties go to RDF: `*/*` is not a browser
-    if page is not None and request.accept_mimetypes.best_match(candidates) == "text/html":
+    # ties go to RDF: `*/*` is not a browser
+    if page is not None and formats.negotiate(request.accept_mimetypes, "service") is formats.HTML_RESULTS:
         return page()
     return rdf_response(service_description(), request.args.get("format"))
 
 
 def rdf_response(graph: Graph, format_param: str | None = None) -> Response:
     try:
-        chosen = formats.negotiate("CONSTRUCT", request.accept_mimetypes, format_param)
+        chosen = formats.negotiate(request.accept_mimetypes, "description", format_param)
     except formats.UnknownFormat as exc:
         raise ProtocolError(400, str(exc)) from None
-    if chosen is None:
-        chosen = formats.GRAPH_FORMATS[formats.TURTLE]  # a description is better than a 406 for a browser
     try:
         body = formats.serialize_graph(graph, chosen)
     except formats.Unwritable as exc:

@@ -28,7 +28,7 @@ EXTENSION = "ecokg_nanopubs"
 #: a trusty URI's last segment: RA and 43 base64url characters
 ARTEFACT = re.compile(r"RA[A-Za-z0-9_-]{43}")
 #: a nanopublication is four named graphs: only formats that keep graphs, and the page for people
-OFFERED = {"trig": formats.TRIG, "nquads": formats.NQUADS, "jsonld": formats.JSONLD}
+OFFERED = {key: formats.BY_KEY[key].media_type for key in ("trig", "nquads", "jsonld")}
 #: the file forms nanopublication servers use (``<np>.trig``), which nanopub-py fetches
 EXTENSIONS = {"trig": "trig", "nq": "nquads", "jsonld": "jsonld"}
 _building = threading.Lock()
@@ -88,20 +88,12 @@ def nanopub_set() -> NanopubSet:
 
 
 def _choose(asked: str | None) -> str:
-    if asked:
-        key = {"nq": "nquads", "n-quads": "nquads", "json-ld": "jsonld", "html": negotiation.HTML}.get(
-            asked.strip().lower(), asked.strip().lower())
-        if key not in OFFERED and key != negotiation.HTML:
-            raise BadRequest(f"a nanopublication is four named graphs; format {asked!r} cannot keep them: "
-                             f"use one of html, {', '.join(OFFERED)}", 406)
-        return key
-    accept = request.accept_mimetypes
-    if not accept or not list(accept.values()):
-        return "trig"  # a program asking for nothing in particular gets the nanopublication itself
-    best = accept.best_match([formats.HTML, "application/xhtml+xml", *OFFERED.values()])
-    if best is None:  # Turtle, N-Triples, RDF/XML cannot keep the graphs: TriG rather than 406, as HTTP allows
-        return "trig"
-    return next((key for key, media in OFFERED.items() if media == best), negotiation.HTML)
+    try:
+        chosen = formats.negotiate(request.accept_mimetypes, "nanopub", asked)
+    except formats.UnknownFormat:
+        raise BadRequest(f"a nanopublication is four named graphs; format {asked!r} cannot keep them: "
+                         f"use one of html, {', '.join(OFFERED)}", 406) from None
+    return chosen.key
 
 
 def _rdf(nanopub: Dataset, key: str) -> str:
@@ -112,9 +104,7 @@ def _rdf(nanopub: Dataset, key: str) -> str:
         copy.bind(prefix, namespace, override=True)
     for quad in nanopub.quads((None, None, None, None)):
         copy.add(quad)
-    if key == "jsonld":
-        return copy.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)
-    return copy.serialize(format="nquads" if key == "nquads" else "trig")
+    return formats.serialize_dataset(copy, formats.BY_KEY[key])
 
 
 def _answer(nanopub: Dataset, key: str, path: str, vary: bool) -> Response:

@@ -17,54 +17,28 @@ from server import formats
 
 from .site import BadRequest, settings
 
-HTML = "html"
-#: the pages' formats: key (as in ``?format=`` and Content-Location) -> (media type, name people read)
-FORMATS = {
-    HTML: (formats.HTML, "HTML"),
-    "turtle": (formats.TURTLE, "Turtle"),
-    "jsonld": (formats.JSONLD, "JSON-LD"),
-    "ntriples": (formats.NTRIPLES, "N-Triples"),
-    "rdfxml": (formats.RDFXML, "RDF/XML"),
-    # quads: a named graph's page keeps its contents in that graph (the description in the default graph)
-    "trig": (formats.TRIG, "TriG"),
-    "nquads": (formats.NQUADS, "N-Quads"),
-}
-KEY_OF_MEDIA = {media: key for key, (media, _name) in FORMATS.items()}
-HTML_NAMES = {"html", "htm", "xhtml", formats.HTML, "application/xhtml+xml"}
-#: ``format`` names the pages accept beyond `server.formats`' own (Protégé's habit of ".owl")
-EXTRA_NAMES = {"owl": formats.RDFXML}
-#: the ontology's own IRIs (the ontology, its namespace, its version IRIs): a client that sends no Accept header
-#: there is an OWL tool (owlready2 reads with urllib, which sends none), and OWL tools read RDF/XML
+HTML = formats.HTML_RESULTS.key
+#: the pages' formats, in the order their links list them: key (as in ``?format=`` and Content-Location) ->
+#: (media type, name people read); quads: a named graph's page keeps its contents in that graph
+FORMATS = {key: (formats.BY_KEY[key].media_type, formats.BY_KEY[key].title)
+           for key in (HTML, "turtle", "jsonld", "ntriples", "rdfxml", "trig", "nquads")}
+#: the ontology's own IRIs (the ontology, its namespace, its version IRIs): RDF/XML without an Accept header
 ONTOLOGY_DOCUMENTS = re.compile(r"/ontology/?|/ontology/\d+\.\d+\.\d+[0-9A-Za-z.]*")
-#: browsers first: a tie (``*/*``) is a person with a browser
-OFFERED = [formats.HTML, "application/xhtml+xml", *formats.GRAPH_FORMATS, *formats.GRAPH_ALIASES]
-
-
-def _media_of(name: str) -> str | None:
-    media = EXTRA_NAMES.get(name) or formats.GRAPH_NAMES.get(name) or name
-    media = formats.GRAPH_ALIASES.get(media, media)
-    return media if media in formats.GRAPH_FORMATS else None
 
 
 def negotiate() -> str:
-    """The format key (see `FORMATS`) for this request: ``?format=`` first, then the Accept header."""
+    """The format key (see `FORMATS`) for this request: ``?format=`` first, then the Accept header
+    (`server.formats.negotiate`, the one every route uses)."""
     asked = request.args.get("format")
-    if asked:
-        name = asked.strip().lower()
-        media = formats.HTML if name in HTML_NAMES else _media_of(name)
-        if media is None:
-            raise BadRequest(f"unknown format {asked!r}; use one of: {', '.join(FORMATS)}", 400)
-        return KEY_OF_MEDIA[media]
-    accept = request.accept_mimetypes
-    if not accept or not list(accept.values()):
-        return "rdfxml" if ONTOLOGY_DOCUMENTS.fullmatch(request.path) else HTML
-    best = accept.best_match(OFFERED)
-    if best is None:
+    kind = "ontology" if ONTOLOGY_DOCUMENTS.fullmatch(request.path) else "page"
+    try:
+        chosen = formats.negotiate(request.accept_mimetypes, kind, asked)
+    except formats.UnknownFormat:
+        raise BadRequest(f"unknown format {asked!r}; use one of: {', '.join(FORMATS)}", 400) from None
+    if chosen is None:
         raise BadRequest("none of the requested media types can be served; available: "
                          + ", ".join(media for media, _name in FORMATS.values()), 406)
-    if best in (formats.HTML, "application/xhtml+xml"):
-        return HTML
-    return KEY_OF_MEDIA[formats.GRAPH_ALIASES.get(best, best)]
+    return chosen.key
 
 
 def format_url(path: str, key: str) -> str:
@@ -88,7 +62,7 @@ def negotiated_headers(response: Response, path: str, key: str) -> Response:
 
 
 def _rdf_text(graph: Graph, key: str, named: tuple[URIRef, Graph] | None) -> str:
-    fmt = formats.GRAPH_FORMATS[FORMATS[key][0]]
+    fmt = formats.BY_KEY[key]
     if fmt.writer in ("trig", "nquads"):
         dataset = Dataset()
         for prefix, namespace in PREFIXES.items():
@@ -99,9 +73,7 @@ def _rdf_text(graph: Graph, key: str, named: tuple[URIRef, Graph] | None) -> str
             target = dataset.graph(named[0])
             for triple in named[1]:
                 target.add(triple)
-        return dataset.serialize(format=fmt.writer)
-    if fmt.writer == "json-ld":  # with the project's prefixes as its context, so that it reads like the Turtle
-        return graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)
+        return formats.serialize_dataset(dataset, fmt)
     return formats.serialize_graph(graph, fmt)
 
 
