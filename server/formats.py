@@ -1,8 +1,8 @@
-"""Media types of the SPARQL endpoint: content negotiation and serialising results.
+"""Media types: the one registry of formats, the one content negotiation, and writing answers.
 
-Owns which media types answer which query form (SPARQL JSON/XML/CSV/TSV results for SELECT and ASK;
-Turtle, N-Triples, JSON-LD, RDF/XML, TriG, N-Quads for graphs), choosing one from the Accept header
-(q-values) or a ``format`` parameter, and writing a `kg.stores.QueryResult` in it (XML always well-formed,
+Owns `REGISTRY` (each format's media types, file extension, ``format=`` names, what it carries, its writer),
+`negotiate` (Accept with q-values, or a ``format`` parameter) for /sparql, the pages, the ontology and the
+nanopublications, and writing a `kg.stores.QueryResult` or a graph (XML always well-formed, JSON-LD one way,
 a graph RDF/XML cannot write an `Unwritable`). It does not read requests or run queries (`server.protocol`).
 """
 from __future__ import annotations
@@ -79,6 +79,14 @@ GRAPH_ALIASES = {alias: fmt.media_type for fmt in GRAPH_FORMATS.values() for ali
 #: short names for the ``format`` parameter
 RESULT_NAMES = {name: fmt.media_type for fmt in RESULT_FORMATS.values() for name in (fmt.key, *fmt.names)}
 GRAPH_NAMES = {name: fmt.media_type for fmt in GRAPH_FORMATS.values() for name in (fmt.key, *fmt.names)}
+
+
+
+def by_file(name: str) -> Format | None:
+    """The format a file's name says it holds (eco.ttl, eco-kg.nq, eco.owl …), or None."""
+    extension = name.rpartition(".")[2].lower()
+    return next((fmt for fmt in REGISTRY if extension == fmt.extension or extension in fmt.names), None)
+
 
 #: the IRIs an HTML answer links: anything else (javascript:, data:, urn: …) is text
 WEB_IRI = re.compile(r"^https?://", re.IGNORECASE)
@@ -330,4 +338,4 @@ def well_formed(body: str | bytes, media_type: str) -> tuple[str | bytes, int]:
 
 __all__ = ["Format", "negotiate", "serialize", "serialize_graph", "written", "well_formed", "content_type",
            "load_writers", "UnknownFormat", "Unwritable", "RESULT_FORMATS", "GRAPH_FORMATS", "is_graph_form",
-           "REGISTRY", "OFFERS", "BY_KEY", "json_ld", "serialize_dataset"]
+           "REGISTRY", "OFFERS", "BY_KEY", "by_file", "json_ld", "serialize_dataset"]

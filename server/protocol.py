@@ -401,6 +401,6 @@ def download(name: str):
     path = dump_path(settings(), name)
     if not path.is_file():
         raise ProtocolError(404, f"{name} has not been built; run `ecokg build`")
-    media_type = DUMPS[name][1]
+    media_type = formats.by_file(name).media_type
     response = send_file(path, mimetype=formats.content_type(media_type), conditional=True, max_age=60)
     return response

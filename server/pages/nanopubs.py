@@ -30,7 +30,7 @@ ARTEFACT = re.compile(r"RA[A-Za-z0-9_-]{43}")
 #: a nanopublication is four named graphs: only formats that keep graphs, and the page for people
 OFFERED = {key: formats.BY_KEY[key].media_type for key in ("trig", "nquads", "jsonld")}
 #: the file forms nanopublication servers use (``<np>.trig``), which nanopub-py fetches
-EXTENSIONS = {"trig": "trig", "nq": "nquads", "jsonld": "jsonld"}
+EXTENSIONS = {formats.BY_KEY[key].extension: key for key in OFFERED}
 _building = threading.Lock()
 
 

@@ -1,7 +1,7 @@
 """Content negotiation for every page: HTML for people, RDF for programs, decided in one place.
 
-Owns the choice (``?format=`` first, then Accept as werkzeug reads it, with `server.formats`' media types
-and aliases), the headers that tell it (`Vary`, `Content-Location`, `Link: rel="alternate"`) and writing
+Owns asking `server.formats.negotiate` (the registry and the one choice every route makes) for a page,
+the headers that tell it (`Vary`, `Content-Location`, `Link: rel="alternate"`) and writing
 a description in the chosen RDF format. It builds no descriptions or pages.
 """
 from __future__ import annotations

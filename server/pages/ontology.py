@@ -16,6 +16,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from kg.namespaces import ECO, ONTOLOGY_GRAPH, ONTOLOGY_IRI
 from kg.ontology import released_ontology, released_versions
 from kg.rdfio import bind_prefixes
+from server import formats
 
 from . import negotiation
 from .describe import describe, first_note, property_rows
@@ -25,8 +26,7 @@ from .site import BadRequest, blueprint, iri_ref, local_href, run, select, setti
 from .terms import compact, fetch_labels, label_of, term_html
 
 #: the whole ontology as files: name -> format key
-ONTOLOGY_FILES = {"eco.ttl": "turtle", "eco.owl": "rdfxml", "eco.rdf": "rdfxml", "eco.jsonld": "jsonld",
-                  "eco.nt": "ntriples"}
+ONTOLOGY_FILES = ("eco.ttl", "eco.owl", "eco.rdf", "eco.jsonld", "eco.nt")
 #: a version IRI of the ontology (owl:versionIRI, owl:priorVersion): …/ontology/1.1.0, or an unreleased
 #: tree's …/ontology/1.2.0.dev0
 VERSION_SEGMENT = re.compile(r"\d+\.\d+\.\d+(?:\.?(?:dev|a|b|rc)\d+)?")
@@ -96,7 +96,7 @@ def ontology_page():
 @blueprint.route("/ontology/<path:term>")
 def ontology_term_page(term: str):
     if term in ONTOLOGY_FILES:
-        return negotiation.download_response(ontology_graph(), ONTOLOGY_FILES[term], "/ontology/" + term)
+        return negotiation.download_response(ontology_graph(), formats.by_file(term).key, "/ontology/" + term)
     if VERSION_SEGMENT.fullmatch(term):  # a version IRI stands for the whole ontology of that release
         return version_page(term)
     return resource("ontology/" + term)
