@@ -7,11 +7,9 @@ a graph RDF/XML cannot write an `Unwritable`). It does not read requests or run 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -87,9 +85,6 @@ def by_file(name: str) -> Format | None:
     extension = name.rpartition(".")[2].lower()
     return next((fmt for fmt in REGISTRY if extension == fmt.extension or extension in fmt.names), None)
 
-
-#: the IRIs an HTML answer links: anything else (javascript:, data:, urn: …) is text
-WEB_IRI = re.compile(r"^https?://", re.IGNORECASE)
 
 TEXTUAL = {fmt.media_type for fmt in REGISTRY}
 
@@ -245,33 +240,10 @@ def content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type in TEXTUAL or media_type.startswith("text/") else media_type
 
 
-# --------------------------------------------------------------------------------------- results
+# --------------------------------------------------------------------------------------- writing
 
-def results_html(result: QueryResult) -> str:
-    """A standalone HTML table of the results, http(s) IRIs as links (what a browser following a query link
-    shows)."""
-    def cell(term) -> str:
-        if term is None:
-            return "<td></td>"
-        if isinstance(term, URIRef) and WEB_IRI.match(term):
-            return f"<td><a href={quoteattr(str(term))}>{escape(str(term))}</a></td>"
-        if isinstance(term, URIRef):  # javascript:, data:, urn: …: shown, never a link
-            return f"<td>{escape(str(term))}</td>"
-        if isinstance(term, Literal) and term.language:
-            return f"<td lang={quoteattr(term.language)}>{escape(str(term))}</td>"
-        return f"<td>{escape(str(term))}</td>"
-
-    head = ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>ECO-KG query results</title>'
-            "</head><body>\n")
-    if result.form == "ASK":
-        return head + f"<p>{'true' if result.boolean else 'false'}</p>\n</body></html>\n"
-    rows = ["<tr>" + "".join(cell(term) for term in row) + "</tr>" for row in result.rows]
-    header = "".join(f"<th>?{escape(name)}</th>" for name in result.variables)
-    return (head + f"<table>\n<thead><tr>{header}</tr></thead>\n<tbody>\n" + "\n".join(rows)
-            + f"\n</tbody>\n</table>\n<p>{len(result.rows)} result(s)</p>\n</body></html>\n")
-
-
-RESULT_WRITERS = {**results.WRITERS, "html": results_html}
+#: the results formats written here; HTML results are the query page's table (`server.pages.query`)
+RESULT_WRITERS = results.WRITERS
 
 
 def serialize_graph(graph: Graph, fmt: Format) -> str:

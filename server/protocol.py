@@ -235,7 +235,8 @@ def sparql():
             # the text's form was misread; answer in the result's own default rather than a mismatched format
             chosen = formats.negotiate(None, result.form)
         try:
-            body, replaced = formats.written(result, chosen)
+            body, replaced = (_results_page(result), 0) if chosen is formats.HTML_RESULTS \
+                else formats.written(result, chosen)
         except formats.Unwritable as exc:
             raise ProtocolError(406, str(exc), {"Vary": "Accept"}) from None
     response = Response(body, content_type=formats.content_type(chosen.media_type))
@@ -246,6 +247,13 @@ def sparql():
     if result.truncated:
         response.headers["X-ECOKG-Truncated"] = f"row limit {result.row_limit} reached; the answer is incomplete"
     return caching.keep(kept_as, response)
+
+
+def _results_page(result) -> str:
+    """HTML results: the query page's table (`server.pages.query.results_document`), one renderer for both."""
+    from .pages.query import results_document
+
+    return results_document(result)
 
 
 def preflight() -> Response:

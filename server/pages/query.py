@@ -1,7 +1,7 @@
 """The query page: `/` (and what `/sparql` shows a browser), with the named questions to ask.
 
 Owns the SPARQL editor page, running ``?name=`` or ``?query=`` on the server so that results show
-without JavaScript, rendering results as an HTML table, and the schema.org Dataset markup on the home
+without JavaScript, rendering results as an HTML table (the one renderer: /sparql's HTML answer too), and the schema.org Dataset markup on the home
 page for dataset search engines. The SPARQL protocol itself is `server.protocol`.
 """
 from __future__ import annotations
@@ -68,6 +68,12 @@ def results_table(result) -> dict:
     return {"form": result.form, "variables": variables, "count": len(rows),
             "truncated": bool(getattr(result, "truncated", False)) or len(rows) > PAGE_ROW_LIMIT,
             "rows": [[term_html(t) for t in row] for row in shown]}
+
+
+def results_document(result) -> str:
+    """SELECT or ASK results as a page of their own (what /sparql answers a browser following a query link):
+    the query page's table, written by the same template."""
+    return render_template("results.html", table=results_table(result))
 
 
 def dataset_jsonld() -> str:

@@ -75,3 +75,25 @@ def test_json_ld_is_written_one_way(live):
     assert "eco" in from_query["@context"]  # the project's prefixes, so that it reads like the Turtle
     assert sorted(from_page) == sorted(from_query)
     assert len(from_page["@graph"]) == len(from_query["@graph"])
+
+
+STATES = """PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?state ?label WHERE { GRAPH ?g1 { ?state org:memberOf <https://w3id.org/eco-kg/id/ECO> }
+  GRAPH ?g2 { ?state rdfs:label ?label } } ORDER BY ?label"""
+
+
+def _results_table(html: str) -> str:
+    start = html.index('<table class="results">')
+    return html[start:html.index("</table>", start) + len("</table>")]
+
+
+def test_sparql_html_and_the_query_page_show_the_same_table(live):
+    """A browser following a query link to /sparql and the query page running it show one table, written once."""
+    query = urllib.parse.urlencode({"query": STATES})
+    _s, content_type, answer = fetch(f"{live.url}/sparql?{query}", "text/html")
+    _s, _t, page = fetch(f"{live.url}/?{query}", "text/html")
+    assert content_type.startswith("text/html")
+    answer, page = answer.decode("utf-8"), page.decode("utf-8")
+    assert _results_table(answer) == _results_table(page)
+    assert 'href="/id/Pakistan"' in _results_table(answer)  # the dataset's own IRIs open their pages here
