@@ -1,8 +1,8 @@
 """Named queries and running SPARQL against the built dataset.
 
 Owns finding a query by name in `queries/` (or by path), reading its header (title, question), running it on
-the store the settings choose (`kg.stores.open_store`) and printing results as a table, CSV or JSON. It does
-not serve HTTP (`server`).
+the store the settings choose (`kg.stores.open_store`) and printing results as a table (`text_table`, the
+command line's one table), CSV or JSON. It does not serve HTTP (`server`).
 """
 from __future__ import annotations
 
@@ -117,18 +117,23 @@ def format_result(result, fmt: str = "table") -> str:
             writer.writerow([term_text(t, compact=False) for t in row])
         return buffer.getvalue()
     cells = [[term_text(t) for t in row] for row in rows]
-    widths = [min(60, max([len(h)] + [len(r[i]) for r in cells])) for i, h in enumerate(header)]
+    return text_table(header, cells) + (f"({len(cells)} row{'s' if len(cells) != 1 else ''}"
+                                        f"{', truncated at the row limit' if getattr(result, 'truncated', False) else ''})\n")
+
+
+def text_table(header: list[str], rows: list[list[str]], widest: int = 60) -> str:
+    """The command line's one aligned table: a header, a rule, one line per row (a newline in a cell is a
+    space), each column as wide as its widest value up to ``widest`` characters, longer ones cut with "…"."""
+    widths = [min(widest, max([len(h)] + [len(r[i].replace("\n", " ")) for r in rows])) for i, h in enumerate(header)]
 
     def fit(value: str, width: int) -> str:
         value = value.replace("\n", " ")
         return value if len(value) <= width else value[: width - 1] + "…"
 
-    lines = [" | ".join(h.ljust(w) for h, w in zip(header, widths)),
-             "-+-".join("-" * w for w in widths)]
-    lines += [" | ".join(fit(c, w).ljust(w) for c, w in zip(row, widths)) for row in cells]
-    lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''}"
-                 f"{', truncated at the row limit' if getattr(result, 'truncated', False) else ''})")
+    lines = [" | ".join(h.ljust(w) for h, w in zip(header, widths)), "-+-".join("-" * w for w in widths)]
+    lines += [" | ".join(fit(c, w).ljust(w) for c, w in zip(row, widths)) for row in rows]
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["NamedQuery", "named_queries", "find_query", "run_query", "format_result", "parse_header", "term_text"]
+__all__ = ["NamedQuery", "named_queries", "find_query", "run_query", "format_result", "text_table", "parse_header",
+           "term_text"]

@@ -10,6 +10,7 @@ import io
 import json
 from dataclasses import asdict, dataclass
 
+from ..query import text_table
 from ..settings import Settings
 from ..terms import short
 from .tables import entity_register, load_mapping, load_unlinked
@@ -52,11 +53,4 @@ def format_rows(rows: list, columns: list[str], fmt: str) -> str:
         writer.writeheader()
         writer.writerows(dicts)
         return buffer.getvalue()
-    widths = [min(70, max([len(c)] + [len(str(d.get(c, ""))) for d in dicts])) for c in columns]
-
-    def fit(value: str, width: int) -> str:
-        return value if len(value) <= width else value[: width - 1] + "…"
-
-    lines = [" | ".join(c.ljust(w) for c, w in zip(columns, widths)), "-+-".join("-" * w for w in widths)]
-    lines += [" | ".join(fit(str(d.get(c, "")), w).ljust(w) for c, w in zip(columns, widths)) for d in dicts]
-    return "\n".join(lines) + "\n"
+    return text_table(columns, [[str(d.get(c, "")) for c in columns] for d in dicts], widest=70)
