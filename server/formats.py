@@ -172,6 +172,41 @@ def _format(media_type: str) -> Format:
     return HTML_RESULTS if media_type == HTML else {**RESULT_FORMATS, **GRAPH_FORMATS}[media_type]
 
 
+def _quality(accept, media_type: str) -> tuple[float, int] | None:
+    """The quality the client gives ``media_type`` and how specific the range that gave it is: the most
+    specific range that matches decides (RFC 9110 12.5.1), so ``text/turtle;q=0, text/*`` refuses Turtle."""
+    kind = media_type.partition("/")[0]
+    found = None
+    for value, quality in accept:
+        media_range = value.split(";", 1)[0].strip().lower()
+        if media_range == media_type:
+            specificity = 2
+        elif media_range == kind + "/*":
+            specificity = 1
+        elif media_range in ("*/*", "*"):
+            specificity = 0
+        else:
+            continue
+        if found is None or (specificity, quality) > (found[1], found[0]):
+            found = (quality, specificity)
+    return found
+
+
+def _best_match(accept, candidates: list[str], aliases: dict[str, str]) -> str | None:
+    """The candidate with the highest quality, then the most specific range; ties go to the earlier one. An
+    alias counts only when the client does not name the type it is answered in (``text/turtle;q=0, text/*``
+    refuses ``text/n3`` too)."""
+    best, best_rank = None, (0.0, -1)
+    for candidate in candidates:
+        rank = _quality(accept, candidate)
+        canonical = aliases.get(candidate, candidate)
+        if canonical != candidate and (_quality(accept, canonical) or (0, 0))[1] == 2:
+            continue  # the client named the type this alias is answered in: that quality holds, q=0 too
+        if rank is not None and rank[0] > 0 and rank > best_rank:
+            best, best_rank = candidate, rank
+    return best
+
+
 def negotiate(accept, form: str, format_param: str | None = None) -> Format | None:
     """The format to answer ``form`` in (a query form, or one of `OFFERS`' kinds of page), or None when
     nothing acceptable can be made (406).
@@ -205,14 +240,14 @@ def negotiate(accept, form: str, format_param: str | None = None) -> Format | No
         candidates = [HTML, *HTML_RESULTS.aliases, *candidates]
     elif offer.html == "last":
         candidates.append(HTML)  # last: ties (*/*) never choose it
-    chosen = accept.best_match(candidates)
+    chosen = _best_match(accept, candidates, {**aliases, **{alias: HTML for alias in HTML_RESULTS.aliases}})
     if chosen is not None:
         return _format(aliases.get(chosen, chosen))
     if offer.unmatched == "default":
         return default
     if offer.unmatched == "family":
         other_formats, other_aliases, _names = _other_family(form)
-        if accept.best_match(list(other_formats) + list(other_aliases)) is not None:
+        if _best_match(accept, list(other_formats) + list(other_aliases), other_aliases) is not None:
             return default
     return None
 

@@ -97,3 +97,21 @@ def test_sparql_html_and_the_query_page_show_the_same_table(live):
     answer, page = answer.decode("utf-8"), page.decode("utf-8")
     assert _results_table(answer) == _results_table(page)
     assert 'href="/id/Pakistan"' in _results_table(answer)  # the dataset's own IRIs open their pages here
+
+
+SELECT_QUERY = "/sparql?" + urllib.parse.urlencode({"query": "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"})
+
+
+@pytest.mark.parametrize(("path", "accept", "expected"), [
+    # a media range the client refuses (q=0) stays refused, whatever wildcard comes beside it
+    (ROUTES["sparql-construct"], "text/turtle;q=0, text/*", "application/n-triples"),
+    (SELECT_QUERY, "application/sparql-results+json;q=0, */*", "application/sparql-results+xml"),
+    (ROUTES["entity page"], "text/html;q=0, */*;q=0.1", "text/turtle"),
+    (ROUTES["ontology"], "text/html;q=0, application/xhtml+xml;q=0, */*;q=0.1", "text/turtle"),
+    # the most specific range sets a type's quality: Turtle at 0.1 loses to other text at 0.5
+    (ROUTES["sparql-construct"], "text/*;q=0.5, text/turtle;q=0.1", "application/n-triples"),
+    (ROUTES["entity page"], "text/*;q=0.5, text/html;q=0.2, text/turtle;q=0.1", "application/n-triples"),
+])
+def test_the_most_specific_media_range_decides(live, path, accept, expected):
+    status, content_type, _body = fetch(live.url + path, accept)
+    assert status == 200 and content_type.split(";")[0] == expected, (path, accept, content_type)
