@@ -118,25 +118,10 @@ def describe_dataset(dataset: Dataset, sources: list[SourceText], project=None) 
     quoted = _describe_rights(dataset, meta, sources)
     meta.add((ds, DCTERMS.rights, quoted))
     for name, (_fmt, media_type, _quads) in DUMPS.items():
-        dist = URIRef(BASE + "download/" + name)
-        meta.add((ds, DCAT.distribution, dist))
-        meta.add((ds, VOID.dataDump, dist))
-        meta.add((dist, RDF.type, DCAT.Distribution))
-        meta.add((dist, DCAT.accessURL, dist))
-        meta.add((dist, DCAT.downloadURL, dist))
-        media = URIRef(IANA_MEDIA_TYPES + media_type)
-        meta.add((dist, DCAT.mediaType, media))
-        meta.add((media, RDF.type, DCTERMS.MediaType))
-        file_type = URIRef(FILE_TYPE + FILE_TYPES[name])
-        meta.add((dist, DCTERMS["format"], file_type))
-        meta.add((file_type, RDF.type, DCTERMS.MediaTypeOrExtent))
-        meta.add((dist, DCTERMS.license, LICENCE))
-        meta.add((dist, DCTERMS.rights, quoted))
-        meta.add((dist, DCTERMS.title, Literal(f"ECO-KG dump ({name.rsplit('.', 1)[1]})", lang="en")))
-        meta.add((dist, DCTERMS.description, Literal(
-            f"Every named graph of ECO-KG as {media_type}" + (", the graphs kept" if _quads else
-                                                               ", the graphs merged into one") + ".", lang="en")))
-        meta.add((dist, DCATAP.availability, AVAILABLE))
+        _describe_download(meta, ds, name, media_type, FILE_TYPES[name], quoted,
+                           title=f"ECO-KG dump ({name.rsplit('.', 1)[1]})",
+                           description=f"Every named graph of ECO-KG as {media_type}"
+                                       + (", the graphs kept" if _quads else ", the graphs merged into one") + ".")
     # the SPARQL endpoint: a data service, and a distribution reached through it
     service = URIRef(BASE + "sparql")
     meta.add((service, RDF.type, DCAT.DataService))
@@ -320,26 +305,32 @@ def _describe_rights(dataset: Dataset, meta: Graph, sources: list[SourceText]) -
 
 def _describe_nanopubs(meta: Graph, ds: URIRef, quoted: URIRef) -> None:
     """The claims' nanopublications (`kg.export`), served as one TriG file beside the dumps."""
-    dist = URIRef(BASE + "download/" + NANOPUBS_FILE)
+    _describe_download(meta, ds, NANOPUBS_FILE, "application/trig", "RDF_TRIG", quoted,
+                       title="ECO-KG nanopublications (trig)",
+                       description="One nanopublication per claim (assertion, provenance with the quoted words, "
+                                   "publication info), each named by its trusty URI under https://w3id.org/eco-kg/np/.")
+
+
+def _describe_download(meta: Graph, ds: URIRef, name: str, media_type: str, file_type_code: str, quoted: URIRef, *,
+                       title: str, description: str) -> None:
+    """One file under /download/ as a DCAT distribution (and VoID dump) of ``ds``, with what DCAT-AP asks of it."""
+    dist = URIRef(BASE + "download/" + name)
     meta.add((ds, DCAT.distribution, dist))
     meta.add((ds, VOID.dataDump, dist))
     meta.add((dist, RDF.type, DCAT.Distribution))
     meta.add((dist, DCAT.accessURL, dist))
     meta.add((dist, DCAT.downloadURL, dist))
-    media = URIRef(IANA_MEDIA_TYPES + "application/trig")
+    media = URIRef(IANA_MEDIA_TYPES + media_type)
     meta.add((dist, DCAT.mediaType, media))
     meta.add((media, RDF.type, DCTERMS.MediaType))
-    file_type = URIRef(FILE_TYPE + "RDF_TRIG")
+    file_type = URIRef(FILE_TYPE + file_type_code)
     meta.add((dist, DCTERMS["format"], file_type))
     meta.add((file_type, RDF.type, DCTERMS.MediaTypeOrExtent))
     meta.add((dist, DCTERMS.license, LICENCE))
     meta.add((dist, DCTERMS.rights, quoted))
-    meta.add((dist, DCTERMS.title, Literal("ECO-KG nanopublications (trig)", lang="en")))
-    meta.add((dist, DCTERMS.description, Literal(
-        "One nanopublication per claim (assertion, provenance with the quoted words, publication info), each "
-        "named by its trusty URI under https://w3id.org/eco-kg/np/.", lang="en")))
-    meta.add((dist, URIRef("http://data.europa.eu/r5r/availability"),
-              URIRef("http://publications.europa.eu/resource/authority/planned-availability/AVAILABLE")))
+    meta.add((dist, DCTERMS.title, Literal(title, lang="en")))
+    meta.add((dist, DCTERMS.description, Literal(description, lang="en")))
+    meta.add((dist, DCATAP.availability, AVAILABLE))
 
 
 def dump_path(settings: Settings, name: str = NQUADS_DUMP) -> Path:

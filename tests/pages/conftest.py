@@ -4,9 +4,7 @@ dataset with rdflib so that tests compare the pages against the data, not agains
 """
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,8 @@ from kg.stores import open_store
 from server.app import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from liveserver import LiveServer  # noqa: E402  (tests/ is not a package)
+from chromium import headless_chromium  # noqa: E402  (tests/ is not a package)
+from liveserver import LiveServer  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 #: queries the browser tests click; the project's own queries/ are tested separately
@@ -101,20 +100,5 @@ def browser():
     """Headless Debian Chromium through chromedriver; never downloads a driver or a browser."""
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
         pytest.skip(f"needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="ecokg-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1400,1000"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    try:
+    with headless_chromium("--window-size=1400,1000") as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)

@@ -6,7 +6,6 @@ folder named in the test's output."""
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -48,26 +47,10 @@ return {inner: window.innerWidth, scroll: document.documentElement.scrollWidth, 
 @pytest.fixture(scope="module")
 def phone():
     """Headless Debian Chromium emulating a 390×844 phone (touch, device pixel ratio 2)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from chromium import headless_chromium
 
-    from programs import CHROMEDRIVER, CHROMIUM
-
-    profile = tempfile.mkdtemp(prefix="ecokg-phone-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--hide-scrollbars", f"--user-data-dir={profile}"]:
-        options.add_argument(flag)
-    options.add_experimental_option("mobileEmulation", {"deviceMetrics": {**PHONE, "pixelRatio": 2.0}})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    try:
+    with headless_chromium("--hide-scrollbars", device_metrics={**PHONE, "pixelRatio": 2.0}) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
