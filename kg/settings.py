@@ -109,7 +109,7 @@ class Settings:
     max_query_depth: int = 64
     #: memory the store's cache of analysed query texts may hold, in MiB (0: no cache; texts are then read twice)
     analysis_cache_mb: int = 32
-    #: memory the server's cache of query answers may hold, in MiB (0: no cache); an answer over an eighth of it
+    #: memory the server's cache of query answers may hold, in MiB (0: no cache); an answer over a quarter of it
     #: is answered, not kept. The dataset is read-only between accepted updates, so an answer asked again is
     #: the same bytes until one is accepted
     result_cache_mb: int = 64

@@ -30,7 +30,7 @@ from kg.stores import unescape_codepoints
 #: the store's answers kept per dataset version (`ResultCache`), the version itself, in ``app.extensions``
 CACHE, VERSION = "ecokg_result_cache", "ecokg_dataset_version"
 #: an answer larger than this share of the cache is answered, not kept: one answer never empties the cache
-LARGEST_SHARE = 8
+LARGEST_SHARE = 4
 #: answers a query gives differently each time it is evaluated (SPARQL 1.1 §17.4): never kept, no validators
 _CHANGING = re.compile(r"\b(?:rand|now|uuid|struuid)\s*\(", re.IGNORECASE)
 #: the headers of an answer that are part of it, kept with its bytes
