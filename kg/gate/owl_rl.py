@@ -239,8 +239,9 @@ def _false_rules(g: _Triples, stated, stated_same: dict, inverse_functional: set
             rule = "cax-dw" if (a, OWL.disjointWith, b) in g or (b, OWL.disjointWith, a) in g else "cax-adc"
             why_a = reasons.get(a, "derived by the OWL 2 RL rules")
             why_b = reasons.get(b, "derived by the OWL 2 RL rules")
-            report(rule, f"{short(x)} is both {short(a)} ({why_a}) and {short(b)} ({why_b}), but the ontology "
-                         f"declares {short(a)} and {short(b)} disjoint [OWL 2 RL {rule}]", x)
+            # the conclusion first: a long report is cut at its end, where the reasons stand
+            report(rule, f"{short(x)} is both {short(a)} and {short(b)}, which the ontology declares disjoint "
+                         f"[OWL 2 RL {rule}]; why each: {short(a)} ({why_a}), {short(b)} ({why_b})", x)
     # cls-nothing2
     for x in g.subjects(RDF.type, OWL.Nothing):
         report("cls-nothing2", f"{short(x)} is a member of owl:Nothing, the class no individual can belong to "
