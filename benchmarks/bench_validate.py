@@ -41,7 +41,8 @@ def unique_sentences(text: str, count: int) -> list[str]:
 
 
 def make_change(directory: Path) -> tuple[Path, int]:
-    """A Turtle file of exactly 100 triples: 4 evidenced claims (7 each) and 18 places (4 each)."""
+    """A Turtle file of exactly 100 triples: 4 evidenced claims (7 each) and 18 places (4 each; no plain triple
+    between entities, which the file, holding claims, could only state through a factual statement)."""
     text = SOURCE_TEXT.read_text(encoding="utf-8")
     parts = [HEADER]
     for index, quote in enumerate(unique_sentences(text, 4)):
@@ -56,8 +57,8 @@ def make_change(directory: Path) -> tuple[Path, int]:
     for index in range(18):
         parts.append(f"""ecoid:BenchPlace{index} a eco:Region ;
     rdfs:label "Benchmark place {index}"@en ;
-    eco:locatedIn ecoid:Pakistan ;
-    eco:partOfPlace ecoid:SouthAsia .
+    rdfs:label "Lieu de référence {index}"@fr ;
+    rdfs:comment "A place made up for the benchmark; the text does not say where it lies."@en .
 """)
     path = directory / "change-100.ttl"
     path.write_text("\n".join(parts), encoding="utf-8")
