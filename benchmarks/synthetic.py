@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 ID = "https://w3id.org/eco-kg/id/"
+#: the build names blank nodes here (skolem IRIs): each copy needs its own, or copies would share selectors
+GENID = "https://w3id.org/eco-kg/.well-known/genid/"
 GRAPH = "https://w3id.org/eco-kg/graph/"
 LABELS = {"http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
           "http://www.w3.org/2004/02/skos/core#altLabel", "http://xmlns.com/foaf/0.1/name"}
@@ -49,7 +51,7 @@ def copies(world, count_wanted: int):
                  and not q.graph_name.value.endswith("/inferred") and not q.subject.value.startswith(shared)}
 
     def rename(term, n):
-        if isinstance(term, ox.NamedNode) and term.value.startswith(ID) and term.value in described:
+        if isinstance(term, ox.NamedNode) and term.value.startswith((ID, GENID)) and term.value in described:
             return ox.NamedNode(f"{term.value}-c{n}")
         if isinstance(term, ox.BlankNode):
             return ox.BlankNode(f"{term.value}c{n}")
