@@ -14,6 +14,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from programs import CHECKOUT  # noqa: E402  (tests/ is not a package)
+from scratchgit import git  # noqa: E402  (tests/ is not a package)
 
 SELECT = CHECKOUT / ".github" / "scripts" / "changed-rdf-files.sh"
 ODD_NAMES = ["sub/données-ü.ttl", "two\nlines.ttl", "with space.trig", "-starts-with-a-dash.ttl",
@@ -24,12 +25,6 @@ with open(os.environ["ECOKG_ARGS"], "w", encoding="utf-8") as out:
     json.dump(sys.argv[1:], out)
 sys.exit(int(os.environ.get("FAKE_CODE", "1")))
 """
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True,
-                          env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-                               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}).stdout.strip()
 
 
 @pytest.fixture

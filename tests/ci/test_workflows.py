@@ -13,6 +13,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from programs import CHECKOUT, node_modules, require_program  # noqa: E402  (tests/ is not a package)
+from scratchgit import git  # noqa: E402  (tests/ is not a package)
 
 WORKFLOWS = sorted((CHECKOUT / ".github" / "workflows").glob("*.yml"))
 CONFIGS = WORKFLOWS + [CHECKOUT / "action.yml"]
@@ -77,12 +78,6 @@ def test_the_reusable_workflow_runs_the_rules_of_the_commit_its_caller_pinned():
 
 
 # ------------------------------------------------------------------------ the shared file selection
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True,
-                          env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-                               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}).stdout.strip()
-
 
 @pytest.fixture
 def contributions(tmp_path):
