@@ -72,3 +72,33 @@ class Served:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class PeakSampler:
+    """The most ``measure()`` returned while the ``with`` block ran, sampled every 50 ms in a thread
+    (memory of a served process while a test loads it); ``before`` is the first reading."""
+
+    def __init__(self, measure):
+        import threading
+
+        self._measure = measure
+        self.before = self.peak = measure()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, self._measure())
+            time.sleep(0.05)
+
+    @property
+    def grown(self) -> int:
+        return self.peak - self.before
+
+    def __enter__(self) -> "PeakSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()

@@ -7,13 +7,12 @@ import concurrent.futures
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 import requests
 
-from served import Served, free_port
+from served import PeakSampler, Served, free_port
 
 pytestmark = pytest.mark.slow  # a real `ecokg serve` process, its workers filled on purpose
 
@@ -55,27 +54,13 @@ def test_heavy_queries_keep_the_service_under_its_total_cap_and_a_normal_client_
     with Served(settings.build_dir, "--query-workers", "16", "--query-memory-mb", "512", env=env) as served:
         url = served.url + "/sparql"
         pid = served.process.pid
-        before = service_size(pid)
-        peak = [before]
-        done = threading.Event()
-
-        def sample():
-            while not done.is_set():
-                peak[0] = max(peak[0], service_size(pid))
-                time.sleep(0.05)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        try:
+        with PeakSampler(lambda: service_size(pid)) as memory:
             with concurrent.futures.ThreadPoolExecutor(16) as pool:
                 heavy = [pool.submit(requests.get, url, params={"query": HEAVY}, timeout=60) for _ in range(16)]
                 time.sleep(2)  # the heavy queries are running and growing
                 normal = requests.get(url, params={"query": "ASK {}"}, timeout=20)
                 answers = [f.result() for f in heavy]
-        finally:
-            done.set()
-            sampler.join()
-        grown = peak[0] - before
+        grown = memory.grown
         # workers are watched every 20 ms: each may overshoot by what it allocates in that time
         assert grown < (total_mb + 64) * 2**20, f"the service grew by {grown // 2**20} MiB past {total_mb} MiB"
         assert normal.status_code == 200 or (normal.status_code == 503 and normal.headers.get("Retry-After"))

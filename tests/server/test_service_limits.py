@@ -13,7 +13,7 @@ import requests
 
 from kg.stores import open_store
 from liveserver import LiveServer
-from served import Served
+from served import PeakSampler, Served
 from server.app import create_app
 
 pytestmark = pytest.mark.slow  # real `ecokg serve` processes and answers held on purpose
@@ -73,36 +73,21 @@ def test_an_answer_past_the_byte_cap_is_a_502_and_the_server_never_holds_it(sett
     query = f"SELECT (COUNT(*) AS ?n) {{ SERVICE <{endpoint}> {{ ?x ?y ?z }} }}"
     with Served(settings.build_dir, "--service-allowlist", endpoint) as served:
         pid = served.process.pid
-        before = resident_bytes(pid)
-        peak = [before]
-        done = threading.Event()
-
-        def sample():
-            while not done.is_set():
-                peak[0] = max(peak[0], resident_bytes(pid))
-                time.sleep(0.05)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        try:
+        with PeakSampler(lambda: resident_bytes(pid)) as memory:
             with concurrent.futures.ThreadPoolExecutor(4) as pool:
                 answers = list(pool.map(lambda _: requests.get(served.url + "/sparql", params={"query": query},
                                                                timeout=60), range(4)))
-        finally:
-            done.set()
-            sampler.join()
         for answer in answers:
             assert answer.status_code == 502, answer.text
             assert endpoint in answer.text and "service_max_bytes" in answer.text
         # the answers (4 x 30 MB) were read and refused where the query's memory cap applies
-        assert peak[0] - before < 48 * 2**20, f"the server grew by {(peak[0] - before) // 2**20} MiB"
+        assert memory.grown < 48 * 2**20, f"the server grew by {memory.grown // 2**20} MiB"
         assert requests.get(served.url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
 
 
 def test_more_service_clauses_than_the_cap_is_a_400_and_no_endpoint_is_called(settings, built, stand_in):
     endpoint = stand_in.url + "/small"
-    app = create_app(settings.with_(service_allowlist=(endpoint,)),
-                     open_store(settings.with_(service_allowlist=(endpoint,))))
+    app = allowing(settings, endpoint)
     query = (f"PREFIX s: <{stand_in.url}/> SELECT * {{ "
              + " ".join("SERVICE s:small { ?a ?b ?c }" for _ in range(4000)) + " }")
     with LiveServer(app) as server:
@@ -182,12 +167,16 @@ def test_an_answer_nested_past_any_parser_is_a_502(settings, built):
     assert_502_for(settings, "[" * 100_000 + "]" * 100_000, "not JSON")
 
 
+def allowing(settings, endpoint: str):
+    """An app over the built graph whose SERVICE allow-list holds ``endpoint``."""
+    allowed = settings.with_(service_allowlist=(endpoint,))
+    return create_app(allowed, open_store(allowed))
+
+
 def assert_502_for(settings, bindings, message: str):
     with LiveServer(answers_with(bindings)) as endpoint:
         url = endpoint.url + "/sparql"
-        app = create_app(settings.with_(service_allowlist=(url,)),
-                         open_store(settings.with_(service_allowlist=(url,))))
-        with LiveServer(app) as server:
+        with LiveServer(allowing(settings, url)) as server:
             answer = requests.get(server.url + "/sparql", params={
                 "query": f"SELECT ?x {{ SERVICE <{url}> {{ ?x ?y ?z }} }}"}, timeout=30)
         assert answer.status_code == 502, answer.text
@@ -196,9 +185,7 @@ def assert_502_for(settings, bindings, message: str):
 
 def test_a_malformed_query_with_service_is_a_400_and_no_endpoint_is_called(settings, built, stand_in):
     endpoint = stand_in.url + "/small"
-    app = create_app(settings.with_(service_allowlist=(endpoint,)),
-                     open_store(settings.with_(service_allowlist=(endpoint,))))
-    with LiveServer(app) as server:
+    with LiveServer(allowing(settings, endpoint)) as server:
         answer = requests.get(server.url + "/sparql", params={
             "query": f"SELECT * {{ SERVICE <{endpoint}> {{ ?a ?b ?c }} FILTER( }}"}, timeout=30)
     assert answer.status_code == 400, answer.text
