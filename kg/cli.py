@@ -15,6 +15,7 @@ import traceback
 from functools import lru_cache
 from pathlib import Path
 
+from .commands import show_library_reports
 from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EcoKGError
 from .settings import Settings
 
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INPUT
     settings = None
+    show_library_reports()
     try:
         module = importlib.import_module(args.module_name)
         settings = settings_for(args)

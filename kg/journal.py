@@ -11,10 +11,10 @@ import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import stat
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -25,6 +25,9 @@ from typing import Iterable, Iterator
 from .errors import EcoKGError
 from .namespaces import ONTOLOGY_GRAPH
 from .settings import Settings
+
+#: warnings (a torn line set aside); the command line and the server show them on standard error
+log = logging.getLogger(__name__)
 
 #: the journal's file name inside the build folder (setting update_journal overrides the path)
 JOURNAL_NAME = "accepted-updates.jsonl"
@@ -268,8 +271,8 @@ def append(path: Path, update: str, added: list[tuple], removed: list[tuple]) ->
         path.parent.mkdir(parents=True, exist_ok=True)
         with locked(path):
             for aside in heal(path):
-                print(f"ECO-KG set aside a journal line cut short by a crash (never acknowledged) in {aside}",
-                      file=sys.stderr, flush=True)
+                log.warning("ECO-KG set aside a journal line cut short by a crash (never acknowledged) in %s",
+                            aside)
             key = _key(path, create=True)
             last = None
             for _line, last in _records(path):

@@ -104,8 +104,9 @@ class Offer:
 OFFERS = {
     "SELECT": Offer("results", SPARQL_JSON, html="last", unmatched="family"),
     "ASK": Offer("results", SPARQL_JSON, html="last", unmatched="family"),
-    "CONSTRUCT": Offer("graph", TURTLE, unmatched="family"),
-    "DESCRIBE": Offer("graph", TURTLE, unmatched="family"),
+    # HTML (the results table, as for SELECT) only when text/html is preferred: the query page asks for it
+    "CONSTRUCT": Offer("graph", TURTLE, html="last", unmatched="family"),
+    "DESCRIBE": Offer("graph", TURTLE, html="last", unmatched="family"),
     # a description (the service's, VoID): better in Turtle than a 406 for a browser
     "description": Offer("graph", TURTLE, unmatched="default"),
     # /sparql without a query: the query page for a browser, else the service description

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import re
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,9 @@ from typing import Callable, Iterable
 from ..errors import StoreError
 from ..namespaces import GRAPH
 from ..settings import Settings
+
+#: progress records (``extra={"progress": …}``) and warnings; the command line shows them (`kg.commands`)
+log = logging.getLogger(__name__)
 
 #: file suffix (after an optional .gz) -> pyoxigraph format name
 BULK_FORMATS = {".nt": "N_TRIPLES", ".nq": "N_QUADS", ".ttl": "TURTLE", ".trig": "TRIG"}
@@ -86,7 +89,8 @@ def graph_for(path: Path) -> str:
 
 
 class _Progress:
-    """Bytes read from a file, with a line on a terminal now and then: triples (lines) so far and the rate."""
+    """Bytes read from a file, reported now and then as a progress record of this module's logger (lines so
+    far and the rate); `kg.commands.ProgressHandler` shows them on a terminal."""
 
     def __init__(self, raw, label: str, total: int, show: bool):
         self._raw, self._label, self._total, self._show = raw, label, total, show
@@ -103,8 +107,8 @@ class _Progress:
             self._shown = now
             rate = self.lines / max(now - self._started, 1e-6)
             share = f" {100 * self._raw_position() / self._total:.0f}%" if self._total else ""
-            print(f"\r  {self._label}:{share} {self.lines:,} lines ({rate:,.0f}/s)", end="", file=sys.stderr,
-                  flush=True)
+            log.info("  %s:%s %s lines (%s/s)", self._label, share, f"{self.lines:,}", f"{rate:,.0f}",
+                     extra={"progress": True})
         return chunk
 
     def _raw_position(self) -> int:
@@ -123,7 +127,7 @@ def load_files(store, paths: Iterable[Path], *, progress: bool | None = None,
     """Stream each file into ``store`` (a pyoxigraph Store): triples into `graph_for`, quads where they say."""
     import pyoxigraph as ox
 
-    show = sys.stderr.isatty() if progress is None else progress
+    show = progress is not False
     started = time.monotonic()
     loaded = []
     for path in paths:
@@ -143,7 +147,7 @@ def load_files(store, paths: Iterable[Path], *, progress: bool | None = None,
         except (OSError, EOFError, gzip.BadGzipFile) as error:
             raise BulkDataError(f"{path.name} cannot be read: {error}", file=path) from None
         if show:
-            print(f"\r  {path.name}: {reader.lines:,} lines loaded" + " " * 20, file=sys.stderr, flush=True)
+            log.info("  %s: %s lines loaded", path.name, f"{reader.lines:,}", extra={"progress": "done"})
         loaded.append((path, graph, reader.read_bytes))
         if say:
             say(f"loaded {path} into <{graph}>")

@@ -11,6 +11,7 @@ double it). Once loaded, `ecokg serve --store remote --remote-endpoint URL` fron
 """
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from base64 import b64encode
@@ -19,6 +20,9 @@ from urllib.parse import quote
 
 from ..errors import StoreError
 from ..http import HttpAuthUnanswerable, HttpClient, HttpError, HttpRedirected
+
+#: progress records (``extra={"progress": …}``) and warnings; the command line shows them (`kg.commands`)
+log = logging.getLogger(__name__)
 
 #: triples per request; a graph larger than this is sent as one PUT and further POSTs
 BATCH = 100_000
@@ -84,7 +88,7 @@ def publish(store, to: str, *, session: HttpClient, batch: int = BATCH, timeout:
     """Send every named graph of ``store`` (an `OxigraphStore`) to the Graph Store at ``to``."""
     import pyoxigraph as ox
 
-    show = sys.stderr.isatty() if progress is None else progress
+    show = progress is not False
     report = PublishReport()
     started = time.monotonic()
     names = graphs if graphs is not None else [str(g) for g in store.graph_names()]
@@ -106,12 +110,12 @@ def publish(store, to: str, *, session: HttpClient, batch: int = BATCH, timeout:
             report.requests += 1
             sent += len(part)
             if show:
-                print(f"\r  <{name}>: {sent:,} triples", end="", file=sys.stderr, flush=True)
+                log.info("  <%s>: %s triples", name, f"{sent:,}", extra={"progress": True})
             method = "POST"
             if len(part) < size:
                 break
         if show:
-            print(file=sys.stderr)
+            log.info("  <%s>: %s triples", name, f"{sent:,}", extra={"progress": "done"})
         report.graphs[name] = sent
     report.seconds = time.monotonic() - started
     return report

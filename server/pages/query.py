@@ -154,7 +154,6 @@ def query_page(with_dataset_markup: bool = False):
     named_json = [{"name": q.name, "title": q.title, "question": q.question, "text": q.text} for q in queries]
     body = render_template("query.html", queries=queries, chosen=chosen, named_json=named_json, text=text or DEFAULT_QUERY,
                            table=table, error=error, endpoint=(request.script_root or "") + "/sparql",
-                           base=public_base(), prefixes=PREFIXES,
                            dataset_markup=dataset_jsonld() if with_dataset_markup else None)
     return Response(body, status=status, mimetype="text/html")
 

@@ -1,5 +1,5 @@
-/* The query page: editor keys, named queries, running a query against /sparql with fetch(),
-   and the results as a table whose IRIs link to their pages. No library; works offline. */
+/* The query page: editor keys, named queries, running a query against /sparql with fetch() and showing
+   the table the endpoint writes in HTML (the server's one results renderer). No library; works offline. */
 (function () {
   "use strict";
   var textarea = document.getElementById("query-text");
@@ -9,90 +9,15 @@
   var status = document.getElementById("status");
   var runButton = document.getElementById("run-query");
   var endpoint = textarea.getAttribute("data-endpoint");
-  var base = textarea.getAttribute("data-base");
-  var root = endpoint.replace(/\/sparql$/, "");
-  var prefixes = JSON.parse(document.getElementById("prefixes-data").textContent);
   var named = JSON.parse(document.getElementById("named-queries-data").textContent);
-  var namespaces = Object.keys(prefixes).map(function (p) { return [p, prefixes[p]]; })
-    .sort(function (a, b) { return b[1].length - a[1].length; });
   var tabLeaves = false;
   var running = null;
-
-  function localHref(iri) {
-    if (iri.indexOf(base) === 0) { return root + "/" + iri.slice(base.length); }
-    return iri;
-  }
-
-  function compact(iri) {
-    for (var i = 0; i < namespaces.length; i++) {
-      var ns = namespaces[i][1];
-      if (iri.indexOf(ns) === 0 && /^[\w\-.]*$/.test(iri.slice(ns.length))) {
-        return namespaces[i][0] + ":" + iri.slice(ns.length);
-      }
-    }
-    return iri;
-  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
     if (text !== undefined && text !== null) { node.textContent = text; }
     return node;
-  }
-
-  function termNode(term) {
-    if (!term) { return el("span", "unbound", "—"); }
-    if (term.type === "uri") {
-      // only http(s) IRIs are links: a javascript: or data: IRI in an answer is shown, never followed
-      if (!/^https?:\/\//i.test(term.value) && term.value.indexOf(base) !== 0) {
-        var shown = el("span", "iri", compact(term.value));
-        shown.title = term.value;
-        return shown;
-      }
-      var a = el("a", term.value.indexOf(base) === 0 ? "" : "external", compact(term.value));
-      a.href = localHref(term.value);
-      a.title = term.value;
-      return a;
-    }
-    if (term.type === "bnode") { return el("span", "bnode", "_:" + term.value); }
-    if (term.type === "literal" || term.type === "typed-literal") {
-      var span = el("span", "");
-      span.appendChild(el("span", "literal", term.value));
-      if (term["xml:lang"]) { span.appendChild(el("span", "lang", "@" + term["xml:lang"])); }
-      else if (term.datatype && term.datatype !== "http://www.w3.org/2001/XMLSchema#string") {
-        span.appendChild(el("span", "datatype", compact(term.datatype)));
-      }
-      return span;
-    }
-    if (term.type === "triple") { return el("span", "literal", JSON.stringify(term.value)); }
-    return el("span", "", String(term.value));
-  }
-
-  function table(variables, rows) {
-    var wrap = el("div", "table-wrap");
-    var t = el("table", "results");
-    var head = el("thead");
-    var tr = el("tr");
-    variables.forEach(function (v) { tr.appendChild(el("th", "", v)); });
-    head.appendChild(tr);
-    t.appendChild(head);
-    var body = el("tbody");
-    rows.forEach(function (row) {
-      var r = el("tr");
-      variables.forEach(function (v) {
-        var td = el("td");
-        td.appendChild(termNode(row[v]));
-        r.appendChild(td);
-      });
-      body.appendChild(r);
-    });
-    t.appendChild(body);
-    wrap.appendChild(t);
-    return wrap;
-  }
-
-  function showCount(n, ms) {
-    results.appendChild(el("p", "result-count", n + (n === 1 ? " result" : " results") + " · " + ms + " ms"));
   }
 
   function showError(title, detail) {
@@ -104,54 +29,14 @@
     results.appendChild(box);
   }
 
-  var NT_TERM = /<([^>]*)>|_:(\S+)|"((?:[^"\\]|\\.)*)"(?:@([\w-]+)|\^\^<([^>]*)>)?/g;
-
-  function parseNTriples(text) {
-    var rows = [];
-    text.split(/\r?\n/).forEach(function (line) {
-      if (!line.trim() || line.trim().charAt(0) === "#") { return; }
-      var terms = [];
-      var m;
-      NT_TERM.lastIndex = 0;
-      while ((m = NT_TERM.exec(line)) !== null && terms.length < 3) {
-        if (m[1] !== undefined) { terms.push({ type: "uri", value: m[1] }); }
-        else if (m[2] !== undefined) { terms.push({ type: "bnode", value: m[2] }); }
-        else {
-          var value;
-          try { value = JSON.parse('"' + m[3] + '"'); } catch (e) { value = m[3]; }
-          var lit = { type: "literal", value: value };
-          if (m[4]) { lit["xml:lang"] = m[4]; }
-          if (m[5]) { lit.datatype = m[5]; }
-          terms.push(lit);
-        }
-      }
-      if (terms.length === 3) { rows.push({ subject: terms[0], predicate: terms[1], object: terms[2] }); }
-    });
-    return rows;
-  }
-
-  function render(contentType, body, ms) {
+  // the endpoint's own HTML answer (the table the server writes for /?query= and for a browser on /sparql,
+  // one renderer): its results part is moved into this page; scripts in a parsed document never run
+  function render(body) {
+    var answer = new DOMParser().parseFromString(body, "text/html").getElementById("results-body");
+    if (!answer) { showError("The endpoint's answer has no results part.", body.slice(0, 2000)); return false; }
     results.textContent = "";
-    if (/json/.test(contentType)) {
-      var data = JSON.parse(body);
-      if (typeof data.boolean === "boolean") {
-        results.appendChild(el("p", "boolean " + (data.boolean ? "yes" : "no"),
-          data.boolean ? "true — yes" : "false — no"));
-        return;
-      }
-      var variables = (data.head && data.head.vars) || [];
-      var rows = (data.results && data.results.bindings) || [];
-      showCount(rows.length, ms);
-      results.appendChild(table(variables, rows));
-      return;
-    }
-    if (/n-triples|text\/plain/.test(contentType)) {
-      var triples = parseNTriples(body);
-      showCount(triples.length, ms);
-      results.appendChild(table(["subject", "predicate", "object"], triples));
-      return;
-    }
-    results.appendChild(el("pre", "raw", body));
+    while (answer.firstChild) { results.appendChild(document.adoptNode(answer.firstChild)); }
+    return true;
   }
 
   function run() {
@@ -167,7 +52,7 @@
     fetch(endpoint, {
       method: "POST",
       headers: {
-        "Accept": "application/sparql-results+json, application/n-triples;q=0.9, text/plain;q=0.5",
+        "Accept": "text/html",
         "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"
       },
       body: new URLSearchParams({ query: text }).toString(),
@@ -185,8 +70,7 @@
           status.textContent = "";
           return;
         }
-        render(response.headers.get("Content-Type") || "", body, ms);
-        status.textContent = "Done in " + ms + " ms.";
+        if (render(body)) { status.textContent = "Done in " + ms + " ms."; } else { status.textContent = ""; }
       });
     }).catch(function (error) {
       if (error && error.name === "AbortError") { return; }

@@ -1,7 +1,7 @@
 """What a browser is told to refuse, over real HTTP on 127.0.0.1: every response says nosniff and a
 referrer policy; every page and HTML answer sends a Content-Security-Policy that allows no script but
 the site's own files (inline data blocks aside) and no framing; only http(s) IRIs become links, on
-the pages, in the query page's table, in `format=html` answers and in the table query.js builds."""
+the pages, in the query page's table, in `format=html` answers and in the table the query page shows after Run."""
 from __future__ import annotations
 
 import base64
@@ -175,7 +175,7 @@ def test_iris_of_other_schemes_in_the_data_are_text_on_a_resource_page(hostile_d
 
 
 @pytest.mark.browser
-def test_the_table_query_js_builds_links_only_http_iris(browser, live):
+def test_the_table_run_shows_links_only_http_iris(browser, live):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
