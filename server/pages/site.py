@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, render_template, request
 from rdflib.term import Node
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from kg.errors import EcoKGError
 from kg.namespaces import sparql_prologue
@@ -26,8 +27,8 @@ blueprint = Blueprint("pages", __name__, template_folder=str(_SERVER / "template
 UNSAFE_IRI = re.compile(r'[<>"{}|^`\\\s\x00-\x1f]')
 #: the IRIs a page may link to: anything else (javascript:, data:, vbscript:, urn: …) is shown as text
 WEB_IRI = re.compile(r"^https?://", re.IGNORECASE)
-STATUS_TITLES = {400: "Bad request", 404: "Not found", 406: "Not acceptable", 500: "Server error",
-                 503: "Service unavailable"}
+STATUS_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 406: "Not acceptable",
+                 500: "Server error", 503: "Service unavailable"}
 
 
 class BadRequest(Exception):
@@ -110,6 +111,18 @@ def load_templates(app) -> None:
 @blueprint.errorhandler(BadRequest)
 def _bad_request(error: BadRequest):
     return problem(error.message, error.status)
+
+
+@blueprint.app_errorhandler(NotFound)
+@blueprint.app_errorhandler(MethodNotAllowed)
+def _no_such_address(error: HTTPException):
+    """An address no route serves (or a method it does not take): the site's own error page, which fits a
+    phone and leads back, for a browser; plain text for a program. /sparql and /update answer their own."""
+    if isinstance(error, MethodNotAllowed):
+        response = problem(f"{request.method} is not accepted at {request.path}", 405)
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+        return response
+    return problem(f"nothing is served at {request.path}", 404)
 
 
 @blueprint.errorhandler(EcoKGError)

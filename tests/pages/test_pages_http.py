@@ -61,6 +61,24 @@ def test_unknown_iri_is_404_over_http(live):
     assert status == 404 and headers.get_content_type() == "text/html" and b"Atlantis" in body
 
 
+@pytest.mark.parametrize("path", ["/no/route/serves/this", "/favicon-missing.ico"])
+def test_an_address_no_route_serves_is_the_sites_error_page_or_plain_text(live, path):
+    status, headers, body = fetch(live.url + path, "text/html")
+    page = body.decode("utf-8")
+    assert status == 404 and headers.get_content_type() == "text/html"
+    assert 'name="viewport"' in page and f"nothing is served at {path}" in page and 'href="/"' in page
+    status, headers, body = fetch(live.url + path, "text/plain")
+    assert (status, headers.get_content_type(), body) == (404, "text/plain", f"nothing is served at {path}\n".encode())
+
+
+def test_a_method_a_page_does_not_take_is_405_naming_the_ones_it_does(live):
+    request = urllib.request.Request(live.url + "/graph", method="DELETE", headers={"Accept": "text/plain"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=20)
+    assert refused.value.code == 405 and refused.value.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert refused.value.read() == b"DELETE is not accepted at /graph\n"
+
+
 def test_query_page_and_picture_over_http(live):
     status, headers, body = fetch(live.url + "/?name=eco-member-states")
     assert status == 200 and b'href="/id/Pakistan"' in body

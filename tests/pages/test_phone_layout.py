@@ -19,11 +19,12 @@ PHONE = {"width": 390, "height": 844}
 #: a claim with one of the longest titles, so that its facts have the least room on the first screen
 LONG_CLAIM = "/id/claim/pk-first-step-non-controversial-areas"
 #: every kind of page: query, picture, a source, the ontology and its terms, versions and shapes, an entity, a
-#: claim, a named graph, the dataset's records and an error page
+#: claim, a named graph, the dataset's records and two error pages (an unknown thing, an address no route serves)
 PAGES = ["/", "/?name=mentions-per-entity", "/graph", "/graph?zoom=100", f"/id/source/{SOURCE_SLUG}", "/ontology",
          "/ontology/State", "/ontology/holder", "/ontology/1.0.0", "/shapes/", "/shapes/ClaimShape", "/id/Pakistan",
          "/id/ECO", "/id/domain/BorderManagement", LONG_CLAIM, "{evidence}", "/graph/entities", "/catalog", "/dataset",
-         "/?query=SELECT+*+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D+LIMIT+40", "/graph?actor=Pakistan", "/id/no-such-thing"]
+         "/?query=SELECT+*+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D+LIMIT+40", "/graph?actor=Pakistan", "/id/no-such-thing",
+         "/an/address/no-route-serves/" + "withoutanyspaceswhereitcouldbreak" * 8]
 
 #: elements that reach past the screen's edges without a box that scrolls sideways (and fits) around them
 CUT_OFF = """
