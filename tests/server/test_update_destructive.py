@@ -12,7 +12,7 @@ from liveserver import LiveServer
 from server.app import create_app
 from server.update import OWL_CONFIG
 
-pytestmark = pytest.mark.slow  # each test starts a server on a store of its own
+pytestmark = pytest.mark.slow  # updates run the gate in a child process each; accepted edits start servers of their own
 
 TOKEN = "test-update-token-3f9a-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -21,15 +21,64 @@ SOURCE = f"<{GRAPH}source/iran-pakistan-eco-security-interview>"
 PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
+def serve(settings, journal):
+    """A server over real HTTP, updates on, on a store of its own: (LiveServer, store), the server started."""
+    store = open_store(settings.with_(store="oxigraph"))
+    app = create_app(settings.with_(update_enabled=True, update_token=TOKEN, update_journal=str(journal)), store)
+    app.config[OWL_CONFIG] = False  # the OWL stage (seconds per update) is not what these tests are about
+    return LiveServer(app).start(), store
+
+
 @pytest.fixture()
 def served(settings, built, tmp_path):
-    """A server of its own over real HTTP, updates on, on a store of its own; yields (url, store)."""
-    store = open_store(settings.with_(store="oxigraph"))
-    app = create_app(settings.with_(update_enabled=True, update_token=TOKEN,
-                                    update_journal=str(tmp_path / "journal.jsonl")), store)
-    app.config[OWL_CONFIG] = False  # the OWL stage (seconds per update) is not what these tests are about
-    with LiveServer(app) as server:
+    """A server of its own on a store of its own, for a test that changes the store; yields (url, store)."""
+    server, store = serve(settings, tmp_path / "journal.jsonl")
+    try:
         yield server.url, store
+    finally:
+        server.stop()
+        store.close()
+
+
+class Unchanged:
+    """One server for the tests whose updates are all refused: starting a server and its store is most of such a
+    test's time, and a refused update leaves the store as it was. ``baseline`` is what it served when started:
+    (graph sizes, every quad), read over HTTP (blank node labels differ from one loaded store to the next)."""
+
+    def __init__(self, settings, folder):
+        self.settings, self.folder, self.started = settings, folder, 0
+        self.server = self.store = self.baseline = None
+
+    def get(self):
+        if self.server is None:
+            self.started += 1
+            self.server, self.store = serve(self.settings, self.folder / f"journal-{self.started}.jsonl")
+            self.baseline = graph_sizes(self.server.url), everything(self.server.url)
+        return self.server.url, self.store
+
+    def discard(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.store.close()
+            self.server = self.store = self.baseline = None
+
+
+@pytest.fixture(scope="module")
+def unchanged_server(settings, built, tmp_path_factory):
+    shared = Unchanged(settings, tmp_path_factory.mktemp("unchanged"))
+    yield shared
+    shared.discard()
+
+
+@pytest.fixture()
+def refusing(unchanged_server):
+    """The shared server as (url, its baseline); a test whose update got through after all (a gate that let it
+    pass) fails, and leaves the next test a fresh server rather than its changes."""
+    url, store = unchanged_server.get()
+    changes = store.changes
+    yield url, unchanged_server.baseline
+    if store.changes != changes:
+        unchanged_server.discard()
 
 
 def update(url: str, text: str, *, json: bool = False) -> requests.Response:
@@ -81,9 +130,8 @@ DESTRUCTIVE = [
 
 
 @pytest.mark.parametrize("text, rule", DESTRUCTIVE)
-def test_a_destructive_update_is_422_with_the_gates_report_and_nothing_changes(served, text, rule):
-    url, _store = served
-    sizes, before = graph_sizes(url), everything(url)
+def test_a_destructive_update_is_422_with_the_gates_report_and_nothing_changes(refusing, text, rule):
+    url, (sizes, before) = refusing
 
     response = update(url, text)
     assert response.status_code == 422, response.text
@@ -99,8 +147,8 @@ def test_a_destructive_update_is_422_with_the_gates_report_and_nothing_changes(s
     assert graph_sizes(url) == sizes and everything(url) == before
 
 
-def test_removing_every_label_names_the_entities_left_without_one(served):
-    url, _store = served
+def test_removing_every_label_names_the_entities_left_without_one(refusing):
+    url, _baseline = refusing
     response = update(url, f"WITH {ENTITIES} DELETE {{ ?s rdfs:label ?l }} WHERE {{ ?s rdfs:label ?l }}",
                       json=True)
     assert response.status_code == 422, response.text
@@ -110,8 +158,8 @@ def test_removing_every_label_names_the_entities_left_without_one(served):
     assert len(nodes) == len(select(url, f"SELECT DISTINCT ?s WHERE {{ GRAPH {ENTITIES} {{ ?s rdfs:label ?l }} }}"))
 
 
-def test_dropping_the_linkset_names_the_graph_and_its_size(served):
-    url, _store = served
+def test_dropping_the_linkset_names_the_graph_and_its_size(refusing):
+    url, _baseline = refusing
     response = update(url, f"DROP GRAPH {LINKS}")
     assert response.status_code == 422, response.text
     assert f"{GRAPH}wikidata-links" in response.text or "graph:wikidata-links" in response.text
