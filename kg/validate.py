@@ -124,8 +124,7 @@ def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *
         _add_change(scoped, change, resolution.derived)
         data = scoped.graph
         focus = set(change.graph.subjects()) | set(resolution.derived.subjects())
-        focus |= {o for o in change.graph.objects() if isinstance(o, URIRef) and str(o).startswith(BASE)
-                  and not str(o).startswith(str(ECO))}
+        focus |= {o for o in change.graph.objects() if base.is_own(o)}
         focus |= {s for s in change.removed.subjects() if (s, None, None) in data}
         focus |= {o for o in change.removed.objects() if isinstance(o, URIRef) and (o, None, None) in data}
         skip = set()
@@ -139,7 +138,8 @@ def _check_change(change: Change, base: Base, report: Report, stages: _Stages, *
     stages.run("evidence", lambda: check_evidence(change, scoped, resolution))
     stages.run("owl", lambda: check_owl(change, data, scoped, engine),
                skip_note=None if engine else "turned off (--no-owl)")
-    stages.run("graph", lambda: check_graph(change, scoped.graph, resolution.derived if resolution else Graph())
+    stages.run("graph", lambda: check_graph(change, scoped.graph, resolution.derived if resolution else Graph(),
+                                            own=base.is_own, entities=base.entity_namespaces)
                + check_facts(change, scoped, quads))
     return report
 

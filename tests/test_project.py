@@ -185,6 +185,42 @@ def test_a_claim_outside_every_namespace_is_refused_in_the_project(project):
     assert "[vocabulary/subject-outside-namespace]" in done.stdout and NAMESPACE in done.stdout
 
 
+ENTITY = """\
+@prefix eco: <https://w3id.org/eco-kg/ontology/> .
+@prefix ecoid: <https://w3id.org/eco-kg/id/> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<{ns}id/{name}> a eco:{kind} ; rdfs:label "{label}"@en{more} .
+"""
+
+
+@pytest.mark.slow
+def test_an_iri_of_the_project_that_nothing_describes_is_dangling(project):
+    claim = project / "dangling.ttl"
+    claim.write_text(ENTITY.format(ns=NAMESPACE, name="TradeForum", kind="Organisation", label="Trade Forum",
+                                   more=f" ; rdfs:seeAlso <{NAMESPACE}id/Turkiye>"), encoding="utf-8")
+    done = ecokg("validate", "--no-owl", "dangling.ttl", cwd=project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[graph/dangling-iri]" in done.stdout and "id/Turkiye" in done.stdout
+
+
+@pytest.mark.slow
+def test_two_entities_of_the_project_made_one_by_an_identity_link_are_refused(project):
+    entities = project / "entities" / "forums.ttl"
+    entities.write_text(ENTITY.format(ns=NAMESPACE, name="TradeForum", kind="Organisation", label="Trade Forum",
+                                      more="") + f'<{NAMESPACE}id/TransitForum> a eco:Organisation ; '
+                                                 'rdfs:label "Transit Forum"@en .\n', encoding="utf-8")
+    try:
+        same = project / "same.ttl"
+        same.write_text(ENTITY.format(ns=NAMESPACE, name="TradeForum", kind="Organisation", label="Trade Forum",
+                                      more=f" ; owl:sameAs <{NAMESPACE}id/TransitForum>"), encoding="utf-8")
+        done = ecokg("validate", "--no-owl", "same.ttl", cwd=project)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "[graph/entities-made-same]" in done.stdout and "TransitForum" in done.stdout
+    finally:
+        entities.unlink()
+
+
 def test_outside_a_project_the_namespace_stays_eco_kgs(tmp_path):
     claim = tmp_path / "claim.ttl"
     claim.write_text(CLAIM.format(subject=NAMESPACE + "id/claim/pk-turkey-trade-ties", quote="x"), encoding="utf-8")

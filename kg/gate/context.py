@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, RDFS
 from ..annotations import SourceText, load_source_text
 from ..build import build_dataset, ensure_built, inputs_fingerprint
 from ..errors import BuildError
-from ..namespaces import ONTOLOGY_GRAPH
+from ..namespaces import BASE, ECO, ID, ONTOLOGY_GRAPH
 from ..rdfio import parse_file
 from ..project import widen_shapes
 from ..settings import Settings
@@ -167,6 +167,23 @@ class Base:
         dataset = neighbourhood(self.view, self.ontology, nodes, labels=labels, ontology_terms=self.schema.terms,
                                 label_literals=literals)
         return Base(dataset, self.ontology, self.shapes, self.settings, self.view, self.schema, _texts=self._texts)
+
+    @property
+    def own_namespaces(self) -> tuple[str, ...]:
+        """Where the graph's own IRIs are: ECO-KG's and the project's namespaces (a dangling one is a mistake)."""
+        project = self.settings.project
+        return (BASE, *(project.namespaces if project is not None else ()))
+
+    @property
+    def entity_namespaces(self) -> tuple[str, ...]:
+        """Where the graph names its things (one name, one thing): ECO-KG's ``id/`` and the project's namespaces."""
+        project = self.settings.project
+        return (str(ID), *(project.namespaces if project is not None else ()))
+
+    def is_own(self, node) -> bool:
+        """An IRI of the graph's own (not a term of the ECO-KG vocabulary)."""
+        text = str(node)
+        return isinstance(node, URIRef) and text.startswith(self.own_namespaces) and not text.startswith(str(ECO))
 
     def include(self, nodes) -> None:
         """Copy what the stored graph says about ``nodes`` into a scoped base (e.g. the paragraphs that

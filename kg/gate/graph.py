@@ -30,14 +30,18 @@ def _described(node, *graphs: Graph) -> bool:
     return any((node, None, None) in g for g in graphs)
 
 
-def check_graph(change: Change, base: Graph, derived: Graph) -> list[Problem]:
+def check_graph(change: Change, base: Graph, derived: Graph, *, own=None,
+                entities: tuple[str, ...] = (str(ID),)) -> list[Problem]:
+    """Dangling IRIs among the graph's own (``own``: a test, by default ECO-KG's namespace outside its
+    vocabulary), duplicate labels, identity links merging two of its entities (IRIs under ``entities``), and
+    one entity per Wikidata item."""
+    own = own or (lambda node: str(node).startswith(BASE) and not str(node).startswith(str(ECO)))
     problems: list[Problem] = []
     graph = change.graph
     # dangling IRIs
     reported = set()
     for s, p, o in sorted(graph, key=lambda t: tuple(map(str, t))):
-        if p in _NOT_ENTITY_LINKS or not isinstance(o, URIRef) or not str(o).startswith(BASE) \
-                or str(o).startswith(str(ECO)) or o in reported:
+        if p in _NOT_ENTITY_LINKS or not isinstance(o, URIRef) or not own(o) or o in reported:
             continue
         if not _described(o, graph, base, derived):
             reported.add(o)
@@ -79,7 +83,7 @@ def check_graph(change: Change, base: Graph, derived: Graph) -> list[Problem]:
                     STAGE, "duplicate-label", f"{short(entity)} has the label {str(label)!r} and the type "
                     f"{short(cls)}, like the existing {short(other)}", node=entity, prop=RDFS.label, value=label,
                     hint=f"if it is the same thing, use {short(other)}; otherwise make the labels tell them apart"))
-    problems += _merged_entities(change, base)
+    problems += _merged_entities(change, base, entities)
     # one entity per Wikidata item
     owners = defaultdict(set)
     for prop in _IDENTITY_LINKS:
@@ -102,14 +106,15 @@ def check_graph(change: Change, base: Graph, derived: Graph) -> list[Problem]:
     return problems
 
 
-def _is_entity(node) -> bool:
-    return isinstance(node, URIRef) and str(node).startswith(str(ID)) and str(node) != str(ID)
+def _is_entity(node, entities: tuple[str, ...]) -> bool:
+    return isinstance(node, URIRef) and str(node).startswith(entities) and str(node) not in entities
 
 
 class _Identities:
     """Which IRIs identity links make one individual, and the graph's entities among each (union by size)."""
 
-    def __init__(self):
+    def __init__(self, entities: tuple[str, ...]):
+        self.namespaces = entities
         self.root: dict = {}
         self.entities: dict = {}  # root -> the graph's entities in its individual
 
@@ -124,7 +129,7 @@ class _Identities:
 
     def entities_of(self, node) -> set:
         root = self.find(node)
-        return self.entities.get(root, {node} if _is_entity(node) else set())
+        return self.entities.get(root, {node} if _is_entity(node, self.namespaces) else set())
 
     def join(self, a, b) -> None:
         ra, rb = self.find(a), self.find(b)
@@ -138,9 +143,9 @@ class _Identities:
         self.entities.pop(rb, None)
 
 
-def _merged_entities(change: Change, base: Graph) -> list[Problem]:
+def _merged_entities(change: Change, base: Graph, entities: tuple[str, ...]) -> list[Problem]:
     """Identity links of the change that make two distinct entities of the graph the same individual."""
-    identities = _Identities()
+    identities = _Identities(entities)
     for prop in _IDENTITY_LINKS:  # what is stored already: owl:sameAs and skos:exactMatch are transitive
         for s, o in base.subject_objects(prop):
             # the base holds the change while the gate checks it: its links are judged below, one by one

@@ -42,7 +42,8 @@ def check_owl(change: Change, data: Graph, base: Base | None = None, engine: str
 
     axioms = base.schema.axioms if base is not None else logical_axioms(_ontology_of(data))
     focus = set(change.graph.subjects()) | {o for o in change.graph.objects() if isinstance(o, URIRef)}
-    report = check_rl_consistency(axioms, _data_triples(data), focus, stated=lambda: _as_graph(data))
+    report = check_rl_consistency(axioms, _data_triples(data), focus, stated=lambda: _as_graph(data),
+                                  **({"named": base.entity_namespaces} if base is not None else {}))
     problems = []
     for finding in report.findings:
         node = finding.individual if isinstance(finding.individual, URIRef) else None

@@ -68,12 +68,13 @@ def _rdf_list(graph, head) -> list:
     return items
 
 
-def _is_named(term) -> bool:
-    """An individual the unique-name assumption covers: an IRI the graph names under id/."""
-    return isinstance(term, URIRef) and str(term).startswith(str(ID))
+def _is_named(term, named: tuple[str, ...]) -> bool:
+    """An individual the unique-name assumption covers: an IRI the graph names (under ECO-KG's id/ or a
+    project's namespace: ``named``)."""
+    return isinstance(term, URIRef) and str(term).startswith(named)
 
 
-def _distinct_values(a, b, same) -> bool:
+def _distinct_values(a, b, same, named: tuple[str, ...]) -> bool:
     """Whether ``a`` and ``b`` must be two things: two unequal data values, or two named individuals
     no owl:sameAs joins."""
     if isinstance(a, Literal) and isinstance(b, Literal):
@@ -83,17 +84,17 @@ def _distinct_values(a, b, same) -> bool:
             return a != b
     if isinstance(a, Literal) or isinstance(b, Literal):
         return False
-    return _is_named(a) and _is_named(b) and a != b and b not in same.get(a, ())
+    return _is_named(a, named) and _is_named(b, named) and a != b and b not in same.get(a, ())
 
 
 def check_rl_consistency(axioms: list[tuple], data, focus: set | None = None, *,
-                         stated=None) -> RLReport:
+                         stated=None, named: tuple[str, ...] = (str(ID),)) -> RLReport:
     """Materialise the OWL 2 RL closure of ``axioms`` (logical ontology triples) over ``data`` (triples)
     and list what in it derives false.
 
     ``focus`` (the change's nodes) orders the findings so those about them come first; ``stated``
     (a function giving ontology + data as written) lets a disjointness be explained by the triples
-    that type the node.
+    that type the node; ``named``: the namespaces whose IRIs are each one individual (unique names).
     """
     import reasonable
 
@@ -115,7 +116,7 @@ def check_rl_consistency(axioms: list[tuple], data, focus: set | None = None, *,
     for triple in reasoner.reason():
         closure.add(tuple(URIRef(str(t)) if isinstance(t, URIRef) else t for t in triple))
     findings = _false_rules(closure, stated if stated is not None else closure.as_graph, stated_same,
-                            inverse_functional)
+                            inverse_functional, named)
     if focus:
         findings.sort(key=lambda f: (f.individual not in focus,))
     return RLReport(not findings, findings, time.perf_counter() - started, len(closure))
@@ -193,7 +194,8 @@ def _identity_classes(graph) -> dict:
     return classes
 
 
-def _false_rules(g: _Triples, stated, stated_same: dict, inverse_functional: set = frozenset()) -> list[Finding]:
+def _false_rules(g: _Triples, stated, stated_same: dict, inverse_functional: set = frozenset(),
+                 named: tuple[str, ...] = (str(ID),)) -> list[Finding]:
     found: list[Finding] = []
     seen: set = set()
 
@@ -319,7 +321,7 @@ def _false_rules(g: _Triples, stated, stated_same: dict, inverse_functional: set
                                  f"that allows no value{what} of {short(p)} [OWL 2 RL {rule}]", x)
                 elif limit == 1:
                     for y1, y2 in itertools.combinations(sorted(values, key=str), 2):
-                        if _distinct_values(y1, y2, stated_same):
+                        if _distinct_values(y1, y2, stated_same, named):
                             report(rule, f"{short(x)} has two values{what} of {short(p)}, {short(y1)} and "
                                          f"{short(y2)}, but belongs to a class that allows at most one, and the "
                                          f"two are different [OWL 2 RL {rule}]", x)
@@ -331,7 +333,7 @@ def _false_rules(g: _Triples, stated, stated_same: dict, inverse_functional: set
             values[x].add(y)
         for x, ys in values.items():
             for y1, y2 in itertools.combinations(sorted(ys, key=str), 2):
-                if _distinct_values(y1, y2, stated_same) or (y1, OWL.differentFrom, y2) in g or (y2, OWL.differentFrom, y1) in g:
+                if _distinct_values(y1, y2, stated_same, named) or (y1, OWL.differentFrom, y2) in g or (y2, OWL.differentFrom, y1) in g:
                     report("prp-fp", f"{short(x)} has two values for {short(p)}, a functional property: {short(y1)} "
                                      f"and {short(y2)}, which are different [OWL 2 RL prp-fp]", x)
                     break
@@ -341,7 +343,7 @@ def _false_rules(g: _Triples, stated, stated_same: dict, inverse_functional: set
             holders[y].add(x)
         for y, xs in holders.items():
             for x1, x2 in itertools.combinations(sorted(xs, key=str), 2):
-                if _distinct_values(x1, x2, stated_same) or (x1, OWL.differentFrom, x2) in g:
+                if _distinct_values(x1, x2, stated_same, named) or (x1, OWL.differentFrom, x2) in g:
                     report("prp-ifp", f"{short(x1)} and {short(x2)} both have {short(p)} {short(y)}, an "
                                       f"inverse-functional property, but are different individuals "
                                       f"[OWL 2 RL prp-ifp]", x1)

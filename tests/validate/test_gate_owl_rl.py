@@ -50,6 +50,17 @@ def test_conforming_graph_is_consistent(rule):
     assert report.consistent, [f.sentence for f in report.findings]
 
 
+def test_a_projects_names_are_unique_names_too():
+    # the same violation with the individuals named in a project's namespace instead of ECO-KG's id/
+    project = "https://example.org/speeches/"
+    axioms, data = _split(DATA / "prp-fp.violates.ttl")
+    moved = [tuple(type(t)(str(t).replace("https://w3id.org/eco-kg/id/", project + "id/"))
+                   if str(t).startswith("https://w3id.org/eco-kg/id/") else t for t in triple) for triple in data]
+    assert check_rl_consistency(axioms, moved).consistent  # ECO-KG's names only: two IRIs may be one thing
+    report = check_rl_consistency(axioms, moved, named=("https://w3id.org/eco-kg/id/", project))
+    assert not report.consistent and {f.rule for f in report.findings} == {"prp-fp"}
+
+
 @pytest.mark.slow
 def test_the_seed_graph_is_consistent_under_owl_rl(dataset):
     from kg.gate.owl_rl import logical_axioms
