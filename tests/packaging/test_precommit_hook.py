@@ -1,5 +1,9 @@
-"""The published pre-commit hook in a researcher's own repository, which holds only contributions:
-`pre-commit try-repo` installs ECO-KG from this checkout (offline) and runs the gate on staged files."""
+"""The published pre-commit hook in a researcher's own repository, which holds only contributions: its
+`.pre-commit-config.yaml` names this checkout at a commit (with the uncommitted changes, taken the way
+`pre-commit try-repo` takes them), pre-commit installs ECO-KG from it (offline) and runs the gate on staged files.
+
+The hook's environment is installed once per module (`pre-commit install-hooks`, which fails when ECO-KG does
+not install offline); every case runs the hook from it, as a researcher's commits after the first do."""
 from __future__ import annotations
 
 import os
@@ -15,6 +19,7 @@ pytestmark = pytest.mark.slow
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 TEMPLATE = CHECKOUT / "seeds" / "templates" / "claim.ttl"
+PRE_COMMIT = Path(os.sys.executable).parent / "pre-commit"
 
 
 @pytest.fixture(scope="module")
@@ -32,27 +37,57 @@ def scratch_repo(tmp_path_factory, wheelhouse):
     (repo / "good.ttl").write_text(text, encoding="utf-8")
     (repo / "bad.ttl").write_text(text.replace("There are also internal considerations.", "Words never said.")
                                   .replace("pk-internal-considerations", "pk-words-never-said"), encoding="utf-8")
-    for command in (["git", "init", "-q"], ["git", "add", "good.ttl", "bad.ttl"]):
+    hook_repo, rev = checkout_commit(home / "shadow", env)
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n      - id: ecokg-validate\n",
+        encoding="utf-8")
+    for command in (["git", "init", "-q"], ["git", "add", "good.ttl", "bad.ttl", ".pre-commit-config.yaml"]):
         subprocess.run(command, cwd=repo, env=env, check=True)
+    installed = subprocess.run([str(PRE_COMMIT), "install-hooks"], cwd=repo, env=env, capture_output=True, text=True,
+                               timeout=900)
+    assert installed.returncode == 0, installed.stdout[-4000:] + installed.stderr[-2000:]
     return repo, env
 
 
-def try_repo(repo: Path, env: dict, *files: str) -> subprocess.CompletedProcess:
-    pre_commit = Path(os.sys.executable).parent / "pre-commit"
-    return subprocess.run([str(pre_commit), "try-repo", str(CHECKOUT), "ecokg-validate", "--files", *files],
+def checkout_commit(shadow: Path, env: dict) -> tuple[str, str]:
+    """(repository, commit) holding the checkout as it is now: HEAD, or, when the tree has changes, a commit
+    of HEAD plus the staged and modified tracked files in a clone at ``shadow``, as `pre-commit try-repo`
+    makes one (untracked files stay out there too). Made once, so that every case installs from the same
+    commit and pre-commit's store keeps one environment for it."""
+    def git(*args: str, cwd: Path = CHECKOUT, **extra: str) -> str:
+        return subprocess.run(["git", *args], cwd=cwd, env={**env, **extra}, check=True, capture_output=True,
+                              text=True).stdout
+    head = git("rev-parse", "HEAD").strip()
+    if subprocess.run(["git", "diff", "--quiet", "--no-ext-diff", "HEAD"], cwd=CHECKOUT, env=env).returncode == 0:
+        return str(CHECKOUT), head
+    git("clone", "-q", str(CHECKOUT), str(shadow))
+    git("checkout", "-q", head, "-b", "_pc_tmp", cwd=shadow)
+    into_shadow = {"GIT_INDEX_FILE": str(shadow / ".git" / "index"),
+                   "GIT_OBJECT_DIRECTORY": str(shadow / ".git" / "objects")}
+    staged = [name for name in git("diff", "--staged", "--name-only", "--no-ext-diff", "-z",
+                                   "--diff-filter=ACMRTUXB").split("\0") if name]
+    if staged:
+        git("add", "--", *staged, **into_shadow)
+    git("add", "-u", **into_shadow)
+    git("commit", "-q", "--no-edit", "--no-gpg-sign", "-n", "-m", "the checkout with its changes", cwd=shadow)
+    return str(shadow), git("rev-parse", "HEAD", cwd=shadow).strip()
+
+
+def run_hook(repo: Path, env: dict, *files: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(PRE_COMMIT), "run", "ecokg-validate", "--files", *files],
                           cwd=repo, env=env, capture_output=True, text=True, timeout=900)
 
 
 def test_a_good_contribution_passes(scratch_repo):
     repo, env = scratch_repo
-    completed = try_repo(repo, env, "good.ttl")
+    completed = run_hook(repo, env, "good.ttl")
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     assert "Passed" in completed.stdout
 
 
 def test_a_bad_contribution_fails_with_its_message(scratch_repo):
     repo, env = scratch_repo
-    completed = try_repo(repo, env, "bad.ttl")
+    completed = run_hook(repo, env, "bad.ttl")
     assert completed.returncode == 1, completed.stdout[-4000:] + completed.stderr[-2000:]
     assert "Failed" in completed.stdout
     assert "bad.ttl:" in completed.stdout and "quote not found in source" in completed.stdout
@@ -63,7 +98,7 @@ def test_a_non_ascii_name_is_validated(scratch_repo):
     name = "données ü.ttl"
     (repo / name).write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
     subprocess.run(["git", "add", name], cwd=repo, env=env, check=True)
-    completed = try_repo(repo, env, name)
+    completed = run_hook(repo, env, name)
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     assert "Passed" in completed.stdout
 
@@ -72,7 +107,7 @@ def test_a_link_out_of_the_repository_reaches_the_gate_and_is_refused(scratch_re
     repo, env = scratch_repo
     (repo / "passwd.ttl").symlink_to("/etc/passwd")
     subprocess.run(["git", "add", "passwd.ttl"], cwd=repo, env=env, check=True)
-    completed = try_repo(repo, env, "passwd.ttl")
+    completed = run_hook(repo, env, "passwd.ttl")
     assert completed.returncode == 1, completed.stdout[-4000:] + completed.stderr[-2000:]
     assert "Failed" in completed.stdout and "passwd.ttl: [input/link-outside]" in completed.stdout
     assert "root:" not in completed.stdout
