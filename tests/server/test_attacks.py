@@ -86,10 +86,12 @@ def canary():
 
 @pytest.fixture(scope="module")
 def server(settings, built, tmp_path_factory):
+    """Short time limits, so that the tests that run a query or an update into its limit wait seconds, not
+    minutes; every other query and update here is answered in a fraction of a second."""
     journal = tmp_path_factory.mktemp("journal") / "accepted.jsonl"
     with Served(settings.build_dir, "--enable-update",
                 env={"ECOKG_UPDATE_TOKEN": TOKEN, "ECOKG_UPDATE_JOURNAL": str(journal), "ECOKG_NO_OWL": "1",
-                     "ECOKG_QUERY_WORKERS": "4", "ECOKG_QUERY_TIMEOUT": "5", "ECOKG_UPDATE_TIMEOUT": "10"}) as running:
+                     "ECOKG_QUERY_WORKERS": "4", "ECOKG_QUERY_TIMEOUT": "3", "ECOKG_UPDATE_TIMEOUT": "2"}) as running:
         yield running
 
 
@@ -245,14 +247,23 @@ def test_an_acknowledged_update_survives_kill_9(settings, built, tmp_path):
     assert listed.returncode == 0 and "1 accepted update(s)" in listed.stdout  # … and kept for folding
 
 
-def test_a_journal_turned_off_is_said_in_the_answer(settings, built):
-    env = {"ECOKG_UPDATE_TOKEN": TOKEN, "ECOKG_UPDATE_JOURNAL": "", "ECOKG_NO_OWL": "1"}
+@pytest.fixture(scope="module")
+def token_file_no_journal(settings, built, tmp_path_factory):
+    """Updates turned on by a token file (no token in the environment), with the journal turned off."""
+    token_file = tmp_path_factory.mktemp("token") / "token"
+    token_file.write_text(TOKEN + "\n", encoding="utf-8")
+    environment = {"ECOKG_UPDATE_JOURNAL": "", "ECOKG_NO_OWL": "1"}
+    with Served(settings.build_dir, "--enable-update", "--update-token-file", str(token_file),
+                env=environment) as running:
+        yield running
+
+
+def test_a_journal_turned_off_is_said_in_the_answer(token_file_no_journal):
     label = f'INSERT DATA {{ GRAPH <{GRAPH}entities> {{ ecoid:Pakistan rdfs:label "Pakistan"@it }} }}'
-    with Served(settings.build_dir, "--enable-update", env=env) as running:
-        response = requests.post(f"{running.url}/update", data=label.encode(), timeout=60,
-                                 headers={"Content-Type": UPDATE, **AUTH})
-        assert response.status_code == 200
-        assert "NOT persisted" in response.text
+    response = requests.post(f"{token_file_no_journal.url}/update", data=label.encode(), timeout=60,
+                             headers={"Content-Type": UPDATE, **AUTH})
+    assert response.status_code == 200
+    assert "NOT persisted" in response.text
 
 
 @pytest.mark.parametrize("args, env, words", [
@@ -269,15 +280,11 @@ def test_weak_or_visible_tokens_are_refused_at_start(settings, built, args, env,
     assert "Traceback" not in done.stderr
 
 
-def test_a_token_file_turns_updates_on(settings, built, tmp_path):
-    token_file = tmp_path / "token"
-    token_file.write_text(TOKEN + "\n", encoding="utf-8")
-    env = {"ECOKG_UPDATE_JOURNAL": str(tmp_path / "journal.jsonl"), "ECOKG_NO_OWL": "1"}
-    with Served(settings.build_dir, "--enable-update", "--update-token-file", str(token_file), env=env) as running:
-        label = f'INSERT DATA {{ GRAPH <{GRAPH}entities> {{ ecoid:Iran rdfs:label "Iran"@fr }} }}'
-        response = requests.post(f"{running.url}/update", data=label.encode(), timeout=60,
-                                 headers={"Content-Type": UPDATE, **AUTH})
-        assert response.status_code == 200, response.text
+def test_a_token_file_turns_updates_on(token_file_no_journal):
+    label = f'INSERT DATA {{ GRAPH <{GRAPH}entities> {{ ecoid:Iran rdfs:label "Iran"@fr }} }}'
+    response = requests.post(f"{token_file_no_journal.url}/update", data=label.encode(), timeout=60,
+                             headers={"Content-Type": UPDATE, **AUTH})
+    assert response.status_code == 200, response.text
 
 
 def test_workers_killed_under_load_cost_no_client_a_5xx(server):
