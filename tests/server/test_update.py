@@ -36,7 +36,7 @@ def claim_update(name: str, quote: str) -> str:
 
 def content(store) -> frozenset[str]:
     """The store's every quad, as N-Quads text: equal sets mean the same content, byte for byte."""
-    return frozenset(f"{s.n3()} {p.n3()} {o.n3()} {g.n3() if g is not None else ''}" for s, p, o, g in store.quads())
+    return frozenset(map(str, store.oxigraph_quads()))
 
 
 def ask(client, query: str) -> bool:
@@ -67,6 +67,52 @@ def update_app(update_settings, fresh_store):
 @pytest.fixture()
 def uclient(update_app):
     return update_app.test_client()
+
+
+class Unchanged:
+    """One app with updates on for the tests whose requests are all refused or change nothing: creating an app
+    (its templates, the gate's schema, its store and the store's workers) is most of such a test's time."""
+
+    def __init__(self, settings, folder):
+        self.settings, self.folder, self.started = settings, folder, 0
+        self.app = self.store = None
+
+    def get(self):
+        if self.app is None:
+            self.started += 1
+            self.store = open_store(self.settings.with_(store="oxigraph"))
+            self.app = create_app(self.settings.with_(update_enabled=True, update_token=TOKEN, update_journal=str(
+                self.folder / f"journal-{self.started}.jsonl")), self.store)
+            self.app.config[OWL_CONFIG] = False  # as in `update_app`
+        return self.app, self.store
+
+    def discard(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.app = self.store = None
+
+
+@pytest.fixture(scope="module")
+def unchanged_app(settings, built, tmp_path_factory):
+    shared = Unchanged(settings, tmp_path_factory.mktemp("unchanged"))
+    yield shared
+    shared.discard()
+
+
+@pytest.fixture()
+def shared_store(unchanged_app):
+    """The shared app's store; a test whose request changed it after all fails on its own check, and leaves the
+    next test a fresh app rather than its change."""
+    _app, store = unchanged_app.get()
+    changes = store.changes
+    yield store
+    if store.changes != changes:
+        unchanged_app.discard()
+
+
+@pytest.fixture()
+def shared_client(unchanged_app, shared_store):
+    return unchanged_app.get()[0].test_client()
 
 
 def post(client, text: str, *, headers: dict | None = None, **kwargs):
@@ -106,13 +152,13 @@ def test_ecokg_serve_exits_2_when_update_is_enabled_without_a_token(settings, bu
     ({"Authorization": f"Basic {TOKEN}"}, "must be `Bearer TOKEN`"),
     ({"Authorization": "Bearer "}, "must be `Bearer TOKEN`"),
 ])
-def test_a_missing_or_wrong_token_is_401_and_changes_nothing(uclient, fresh_store, headers, why):
-    before = content(fresh_store)
-    response = uclient.post("/update", data=ADD_GERMAN_LABEL, headers={"Content-Type": UPDATE, **headers})
+def test_a_missing_or_wrong_token_is_401_and_changes_nothing(shared_client, shared_store, headers, why):
+    before = content(shared_store)
+    response = shared_client.post("/update", data=ADD_GERMAN_LABEL, headers={"Content-Type": UPDATE, **headers})
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert why in response.get_data(as_text=True)
-    assert content(fresh_store) == before
+    assert content(shared_store) == before
 
 
 # --------------------------------------------------------------------------------------- accepted updates
@@ -182,12 +228,13 @@ def test_form_encoded_update_and_delete_insert_where(uclient):
 
 
 @pytest.mark.slow
-def test_an_update_that_changes_nothing_is_ok(uclient, fresh_store):
-    before = content(fresh_store)
-    response = post(uclient, 'DELETE DATA { GRAPH <%sentities> { ecoid:Pakistan rdfs:label "nope"@en } }' % GRAPH)
+def test_an_update_that_changes_nothing_is_ok(shared_client, shared_store):
+    before = content(shared_store)
+    response = post(shared_client,
+                    'DELETE DATA { GRAPH <%sentities> { ecoid:Pakistan rdfs:label "nope"@en } }' % GRAPH)
     assert response.status_code == 200
     assert "changed nothing" in response.get_data(as_text=True)
-    assert content(fresh_store) == before
+    assert content(shared_store) == before
 
 
 @pytest.mark.slow
@@ -213,23 +260,23 @@ def test_the_rdflib_backend_is_updated_too(update_settings, built):
      "evidence", "quote-not-found"),
 ])
 def test_a_change_the_gate_rejects_is_422_with_its_report_and_leaves_the_store_as_it_was(
-        uclient, fresh_store, update, stage, rule):
-    before = content(fresh_store)
-    response = post(uclient, update)
+        shared_client, shared_store, update, stage, rule):
+    before = content(shared_store)
+    response = post(shared_client, update)
     text = response.get_data(as_text=True)
     assert response.status_code == 422, text
     assert response.mimetype == "text/plain"
     assert "nothing was changed" in text and f"rejected at stage {stage}" in text
     if rule:
         assert f"[{stage}/{rule}]" in text
-    assert content(fresh_store) == before
+    assert content(shared_store) == before
 
-    response = post(uclient, update, headers={"Accept": "application/json"})
+    response = post(shared_client, update, headers={"Accept": "application/json"})
     assert response.status_code == 422 and response.mimetype == "application/json"
     report = response.get_json()
     assert report["ok"] is False and report["failed_stage"] == stage
     assert all(p["stage"] == stage for p in report["problems"])
-    assert content(fresh_store) == before
+    assert content(shared_store) == before
 
 
 @pytest.mark.slow
@@ -263,23 +310,24 @@ def test_the_owl_stage_rejects_a_disjointness_violation(uclient, update_app, fre
      "{ ?s rdfs:label ?l } }" % GRAPH, "SERVICE is refused"),
     ("SELECT * WHERE { ?s ?p ?o }", "send queries to /sparql"),
 ])
-def test_refused_updates_are_400_and_change_nothing(uclient, fresh_store, update, expected):
-    before = content(fresh_store)
-    response = post(uclient, update)
+def test_refused_updates_are_400_and_change_nothing(shared_client, shared_store, update, expected):
+    before = content(shared_store)
+    response = post(shared_client, update)
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.mimetype == "text/plain"
     assert expected in response.get_data(as_text=True)
-    assert content(fresh_store) == before
+    assert content(shared_store) == before
 
 
-def test_a_malformed_update_is_400_with_line_and_column(uclient, fresh_store):
-    before = content(fresh_store)
-    response = post(uclient, f"INSERT DATA {{\n  GRAPH <{GRAPH}entities> {{ ecoid:Pakistan rdfs:label }}\n}}")
+def test_a_malformed_update_is_400_with_line_and_column(shared_client, shared_store):
+    before = content(shared_store)
+    response = post(shared_client,
+                    f"INSERT DATA {{\n  GRAPH <{GRAPH}entities> {{ ecoid:Pakistan rdfs:label }}\n}}")
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     assert text.startswith("malformed update at line 2, column ")
     assert "Traceback" not in text
-    assert content(fresh_store) == before
+    assert content(shared_store) == before
 
 
 @pytest.mark.slow
@@ -296,25 +344,25 @@ def test_a_malformed_update_is_400_with_line_and_column(uclient, fresh_store):
     (dict(method="POST", data={"nothing": "here"}), 400, "no update"),
     (dict(method="POST", data=b"INSERT DATA { \xff }", content_type=UPDATE), 400, "not valid UTF-8"),
 ])
-def test_protocol_errors(uclient, fresh_store, kwargs, status, expected):
-    before = content(fresh_store)
+def test_protocol_errors(shared_client, shared_store, kwargs, status, expected):
+    before = content(shared_store)
     method = kwargs.pop("method")
-    response = uclient.open("/update", method=method, headers=AUTH, **kwargs)
+    response = shared_client.open("/update", method=method, headers=AUTH, **kwargs)
     assert response.status_code == status, response.get_data(as_text=True)
     assert expected in response.get_data(as_text=True)
     if status == 405:
         assert response.headers["Allow"] == "POST"
-    assert content(fresh_store) == before
+    assert content(shared_store) == before
 
 
-def test_sparql_still_refuses_updates_when_update_is_enabled(uclient, fresh_store):
-    before = content(fresh_store)
-    response = uclient.post("/sparql", data=ADD_GERMAN_LABEL, headers={"Content-Type": UPDATE, **AUTH})
+def test_sparql_still_refuses_updates_when_update_is_enabled(shared_client, shared_store):
+    before = content(shared_store)
+    response = shared_client.post("/sparql", data=ADD_GERMAN_LABEL, headers={"Content-Type": UPDATE, **AUTH})
     assert response.status_code == 400
     assert "read-only" in response.get_data(as_text=True)
-    response = uclient.post("/sparql", data={"query": ADD_GERMAN_LABEL}, headers=AUTH)
+    response = shared_client.post("/sparql", data={"query": ADD_GERMAN_LABEL}, headers=AUTH)
     assert response.status_code == 400
-    assert content(fresh_store) == before
+    assert content(shared_store) == before
 
 
 @pytest.mark.slow
