@@ -1,7 +1,8 @@
 """Folding the journal of accepted updates into seeds/, and sealing the entries a person has checked.
 
 Owns which seed file each named graph is built from (the source graph: seeds/<source>.ttl; entities:
-seeds/entities.ttl; background, links, enrichment: an accepted-updates.ttl in their folder) and folding each
+seeds/entities.ttl; background, links, enrichment: an accepted-updates.ttl in their folder; in a project, its
+own graphs: claims/<slug>.ttl, and an accepted-updates.ttl in entities/ or background/) and folding each
 entry's additions there through the gate (`kg.add.add_file`). Reading, verifying and rewriting the journal
 is `kg.journal`'s; what the gate accepts, `kg.validate`'s.
 """
@@ -32,11 +33,30 @@ def seed_file_for(graph: URIRef | None, settings: Settings) -> Path | None:
         return seeds / "entities.ttl"
     if graph in folders:
         return seeds / folders[graph] / FOLDED_NAME
+    if settings.project is not None and graph is not None:
+        found = _project_file_for(str(graph), settings.project)
+        if found is not None:
+            return found
     prefix = str(GRAPH) + "source/"
     if graph is not None and str(graph).startswith(prefix):
         slug = str(graph)[len(prefix):]
         if _SLUG.fullmatch(slug) and slug != "entities" and (seeds / f"{slug}.ttl").is_file():
             return seeds / f"{slug}.ttl"
+    return None
+
+
+def _project_file_for(graph: str, project) -> Path | None:
+    """In a project: its entities and background graphs fold into an accepted-updates file of their folder, a
+    registered source's graph into that source's claims file (claims/<slug>.ttl, which the build reads into it)."""
+    for name in ("entities", "background"):
+        if graph == project.graph(name):
+            return project.folder(name) / FOLDED_NAME
+    prefix = project.graph("source/")
+    if graph.startswith(prefix):
+        slug = graph[len(prefix):]
+        registered = {record.stem for record in project.files()["project-sources"]}
+        if _SLUG.fullmatch(slug) and slug in registered:
+            return project.claims_dir / f"{slug}.ttl"
     return None
 
 

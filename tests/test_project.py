@@ -221,6 +221,31 @@ def test_two_entities_of_the_project_made_one_by_an_identity_link_are_refused(pr
         entities.unlink()
 
 
+@pytest.mark.slow
+def test_journal_fold_writes_the_projects_graphs_into_the_projects_files(tmp_path):
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDF, RDFS
+
+    from kg import journal
+
+    folder = make_project(tmp_path / "speeches")
+    source, forum = URIRef(NAMESPACE + "id/source/trade-forum"), URIRef(NAMESPACE + "id/TradeForum")
+    comment = (source, RDFS.comment, Literal("Recorded at the forum's second day."),
+               URIRef(NAMESPACE + "graph/source/trade-forum"))
+    entity = [(forum, RDF.type, URIRef("https://w3id.org/eco-kg/ontology/Organisation"), URIRef(NAMESPACE + "graph/entities")),
+              (forum, RDFS.label, Literal("Trade Forum", lang="en"), URIRef(NAMESPACE + "graph/entities"))]
+    path = tmp_path / "accepted-updates.jsonl"
+    journal.append(path, "INSERT DATA { … }", [comment, *entity], [])
+    done = ecokg("journal", "fold", "--no-owl", "--journal", str(path), cwd=folder)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "not folded" not in done.stdout + done.stderr
+    assert "Recorded at the forum's second day." in (folder / "claims" / "trade-forum.ttl").read_text(encoding="utf-8")
+    assert '"Trade Forum"@en' in (folder / "entities" / "accepted-updates.ttl").read_text(encoding="utf-8")
+    assert journal.read(path) == []
+    listed = ecokg("journal", "list", "--journal", str(path), cwd=folder)
+    assert listed.returncode == 0
+
+
 def test_outside_a_project_the_namespace_stays_eco_kgs(tmp_path):
     claim = tmp_path / "claim.ttl"
     claim.write_text(CLAIM.format(subject=NAMESPACE + "id/claim/pk-turkey-trade-ties", quote="x"), encoding="utf-8")
