@@ -155,42 +155,79 @@ def test_built_blank_nodes_get_the_same_well_known_iris_on_every_build(settings,
 
 # --------------------------------------------------------------------------------------- over HTTP
 
+#: some of the linkset's annotated axioms (blank nodes in seeds/links/): a sweeping delete is the gate's to refuse
+SOME_AXIOMS = "VALUES ?x { ecoid:Pakistan ecoid:Iran ecoid:Afghanistan } ?a a owl:Axiom ; owl:annotatedSource ?x ; ?p ?o"
+
+
+def axioms(url: str) -> int:
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{WIKIDATA_LINKS_GRAPH}> {{ {SOME_AXIOMS} }} }}"
+    answer = requests.get(f"{url}/sparql", params={"query": count}, timeout=30,
+                          headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200, answer.text
+    return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+
+
+class Restarts:
+    """One journal through three starts of `ecokg serve`, what each start said and what it served: the
+    first (updates on) accepts a label and a delete of blank-node statements and stops; a crash then leaves a
+    torn last line; the second (updates on) sets it aside and accepts another label; the third is read-only.
+    The servers start once for the tests below, each of which asserts its own part."""
+
+    def __init__(self, build_dir, path: Path):
+        self.path = path
+        with Served(build_dir, "--enable-update", env=env_for(path)) as first:
+            self.axioms_at_first = axioms(first.url)
+            self.label = post(first.url, label_update("fr"))
+            self.delete = post(first.url, f"WITH <{WIKIDATA_LINKS_GRAPH}> DELETE {{ ?a ?p ?o }} "
+                                          f"WHERE {{ {SOME_AXIOMS} }}")
+            self.axioms_after_delete = axioms(first.url)
+        with open(path, "a", encoding="utf-8") as torn:
+            torn.write('{"number": 3, "accepted": "2026-12-06T07:00:00Z", "update": "INSERT DA')  # a crash mid-append
+        second = Served(build_dir, "--enable-update", env=env_for(path)).start()
+        try:
+            self.axioms_at_second = axioms(second.url)
+            self.label_at_second = has_label(second.url, "fr")
+            self.genid = requests.get(f"{second.url}/.well-known/genid/no-such-node", timeout=30).status_code
+            self.next_label = post(second.url, label_update("it"))
+        finally:
+            self.second_said = output_of(second)
+        self.set_aside = list(path.parent.glob(f"{path.name}.torn-*"))
+        without_token = {k: v for k, v in env_for(path).items() if k != "ECOKG_UPDATE_TOKEN"}
+        read_only = Served(build_dir, env=without_token).start()
+        try:
+            self.read_only_labels = {language: has_label(read_only.url, language) for language in ("fr", "it")}
+            self.read_only_axioms = axioms(read_only.url)
+            self.read_only_update = requests.post(f"{read_only.url}/update", data=label_update("es").encode(),
+                                                  timeout=30, headers={"Content-Type": UPDATE, **AUTH})
+        finally:
+            self.read_only_said = output_of(read_only)
+
+
+@pytest.fixture(scope="module")
+def restarts(settings, built, tmp_path_factory) -> Restarts:
+    return Restarts(settings.build_dir, tmp_path_factory.mktemp("restarts") / "accepted.jsonl")
+
+
 @pytest.mark.slow
-def test_a_torn_last_line_is_set_aside_at_start_and_the_next_update_is_served_after_a_restart(settings, built, tmp_path):
-    path = tmp_path / "accepted.jsonl"
-    with Served(settings.build_dir, "--enable-update", env=env_for(path)) as first:
-        assert post(first.url, label_update("fr")).status_code == 200
-    with open(path, "a", encoding="utf-8") as torn:
-        torn.write('{"number": 2, "accepted": "2026-12-06T07:00:00Z", "update": "INSERT DA')  # a crash mid-append
-    second = Served(settings.build_dir, "--enable-update", env=env_for(path)).start()
-    try:
-        response = post(second.url, label_update("it"))
-        assert response.status_code == 200 and "persisted: journalled" in response.text, response.text
-    finally:
-        said = output_of(second)
+def test_a_torn_last_line_is_set_aside_at_start_and_the_next_update_is_served_after_a_restart(restarts):
+    assert restarts.next_label.status_code == 200, restarts.next_label.text
+    assert "persisted: journalled" in restarts.next_label.text, restarts.next_label.text
+    said = restarts.second_said
     assert "set aside" in said and ".torn-" in said, said
-    assert len(list(tmp_path.glob("accepted.jsonl.torn-*"))) == 1
-    with Served(settings.build_dir, "--enable-update", env=env_for(path)) as third:
-        assert has_label(third.url, "fr") and has_label(third.url, "it")
-        said = output_of(third)
-    assert "applied 2 accepted update(s)" in said, said
+    assert "applied 2 accepted update(s)" in said and restarts.label_at_second, said
+    assert len(restarts.set_aside) == 1
+    assert restarts.read_only_labels == {"fr": True, "it": True}
+    assert "applied 3 accepted update(s)" in restarts.read_only_said, restarts.read_only_said
 
 
 @pytest.mark.slow
-def test_an_accepted_update_is_served_after_a_read_only_restart_and_the_start_says_so(settings, built, tmp_path):
-    path = tmp_path / "accepted.jsonl"
-    with Served(settings.build_dir, "--enable-update", env=env_for(path)) as writer:
-        response = post(writer.url, label_update("de"))
-        assert response.status_code == 200 and "persisted: journalled" in response.text, response.text
-    env = {k: v for k, v in env_for(path).items() if k != "ECOKG_UPDATE_TOKEN"}
-    read_only = Served(settings.build_dir, env=env).start()
-    try:
-        assert has_label(read_only.url, "de")
-        assert requests.post(f"{read_only.url}/update", data=label_update("es").encode(), timeout=30,
-                             headers={"Content-Type": UPDATE, **AUTH}).status_code == 403
-    finally:
-        said = output_of(read_only)
-    assert f"applied 1 accepted update(s) from the journal {path}" in said, said
+def test_an_accepted_update_is_served_after_a_read_only_restart_and_the_start_says_so(restarts):
+    assert restarts.label.status_code == 200, restarts.label.text
+    assert "persisted: journalled" in restarts.label.text, restarts.label.text
+    assert restarts.read_only_labels["fr"]
+    assert restarts.read_only_update.status_code == 403
+    said = restarts.read_only_said
+    assert f"applied 3 accepted update(s) from the journal {restarts.path}" in said, said
 
 
 @pytest.mark.slow
@@ -223,27 +260,12 @@ def test_a_journal_entry_that_touches_the_ontology_is_refused_at_start(settings,
 
 
 @pytest.mark.slow
-def test_deleted_blank_node_statements_stay_deleted_after_a_restart(settings, built, tmp_path):
-    path = tmp_path / "accepted.jsonl"
-    # some of the linkset's annotated axioms (blank nodes in seeds/links/): a sweeping delete is the gate's to refuse
-    some = "VALUES ?x { ecoid:Pakistan ecoid:Iran ecoid:Afghanistan } ?a a owl:Axiom ; owl:annotatedSource ?x ; ?p ?o"
-    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{WIKIDATA_LINKS_GRAPH}> {{ {some} }} }}"
-
-    def axioms(url: str) -> int:
-        answer = requests.get(f"{url}/sparql", params={"query": count}, timeout=30,
-                              headers={"Accept": "application/sparql-results+json"})
-        assert answer.status_code == 200, answer.text
-        return int(answer.json()["results"]["bindings"][0]["n"]["value"])
-
-    with Served(settings.build_dir, "--enable-update", env=env_for(path)) as writer:
-        assert axioms(writer.url) > 12
-        response = post(writer.url, f"WITH <{WIKIDATA_LINKS_GRAPH}> DELETE {{ ?a ?p ?o }} WHERE {{ {some} }}")
-        assert response.status_code == 200, response.text
-        assert axioms(writer.url) == 0
-    with Served(settings.build_dir, "--enable-update", env=env_for(path)) as again:
-        assert axioms(again.url) == 0
-        genid = requests.get(f"{again.url}/.well-known/genid/no-such-node", timeout=30)
-        assert genid.status_code == 404
+def test_deleted_blank_node_statements_stay_deleted_after_a_restart(restarts):
+    assert restarts.axioms_at_first > 12
+    assert restarts.delete.status_code == 200, restarts.delete.text
+    assert restarts.axioms_after_delete == 0
+    assert restarts.axioms_at_second == 0 and restarts.read_only_axioms == 0
+    assert restarts.genid == 404
 
 
 @pytest.mark.slow
