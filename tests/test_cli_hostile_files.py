@@ -21,12 +21,21 @@ def _brackets(path: Path) -> None:
     path.write_text("[" * 10_000_000)
 
 
+#: nesting ten times deeper than the interpreter's recursion limit, which every recursive parser runs into
+#: long before (each level takes a few frames); deeper files only take longer to refuse
+DEEPER_THAN_THE_STACK = 10 * sys.getrecursionlimit()
+
+#: a line longer than a rejection may print many times over, and longer than any read buffer
+HUGE_LINE = 200_000
+
+
 def _deep_blank_nodes(path: Path) -> None:
-    path.write_text("@prefix : <https://w3id.org/eco-kg/id/> .\n:a :b " + "[ :p " * 100_000 + "]" * 100_000 + " .\n")
+    depth = DEEPER_THAN_THE_STACK
+    path.write_text("@prefix : <https://w3id.org/eco-kg/id/> .\n:a :b " + "[ :p " * depth + "]" * depth + " .\n")
 
 
-def _deep_lists(path: Path) -> None:
-    path.write_text("@prefix : <https://w3id.org/eco-kg/id/> .\n:a :b " + "(" * 200_000 + " .\n")  # never closed
+def _deep_lists(path: Path) -> None:  # never closed
+    path.write_text("@prefix : <https://w3id.org/eco-kg/id/> .\n:a :b " + "(" * DEEPER_THAN_THE_STACK + " .\n")
 
 
 def _not_utf8(path: Path) -> None:
@@ -56,11 +65,11 @@ def _dangling(path: Path) -> None:
 
 
 def _huge_line_nt(path: Path) -> None:
-    path.write_text("<https://w3id.org/eco-kg/id/a> <https://w3id.org/eco-kg/id/b> " + "<" * 900_000 + " .\n")
+    path.write_text("<https://w3id.org/eco-kg/id/a> <https://w3id.org/eco-kg/id/b> " + "<" * HUGE_LINE + " .\n")
 
 
 def _huge_line_ttl(path: Path) -> None:
-    path.write_text("@prefix : <https://w3id.org/eco-kg/id/> . :a :b " + ":c , " * 150_000 + "{ .\n")
+    path.write_text("@prefix : <https://w3id.org/eco-kg/id/> . :a :b " + ":c , " * (HUGE_LINE // 5) + "{ .\n")
 
 
 HOSTILE = {
