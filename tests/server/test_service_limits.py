@@ -4,6 +4,7 @@ a 400 before any call; slow answers hold query workers, never the HTTP threads a
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import json
 import threading
 import time
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.slow  # real `ecokg serve` processes and answers held o
 SMALL = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "a"}}]}})
 
 
+@functools.cache  # built once: the stand-ins only read it
 def big_answer(megabytes: int) -> bytes:
     row = json.dumps({"x": {"type": "literal", "value": "v" * 200}})
     rows = megabytes * 2**20 // (len(row) + 1)
@@ -158,17 +160,38 @@ def test_an_answer_is_written_into_the_query_as_the_same_terms(settings, built):
         assert result.rows[-1][0].language == "en"
 
 
+class Answering:
+    """An endpoint answering what ``body`` holds at the time it is asked."""
+
+    body = b""
+
+    def __call__(self, environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/sparql-results+json")])
+        return [self.body]
+
+
+@pytest.fixture(scope="module")
+def endpoint_and_server(settings, built):
+    """One stand-in endpoint and one server allowed to call it, for the cases that differ only in what the
+    endpoint answers: each case sets its answer before it asks."""
+    answering = Answering()
+    with LiveServer(answering) as endpoint:
+        endpoint.answering = answering
+        with LiveServer(allowing(settings, endpoint.url + "/sparql")) as server:
+            yield endpoint, server
+
+
 @pytest.mark.parametrize("binding", [
     {"type": "uri", "value": "http://a/> } SERVICE <http://127.0.0.2/x> { ?s ?p ?o"},
     {"type": "literal", "value": "x", "xml:lang": "en } SERVICE <http://127.0.0.2/x> {"},
     {"type": "literal", "value": "x", "datatype": "http://a/> } SERVICE <http://127.0.0.2/x> {"},
 ])
-def test_an_answer_that_would_write_query_text_of_its_own_is_a_502(settings, built, binding):
-    assert_502_for(settings, [{"x": binding}], "cannot be written into a query")
+def test_an_answer_that_would_write_query_text_of_its_own_is_a_502(endpoint_and_server, binding):
+    assert_502_for(*endpoint_and_server, [{"x": binding}], "cannot be written into a query")
 
 
-def test_an_answer_nested_past_any_parser_is_a_502(settings, built):
-    assert_502_for(settings, "[" * 100_000 + "]" * 100_000, "not JSON")
+def test_an_answer_nested_past_any_parser_is_a_502(endpoint_and_server):
+    assert_502_for(*endpoint_and_server, "[" * 100_000 + "]" * 100_000, "not JSON")
 
 
 def allowing(settings, endpoint: str):
@@ -177,14 +200,14 @@ def allowing(settings, endpoint: str):
     return create_app(allowed, open_store(allowed))
 
 
-def assert_502_for(settings, bindings, message: str):
-    with LiveServer(answers_with(bindings)) as endpoint:
-        url = endpoint.url + "/sparql"
-        with LiveServer(allowing(settings, url)) as server:
-            answer = requests.get(server.url + "/sparql", params={
-                "query": f"SELECT ?x {{ SERVICE <{url}> {{ ?x ?y ?z }} }}"}, timeout=30)
-        assert answer.status_code == 502, answer.text
-        assert url in answer.text and message in answer.text
+def assert_502_for(endpoint, server, bindings, message: str):
+    endpoint.answering.body = (bindings if isinstance(bindings, str) else
+                               json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": bindings}})).encode()
+    url = endpoint.url + "/sparql"
+    answer = requests.get(server.url + "/sparql", params={
+        "query": f"SELECT ?x {{ SERVICE <{url}> {{ ?x ?y ?z }} }}"}, timeout=30)
+    assert answer.status_code == 502, answer.text
+    assert url in answer.text and message in answer.text
 
 
 def test_a_malformed_query_with_service_is_a_400_and_no_endpoint_is_called(settings, built, stand_in):
