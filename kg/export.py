@@ -66,8 +66,8 @@ def _skolemised(quads: list[tuple], base: str) -> list[tuple]:
 def claim_nanopublication(source_graph: Graph, claim: URIRef, created: Literal | None, key=None) -> Dataset:
     """The nanopublication of ``claim`` (a claim node in ``source_graph``), as a Dataset of four graphs, named
     by its trusty URI; signed first when ``key`` (`kg.trusty.load_private_key`) is given."""
-    slug = str(claim)[len(str(CLAIM)):]
-    base = URIRef(NANOPUB_BASE + slug)
+    # a working name until the trusty URI replaces it (a project's claim is named in its own namespace)
+    base = URIRef(NANOPUB_BASE + str(claim).rstrip("/").rsplit("/", 1)[-1])
     head, assertion, provenance, pubinfo = (URIRef(f"{base}#{part}") for part in
                                             ("Head", "assertion", "provenance", "pubinfo"))
     nanopub = Dataset()
@@ -85,7 +85,8 @@ def claim_nanopublication(source_graph: Graph, claim: URIRef, created: Literal |
 
     def owned_by_claim(node) -> bool:  # stated facts and linkages are part of what the claim says
         return isinstance(node, BNode) or str(node).startswith(str(FACT)) or (
-            isinstance(node, URIRef) and (node, RDF.type, ECO.Linkage) in source_graph)
+            isinstance(node, URIRef) and ((node, RDF.type, ECO.Linkage) in source_graph
+                                          or (node, ECO.factSubject, None) in source_graph))
 
     assertion_graph = nanopub.graph(assertion)
     for triple in _closure(source_graph, claim, owned_by_claim):
@@ -136,9 +137,9 @@ def nanopub_iri(nanopub: Dataset) -> URIRef:
     return next(s for s, _p, _o, _g in nanopub.quads((None, RDF.type, NP.Nanopublication, None)))
 
 
-def claim_nanopublications(dataset: Dataset, key=None) -> list[tuple[URIRef, Dataset]]:
-    """(claim, nanopublication) for every claim of every source graph, sorted by claim IRI; signed with
-    ``key`` when given."""
+def claim_nanopublications(dataset: Dataset, key=None, project=None) -> list[tuple[URIRef, Dataset]]:
+    """(claim, nanopublication) for every claim of every source graph, ``project``'s (`kg.project.Project`)
+    too, sorted by claim IRI; signed with ``key`` when given."""
     ontology = dataset.graph(ONTOLOGY_GRAPH)
     issued = ontology.value(URIRef(ONTOLOGY_IRI), DCTERMS.issued)
     # the release's date at midnight UTC, not the time of export: the same graph always gives the same
@@ -146,13 +147,20 @@ def claim_nanopublications(dataset: Dataset, key=None) -> list[tuple[URIRef, Dat
     created = Literal(f"{str(issued)[:10]}T00:00:00+00:00", datatype=XSD.dateTime) if issued is not None else None
     claim_classes = [CLAIM_CLASS, *(kind.iri for kind in claim_kinds(ontology))]
     found = []
+    sources = source_graph_prefixes(project)
     for graph in dataset.graphs():
-        if not str(graph.identifier).startswith(BASE + "graph/source/"):
+        if not str(graph.identifier).startswith(sources):
             continue
         claims = {s for kind in claim_classes for s in graph.subjects(RDF.type, kind)
-                  if isinstance(s, URIRef) and str(s).startswith(str(CLAIM))}
+                  if isinstance(s, URIRef) and (str(s).startswith(str(CLAIM))
+                                                or project is not None and project.owns(str(s)))}
         found += [(claim, claim_nanopublication(graph, claim, created, key)) for claim in claims]
     return sorted(found, key=lambda pair: str(pair[0]))
+
+
+def source_graph_prefixes(project=None) -> tuple[str, ...]:
+    """How the named graphs of sources begin: ECO-KG's, and ``project``'s when there is one."""
+    return (BASE + "graph/source/", *((project.graph("source/"),) if project is not None else ()))
 
 
 def combined_trig(nanopubs: list[tuple[URIRef, Dataset]]) -> str:
@@ -186,9 +194,10 @@ def with_accepted_updates(dataset: Dataset, settings: Settings) -> Dataset:
     return dataset
 
 
-def write_nanopublications(dataset: Dataset, output: Path, key=None) -> int:
-    """All claims' nanopublications into one TriG file (signed with ``key`` when given); returns how many."""
-    nanopubs = claim_nanopublications(dataset, key)
+def write_nanopublications(dataset: Dataset, output: Path, key=None, project=None) -> int:
+    """All claims' nanopublications (``project``'s too) into one TriG file (signed with ``key`` when given);
+    returns how many."""
+    nanopubs = claim_nanopublications(dataset, key, project)
     text = combined_trig(nanopubs)
     output.parent.mkdir(parents=True, exist_ok=True)
     temporary = output.with_name(output.name + ".tmp")

@@ -30,11 +30,11 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     key = trusty.load_private_key(args.sign) if args.sign is not None else None  # a bad key stops before any work
     dataset = with_accepted_updates(load_dataset(settings), settings)
     if str(args.output) == "-":
-        sys.stdout.write(combined_trig(claim_nanopublications(dataset, key)))
+        sys.stdout.write(combined_trig(claim_nanopublications(dataset, key, settings.project)))
         return EXIT_OK
     output = args.output or dump_path(settings, NANOPUBS_FILE)
     try:
-        count = write_nanopublications(dataset, output, key)
+        count = write_nanopublications(dataset, output, key, settings.project)
     except OSError as error:
         raise EcoKGError(f"cannot write the nanopublications: {error.strerror or error}", file=output) from None
     print(f"wrote {count} {'signed ' if key is not None else ''}nanopublications to {output}")

@@ -14,10 +14,10 @@ from flask import Response, current_app, redirect, render_template, request
 from rdflib import Dataset
 
 from kg.export import (NANOPUB_BASE, NANOPUBS_FILE, claim_nanopublications, combined_trig, nanopub_iri,
-                       with_accepted_updates)
+                       source_graph_prefixes, with_accepted_updates)
 from kg.journal import journal_path
 from kg.metadata import dump_path
-from kg.namespaces import BASE, CLAIM, ONTOLOGY_GRAPH, PREFIXES
+from kg.namespaces import CLAIM, ONTOLOGY_GRAPH, PREFIXES
 from server import formats
 
 from . import negotiation
@@ -50,7 +50,8 @@ def _served_dataset() -> Dataset:
     dump = dump_path(settings())
     if not dump.is_file():
         raise BadRequest("the nanopublications are made from the built dump, which is missing; run `ecokg build`", 404)
-    wanted = re.compile(rf"<(?:{re.escape(str(ONTOLOGY_GRAPH))}|{re.escape(BASE)}graph/source/[^>]*)> \.\s*$")
+    sources = "|".join(re.escape(prefix) for prefix in source_graph_prefixes(settings().project))
+    wanted = re.compile(rf"<(?:{re.escape(str(ONTOLOGY_GRAPH))}|(?:{sources})[^>]*)> \.\s*$")
     with dump.open(encoding="utf-8") as lines:  # only the graphs claims come from: a dump can be large
         text = "".join(line for line in lines if wanted.search(line))
     dataset = Dataset()
@@ -78,10 +79,11 @@ def nanopub_set() -> NanopubSet:
             found = current_app.extensions.get(EXTENSION)
             inputs = _inputs()  # read before the files: a change while making the set makes it again next time
             if found is None or found.made_from != inputs:
-                made = claim_nanopublications(_served_dataset())
+                made = claim_nanopublications(_served_dataset(), project=settings().project)
                 codes = {claim: str(nanopub_iri(n)).rsplit("/", 1)[1] for claim, n in made}
                 found = NanopubSet(made_from=inputs, by_code={codes[claim]: n for claim, n in made},
-                                   code_of_claim={str(c)[len(str(CLAIM)):]: code for c, code in codes.items()},
+                                   code_of_claim={str(c)[len(str(CLAIM)):]: code for c, code in codes.items()
+                                                  if str(c).startswith(str(CLAIM))},
                                    trig=combined_trig(made))
                 current_app.extensions[EXTENSION] = found
     return found
