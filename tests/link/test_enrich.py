@@ -1,23 +1,55 @@
 """`ecokg enrich` against the Wikidata stand-in: labels, facts and provenance in a snapshot file."""
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+import shutil
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
+from kg.cli import main
 from kg.enrich import ENRICHMENT_GRAPH, SNAPSHOT_FILE
 from kg.namespaces import WD, WDT
+from kg.settings import PROJECT_ROOT, Settings
 
 
-@pytest.fixture()
-def snapshot(project, ecokg, standin):
-    """(snapshot graph, command result) of one enrichment run into a project copy."""
-    result = ecokg("enrich", "--endpoint", f"{standin.url}/sparql", root=project.root)
+@pytest.fixture(scope="module")
+def enriched(tmp_path_factory, standin):
+    """(project settings, command result) of one enrichment run into a copy of the project, made once for the
+    tests that only read what it wrote (the tests that look at a run's requests or failures make their own)."""
+    root = tmp_path_factory.mktemp("enriched")
+    for name in ("ontology", "seeds", "queries"):
+        if (PROJECT_ROOT / name).exists():
+            shutil.copytree(PROJECT_ROOT / name, root / name)
+    project = Settings().with_(root=root, seeds_dir=root / "seeds", ontology_dir=root / "ontology",
+                               queries_dir=root / "queries", build_dir=root / "build")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--root", str(root), "enrich", "--endpoint", f"{standin.url}/sparql"])
+    result = SimpleNamespace(code=code, out=out.getvalue(), err=err.getvalue())
     assert result.code == 0, result.err
+    return project, result
+
+
+@pytest.fixture(scope="module")
+def snapshot(enriched):
+    """(snapshot graph, command result) of the one enrichment run."""
+    project, result = enriched
     return Graph().parse(project.seeds_dir / SNAPSHOT_FILE, format="turtle"), result
+
+
+@pytest.fixture(scope="module")
+def enriched_dataset(enriched):
+    """The build of the enriched project copy, read by the tests that check what the build makes of it."""
+    from kg.build import build_dataset
+
+    project, _result = enriched
+    return build_dataset(project).dataset
 
 
 def test_no_snapshot_is_committed_without_a_reviewed_run(settings):
@@ -93,21 +125,14 @@ def test_endpoint_knowing_none_of_the_items_writes_nothing(project, ecokg, stand
     assert not (project.seeds_dir / SNAPSHOT_FILE).exists()
 
 
-def test_build_loads_the_snapshot_into_its_named_graph(project, ecokg, standin):
-    from kg.build import build_dataset
-
-    assert ecokg("enrich", "--endpoint", f"{standin.url}/sparql", root=project.root).code == 0
-    dataset = build_dataset(project).dataset
-    assert (WD.Q843, WDT.P298, Literal("PAK")) in dataset.graph(ENRICHMENT_GRAPH)
+def test_build_loads_the_snapshot_into_its_named_graph(enriched_dataset):
+    assert (WD.Q843, WDT.P298, Literal("PAK")) in enriched_dataset.graph(ENRICHMENT_GRAPH)
 
 
 @pytest.mark.reasoner
-def test_dataset_with_a_snapshot_passes_shacl_and_hermit(project, ecokg, standin):
+def test_dataset_with_a_snapshot_passes_shacl_and_hermit(enriched, enriched_dataset):
     import kg.checks as checks
 
-    from kg.build import build_dataset
-
-    assert ecokg("enrich", "--endpoint", f"{standin.url}/sparql", root=project.root).code == 0
-    dataset = build_dataset(project).dataset
-    for report in (checks.shacl_check(dataset, project), checks.owl_check(dataset, project)):
+    project, _result = enriched
+    for report in (checks.shacl_check(enriched_dataset, project), checks.owl_check(enriched_dataset, project)):
         assert report.conforms, report.summary()
