@@ -31,9 +31,9 @@ pytestmark = pytest.mark.slow  # real `ecokg serve` processes and a thousand soc
 ATTACKER = "127.0.0.2"
 HELD = 1000
 #: seconds between the trickled lines or bytes: far shorter than any deadline, so an inactivity timer never fires
-DRIP = 0.5
+DRIP = 0.25
 #: the deadlines the short-deadline server runs with, and how long past them the test waits for the closes
-DEADLINE = 2
+DEADLINE = 1
 GRACE = 8
 
 OPENINGS = {
@@ -177,7 +177,7 @@ def ask(server: Served) -> requests.Response:
 
 @pytest.fixture(scope="module")
 def short_deadlines(settings, built):
-    """No per-client cap (one client may hold all thousand), and every deadline two seconds."""
+    """No per-client cap (one client may hold all thousand), and every deadline DEADLINE seconds."""
     deadlines = [f"--{which}-timeout={DEADLINE}" for which in ("header", "body", "idle", "send")]
     with Served(settings.build_dir, "--max-connections-per-client", "0", *deadlines) as running:
         yield running
