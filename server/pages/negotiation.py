@@ -42,7 +42,8 @@ def negotiate() -> str:
 
 
 def format_url(path: str, key: str) -> str:
-    return f"{(request.script_root or '')}{path}?{urlencode({'format': key})}"
+    # a page addressed with a query string (/describe?iri=…) keeps it
+    return f"{(request.script_root or '')}{path}{'&' if '?' in path else '?'}{urlencode({'format': key})}"
 
 
 def alternates(path: str) -> list[dict]:

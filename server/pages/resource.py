@@ -1,4 +1,5 @@
-"""Linked Data pages: every IRI under the public base (/id/…, /graph/…, /dataset, ontology terms).
+"""Linked Data pages: every IRI under the public base (/id/…, /graph/…, /dataset, ontology terms), and a
+project's own IRIs at /describe?iri=….
 
 Owns dereferencing an IRI (the page, or RDF by negotiation: 200 with Content-Location) and what a page
 leads with — kind, other names, the Wikidata link, claims counted by kind — then the claims under the source
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from flask import render_template
+from flask import redirect, render_template, request
 from rdflib import Graph, URIRef
 
 from kg.namespaces import DATASET_IRI, ECO
@@ -20,7 +21,8 @@ from .describe import (Description, claim_facts, describe, first_note, other_nam
                        value_html)
 from .evidence import (claim_evidence, entity_mentions, evidence_mark, mention_count, mention_mark, paragraphs_with,
                        segment_for, selected_spans, source_segments)
-from .site import BadRequest, blueprint, iri_for_path, iri_ref, local_href, public_base, run, select
+from .site import (MAX_IRI_LENGTH, BadRequest, blueprint, describe_path, iri_for_path, iri_ref, is_project_iri,
+                   local_href, public_base, run, select)
 from .source import source_text
 from .terms import (CLAIM_KINDS, ancestors, claim_kind, compact, fetch_labels, is_claim, label_of,
                     leading_types, term_html)
@@ -31,16 +33,20 @@ FOLD_INCOMING = 12
 
 def resource(path: str):
     """Dereference the IRI ``public base + path``: a page, or RDF by content negotiation."""
-    iri = URIRef(iri_for_path(path))
+    return dereference(URIRef(iri_for_path(path)), "/" + path.lstrip("/"))
+
+
+def dereference(iri: URIRef, local: str):
+    """The page of ``iri`` at the local address ``local``, or its RDF by content negotiation (404 when the
+    dataset knows nothing of it)."""
     iri_ref(iri)
     key = negotiation.negotiate()
     description = describe(iri)
     graph_size = 0
-    if str(iri).startswith(public_base() + "graph/"):
+    if str(iri).startswith(public_base() + "graph/") or is_project_iri(str(iri)):
         graph_size = int(run(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {iri_ref(iri)} {{ ?s ?p ?o }} }}").rows[0][0] or 0)
     if not description.exists and not graph_size:
         raise BadRequest(f"nothing is known about <{iri}> in this dataset", 404)
-    local = "/" + path.lstrip("/")
     if key != negotiation.HTML:
         graph = description.graph
         if graph_size:
@@ -184,6 +190,24 @@ def named_graph_page(rest: str):
 def skolem_page(rest: str):
     # the build's names for blank nodes (`kg.rdfio.skolemise`): described like any resource, 404 when unknown
     return resource(".well-known/genid/" + rest)
+
+
+@blueprint.route("/describe")
+def project_page():
+    """An IRI of the project's namespaces, which its own server does not serve: described here, as any page of
+    the service (``/describe?iri=…``); an IRI of the service itself is sent to its own address."""
+    asked = request.args.getlist("iri")
+    if len(asked) != 1 or not asked[0].strip():
+        raise BadRequest("give one IRI to describe: /describe?iri=https://…", 400)
+    iri = asked[0].strip()
+    if len(iri) > MAX_IRI_LENGTH:
+        raise BadRequest(f"the IRI is {len(iri):,} characters long; at most {MAX_IRI_LENGTH:,} are read", 400)
+    if iri.startswith(public_base()):
+        return redirect(local_href(iri), 303)
+    if not is_project_iri(iri):
+        raise BadRequest(f"<{iri}> is not in a namespace of this service's project; only the project's IRIs are "
+                         "described at /describe", 404)
+    return dereference(URIRef(iri), describe_path(iri))
 
 
 @blueprint.route("/catalog")

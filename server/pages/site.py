@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, g, render_template, request
 from rdflib.term import Node
@@ -52,6 +52,10 @@ def store():
     return current_app.extensions["ecokg_store"]
 
 
+#: the longest IRI /describe reads (a browser's address bar holds far less)
+MAX_IRI_LENGTH = 2048
+
+
 def iri_ref(iri: str) -> str:
     """``<iri>`` for a SPARQL text; refuses characters that could end the IRI early."""
     if UNSAFE_IRI.search(iri):
@@ -75,17 +79,31 @@ def values_clause(variable: str, iris) -> str:
 
 
 def linkable(iri: str) -> bool:
-    """Whether ``iri`` may be a link: under the base, or http(s)."""
-    return iri.startswith(public_base()) or bool(WEB_IRI.match(iri))
+    """Whether ``iri`` may be a link: under the base, in the project's namespaces, or http(s)."""
+    return iri.startswith(public_base()) or is_project_iri(iri) or bool(WEB_IRI.match(iri))
 
 
 def local_href(iri: str) -> str:
-    """Where a browser should go for ``iri``: the local path for IRIs under the base, else the IRI when it is
-    http(s), else nowhere ("#"): a stored ``javascript:`` IRI must not become a link a person can click."""
+    """Where a browser should go for ``iri``: the local path for IRIs under the base, the describe page for a
+    project's IRIs, else the IRI when it is http(s), else nowhere ("#"): a stored ``javascript:`` IRI must not
+    become a link a person can click."""
     base = public_base()
     if iri.startswith(base):
         return (request.script_root or "") + "/" + quote(iri[len(base):], safe="/:@!$&'()*+,;=-._~%")
+    if is_project_iri(iri):
+        return (request.script_root or "") + describe_path(iri)
     return iri if WEB_IRI.match(iri) else "#"
+
+
+def is_project_iri(iri: str) -> bool:
+    """Whether ``iri`` is in a namespace of the project this service serves (never true without one)."""
+    project = settings().project
+    return project is not None and project.owns(iri)
+
+
+def describe_path(iri: str) -> str:
+    """The local address of the page of a project's IRI."""
+    return "/describe?" + urlencode({"iri": iri})
 
 
 def iri_for_path(path: str) -> str:

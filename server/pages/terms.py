@@ -20,7 +20,7 @@ from kg.ontology import CLAIM_CLASS, claim_kinds
 from kg.query import term_text
 from kg.terms import local_name
 
-from .site import UNSAFE_IRI, linkable, local_href, public_base, select, settings, values_clause
+from .site import UNSAFE_IRI, is_project_iri, linkable, local_href, public_base, select, settings, values_clause
 
 LABEL_PREDICATES = [RDFS.label, SKOS.prefLabel, DCTERMS.title]
 
@@ -124,7 +124,7 @@ def term_html(term, *, with_curie: bool = True) -> Markup:
         if not linkable(str(term)):  # javascript:, data:, urn: …: shown, never followed
             link = Markup('<span class="iri" title="{}">{}</span>').format(str(term), label)
         else:
-            external = "" if str(term).startswith(public_base()) else ' class="external"'
+            external = "" if str(term).startswith(public_base()) or is_project_iri(str(term)) else ' class="external"'
             link = Markup('<a href="{}" title="{}"{}>{}</a>').format(local_href(str(term)), str(term),
                                                                      Markup(external), label)
         if with_curie and label != curie:

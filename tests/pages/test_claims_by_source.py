@@ -3,6 +3,7 @@ a project holding a fictional second source beside the interview, and on the int
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -42,7 +43,9 @@ def test_the_claims_of_each_source_stand_under_its_title_in_the_order_of_the_tit
     parts = by_source(section)
     fictional = parts[TITLE]
     assert fictional.count('<li class="claim">') == 4
-    assert [f"{CLAIM}00{n}" in fictional for n in (2, 3, 4, 5)] == [True] * 4
+    # a project's claim is linked to its page on this service (its own IRI need not resolve)
+    assert ['href="/describe?' + urlencode({"iri": f"{CLAIM}00{n}"}) + '"' in fictional
+            for n in (2, 3, 4, 5)] == [True] * 4
     assert "For Turkey, gas pipeline options are not a priority." in texts(fictional, "mark", "evidence")
     interview = parts[INTERVIEW]
     assert CLAIM not in interview and interview.count('<li class="claim">') >= 1
