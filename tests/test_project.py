@@ -194,14 +194,20 @@ ENTITY = """\
 """
 
 
+def refused_by_the_gate(project: Path, name: str, text: str) -> str:
+    """What `ecokg validate` says of a new file ``name`` holding ``text`` in ``project``; it must refuse it."""
+    (project / name).write_text(text, encoding="utf-8")
+    done = ecokg("validate", "--no-owl", name, cwd=project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    return done.stdout
+
+
 @pytest.mark.slow
 def test_an_iri_of_the_project_that_nothing_describes_is_dangling(project):
-    claim = project / "dangling.ttl"
-    claim.write_text(ENTITY.format(ns=NAMESPACE, name="TradeForum", kind="Organisation", label="Trade Forum",
-                                   more=f" ; rdfs:seeAlso <{NAMESPACE}id/Turkiye>"), encoding="utf-8")
-    done = ecokg("validate", "--no-owl", "dangling.ttl", cwd=project)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "[graph/dangling-iri]" in done.stdout and "id/Turkiye" in done.stdout
+    said = refused_by_the_gate(project, "dangling.ttl", ENTITY.format(
+        ns=NAMESPACE, name="TradeForum", kind="Organisation", label="Trade Forum",
+        more=f" ; rdfs:seeAlso <{NAMESPACE}id/Turkiye>"))
+    assert "[graph/dangling-iri]" in said and "id/Turkiye" in said
 
 
 @pytest.mark.slow
@@ -211,12 +217,10 @@ def test_two_entities_of_the_project_made_one_by_an_identity_link_are_refused(pr
                                       more="") + f'<{NAMESPACE}id/TransitForum> a eco:Organisation ; '
                                                  'rdfs:label "Transit Forum"@en .\n', encoding="utf-8")
     try:
-        same = project / "same.ttl"
-        same.write_text(ENTITY.format(ns=NAMESPACE, name="TradeForum", kind="Organisation", label="Trade Forum",
-                                      more=f" ; owl:sameAs <{NAMESPACE}id/TransitForum>"), encoding="utf-8")
-        done = ecokg("validate", "--no-owl", "same.ttl", cwd=project)
-        assert done.returncode == 1, done.stdout + done.stderr
-        assert "[graph/entities-made-same]" in done.stdout and "TransitForum" in done.stdout
+        said = refused_by_the_gate(project, "same.ttl", ENTITY.format(
+            ns=NAMESPACE, name="TradeForum", kind="Organisation", label="Trade Forum",
+            more=f" ; owl:sameAs <{NAMESPACE}id/TransitForum>"))
+        assert "[graph/entities-made-same]" in said and "TransitForum" in said
     finally:
         entities.unlink()
 
