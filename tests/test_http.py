@@ -184,15 +184,15 @@ def test_the_client_reports_where_a_redirect_pointed():
 
 
 @pytest.mark.parametrize("caller, error, message", [
-    (service_select, ServiceTimeout, "did not answer within 0.5 s"),
-    (remote_select, QueryTimeout, "did not finish within 0.5 s"),
-    (wikidata_select, LinkError, "did not answer within 0.5 s"),
+    (service_select, ServiceTimeout, "did not answer within 0.3 s"),
+    (remote_select, QueryTimeout, "did not finish within 0.3 s"),
+    (wikidata_select, LinkError, "did not answer within 0.3 s"),
 ], ids=["service", "remote store", "wikidata"])
 def test_a_server_slower_than_the_timeout_is_the_callers_timeout_error(caller, error, message):
     started = time.monotonic()
     with Scripted(Answer(200, JSON, SELECT_ANSWER, delay=3.0)) as server:
         with pytest.raises(error, match=message):
-            caller(server.url, timeout=0.5)
+            caller(server.url, timeout=0.3)
     assert time.monotonic() - started < 2.5
     assert len(server.hits) == 1
 
