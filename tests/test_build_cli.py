@@ -32,6 +32,13 @@ def project_copy(tmp_path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="module")
+def cli_build(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    """One `ecokg build` as a user runs it, into a folder of its own: (the finished process, that folder)."""
+    out = tmp_path_factory.mktemp("cli-build") / "out"
+    return ecokg("build", build_dir=out), out
+
+
 def test_build_writes_every_dump_and_a_report(built):
     result, written = built
     assert set(written) == set(DUMPS) | {"report.txt"}
@@ -61,11 +68,12 @@ def test_union_dumps_parse_back(built, name):
 
 
 @pytest.mark.slow
-def test_rebuilding_renames_nothing(settings, built, tmp_path):
+def test_rebuilding_renames_nothing(built, cli_build):
+    """The session's build in this process against the command's build in another (another hash seed too)."""
+    done, out = cli_build
+    assert done.returncode == 0, done.stderr
     first = {line for line in built[1]["eco-kg.nq"].read_text(encoding="utf-8").splitlines() if "_:" not in line}
-    second_settings = settings.with_(build_dir=tmp_path / "again")
-    _, written = kg.build(second_settings)
-    second = {line for line in written["eco-kg.nq"].read_text(encoding="utf-8").splitlines() if "_:" not in line}
+    second = {line for line in (out / "eco-kg.nq").read_text(encoding="utf-8").splitlines() if "_:" not in line}
     assert first == second
     assert len(first) > 6000
 
@@ -79,11 +87,11 @@ def test_import_kg_gives_the_dataset(settings, built):
 
 
 @pytest.mark.slow
-def test_cli_build_prints_the_summary(tmp_path):
-    done = ecokg("build", build_dir=tmp_path / "out")
+def test_cli_build_prints_the_summary(cli_build):
+    done, out = cli_build
     assert done.returncode == 0, done.stderr
     assert "Claims by kind:" in done.stdout
-    assert (tmp_path / "out" / "eco-kg.trig").exists()
+    assert (out / "eco-kg.trig").exists()
 
 
 @pytest.mark.slow
@@ -184,8 +192,13 @@ def test_a_changed_source_text_is_refused(project_copy):
 
 
 @pytest.mark.slow
-def test_a_failed_build_leaves_the_previous_dumps_untouched(project_copy):
-    assert ecokg("build", root=project_copy).returncode == 0
+def test_a_failed_build_leaves_the_previous_dumps_untouched(project_copy, settings, built):
+    # the previous build: the session's, of the same bytes, copied where the copy's build goes
+    (project_copy / "build").mkdir()
+    for path in settings.build_dir.iterdir():
+        if path.is_file() and (path.name.startswith("eco-kg.") or path.name in ("report.txt", "fingerprint")):
+            shutil.copy2(path, project_copy / "build" / path.name)
+    assert set(DUMPS) <= {path.name for path in (project_copy / "build").iterdir()}
     before = {p.name: p.read_bytes() for p in (project_copy / "build").iterdir()}
     break_seed(project_copy, 'reflect that mandate."', 'reflect it."')
     assert ecokg("build", root=project_copy).returncode == 2
