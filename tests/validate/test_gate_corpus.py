@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kg.gate.limits import GateLimits
 from kg.validate import validate_files
 
 from gate_fixtures import fixture_path
@@ -68,6 +69,15 @@ BAD_CASES = {
 
 GOOD_CASES = ["new-position.ttl", "new-position.trig", "new-link.ttl", "new-link.nt", "subclass-instance.ttl",
               "unicode-labels.ttl"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warmed_gate(settings, gate_base):
+    """One check run in this process first: the modules and caches the stages load on first use are then
+    inherited by every forked gate child, instead of each child loading them again (a few tenths of a second)."""
+    limits = GateLimits.from_settings(settings).with_(isolate=False)
+    assert validate_files([fixture_path("new-position.ttl", None)], settings, owl=False, base=gate_base,
+                          limits=limits).ok
 
 
 def _check_rejection(name, stage, code, fragment, exit_code, failed_stage, problems):
