@@ -33,7 +33,10 @@ def tree_key(checkout: Path) -> str:
             path = Path(folder, name)
             digest.update(str(path.relative_to(checkout)).encode() + b"\0")
             try:
-                digest.update(os.readlink(path).encode() if path.is_symlink() else path.read_bytes())
+                if path.is_symlink():
+                    digest.update(os.readlink(path).encode())
+                elif path.is_file():  # not a pipe or socket, which could block or fail
+                    digest.update(path.read_bytes())
             except OSError:  # removed while walking: its name alone changes the key
                 pass
             digest.update(b"\0")
