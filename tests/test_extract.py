@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from rdflib import Graph, URIRef
@@ -315,15 +317,34 @@ def ecokg(*args, cwd: Path):
                           env=env, timeout=300)
 
 
+@pytest.fixture
+def ecokg_here(monkeypatch, capsys):
+    """`ecokg` as `ecokg()` runs it (in ``cwd``, no ECOKG_ variable set), but in this process: the steps around
+    the one the test is about, which do not need an interpreter of their own."""
+    for name in [name for name in os.environ if name.startswith("ECOKG_")]:
+        monkeypatch.delenv(name)
+
+    def call(*args, cwd: Path) -> SimpleNamespace:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = cli.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return call
+
+
 @pytest.mark.slow
-def test_a_project_source_is_drafted_in_the_project_namespace_and_its_accepted_draft_passes_the_gate(tmp_path):
+def test_a_project_source_is_drafted_in_the_project_namespace_and_its_accepted_draft_passes_the_gate(tmp_path,
+                                                                                                     ecokg_here):
     folder = tmp_path / "speeches"
-    assert ecokg("init", folder, "--namespace", PROJECT_NAMESPACE, cwd=tmp_path).returncode == 0
+    assert ecokg_here("init", folder, "--namespace", PROJECT_NAMESPACE, cwd=tmp_path).returncode == 0
     text = tmp_path / "trade-forum.txt"
     text.write_text(SPEECH, encoding="utf-8")
-    done = ecokg("source", "add", text, "--title", "Remarks at the trade forum", "--speaker", "Jane Doe",
-                 "--holder", "Pakistan", "--language", "en", cwd=folder)
+    done = ecokg_here("source", "add", text, "--title", "Remarks at the trade forum", "--speaker", "Jane Doe",
+                      "--holder", "Pakistan", "--language", "en", cwd=folder)
     assert done.returncode == 0, done.stderr
+    # the drafting, in a process of its own that finds the project from its working directory
     done = ecokg("extract", "trade-forum", "--output", "claims/trade-forum.draft.ttl", cwd=folder)
     assert done.returncode == 0, done.stderr
     draft_path = folder / "claims" / "trade-forum.draft.ttl"
@@ -336,15 +357,15 @@ def test_a_project_source_is_drafted_in_the_project_namespace_and_its_accepted_d
     assert graph.value(favours, PROV.wasAttributedTo) == URIRef(PROJECT_NAMESPACE + "id/JaneDoe")
     assert graph.value(favours, PROV.wasDerivedFrom) == URIRef(PROJECT_NAMESPACE + "id/source/trade-forum")
     assert "'Karachi Harbour Hall'" in draft_path.read_text(encoding="utf-8")
-    refused = ecokg("validate", "--no-owl", draft_path, cwd=folder)
+    refused = ecokg_here("validate", "--no-owl", draft_path, cwd=folder)
     assert refused.returncode == 1 and "still a draft" in refused.stdout
     accepted = folder / "claims" / "trade-forum.ttl"
     accepted.write_text(DRAFT_LINE.sub("", draft_path.read_text(encoding="utf-8")), encoding="utf-8")
     draft_path.unlink()
-    passed = ecokg("validate", "--no-owl", accepted, cwd=folder)
+    passed = ecokg_here("validate", "--no-owl", accepted, cwd=folder)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     # with its claims curated, the source's draft can be scored
-    scored = ecokg("extract", "trade-forum", "--evaluate", "--format", "json", cwd=folder)
+    scored = ecokg_here("extract", "trade-forum", "--evaluate", "--format", "json", cwd=folder)
     assert scored.returncode == 0, scored.stderr
     assert json.loads(scored.stdout)["claims"]["sentence_recall"] == 1.0
 
