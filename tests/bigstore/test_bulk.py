@@ -87,13 +87,19 @@ def run_ecokg(settings, *args):
     ("<a> <b> .\n", "line 1"),
     ("@prefix ex: <http://ex/> .\nex:a ex:b \"unterminated .\n", "line 2"),
 ])
-def test_a_broken_data_file_is_exit_2_with_its_name_and_line(settings, built, tmp_path, content, words):
+def test_a_broken_data_file_is_exit_2_with_its_name_and_line(settings, built, tmp_path, monkeypatch, capsys,
+                                                           content, words):
+    """The command line in this process (its parsing and exit codes); the next test runs it as a process."""
+    from kg.cli import main
+
+    monkeypatch.setenv("ECOKG_BUILD_DIR", str(settings.build_dir))
     broken = tmp_path / "broken.ttl"
     broken.write_text(content, encoding="utf-8")
-    done = run_ecokg(settings, "build", "--quiet", "--data", str(broken))
-    assert done.returncode == 2, done.stderr
-    assert "broken.ttl" in done.stderr and words in done.stderr
-    assert "Traceback" not in done.stderr
+    code = main(["build", "--quiet", "--data", str(broken)])
+    stderr = capsys.readouterr().err
+    assert code == 2, stderr
+    assert "broken.ttl" in stderr and words in stderr
+    assert "Traceback" not in stderr
 
 
 def test_a_data_file_of_another_kind_is_exit_2(settings, built, tmp_path):
