@@ -50,26 +50,27 @@ def scratch_repo(tmp_path_factory, wheelhouse):
 
 
 def checkout_commit(shadow: Path, env: dict) -> tuple[str, str]:
-    """(repository, commit) holding the checkout as it is now: HEAD, or, when the tree has changes, a commit
-    of HEAD plus the staged and modified tracked files in a clone at ``shadow``, as `pre-commit try-repo`
-    makes one (untracked files stay out there too). Made once, so that every case installs from the same
-    commit and pre-commit's store keeps one environment for it."""
+    """(repository, commit) holding the checkout as it is now, in a clone at ``shadow``: HEAD plus the staged
+    and modified tracked files, as `pre-commit try-repo` takes them (untracked files stay out there too).
+    Made once, so that every case installs from the same commit and pre-commit's store keeps one environment
+    for it."""
+    # plumbing only in the checkout, and no optional locks: its index is never locked or rewritten, so a
+    # commit made there meanwhile is not refused
     def git(*args: str, cwd: Path = CHECKOUT, **extra: str) -> str:
-        return subprocess.run(["git", *args], cwd=cwd, env={**env, **extra}, check=True, capture_output=True,
-                              text=True).stdout
+        return subprocess.run(["git", *args], cwd=cwd, env={**env, "GIT_OPTIONAL_LOCKS": "0", **extra}, check=True,
+                              capture_output=True, text=True).stdout
     head = git("rev-parse", "HEAD").strip()
-    if subprocess.run(["git", "diff", "--quiet", "--no-ext-diff", "HEAD"], cwd=CHECKOUT, env=env).returncode == 0:
-        return str(CHECKOUT), head
     git("clone", "-q", str(CHECKOUT), str(shadow))
     git("checkout", "-q", head, "-b", "_pc_tmp", cwd=shadow)
     into_shadow = {"GIT_INDEX_FILE": str(shadow / ".git" / "index"),
                    "GIT_OBJECT_DIRECTORY": str(shadow / ".git" / "objects")}
-    staged = [name for name in git("diff", "--staged", "--name-only", "--no-ext-diff", "-z",
-                                   "--diff-filter=ACMRTUXB").split("\0") if name]
+    staged = [name for name in git("diff-index", "--cached", "--name-only", "-z", "--diff-filter=ACMRTUXB",
+                                   "HEAD").split("\0") if name]
     if staged:
         git("add", "--", *staged, **into_shadow)
     git("add", "-u", **into_shadow)
-    git("commit", "-q", "--no-edit", "--no-gpg-sign", "-n", "-m", "the checkout with its changes", cwd=shadow)
+    git("commit", "-q", "--allow-empty", "--no-edit", "--no-gpg-sign", "-n", "-m", "the checkout with its changes",
+        cwd=shadow)
     return str(shadow), git("rev-parse", "HEAD", cwd=shadow).strip()
 
 
