@@ -1,7 +1,7 @@
 """Fixtures for the packaging tests: the built wheel and sdist, an offline wheelhouse, a fresh venv.
 
 Everything is built once per test session, from this checkout, with `python -m build`, and shared by the
-xdist workers (`shared.py`); installs use only the wheelhouse (`wheelhouse.py`), so the tests need no package
+xdist workers (`build_once.py`); installs use only the wheelhouse (`wheelhouse.py`), so the tests need no package
 index. Each worker runs the shared venv's commands with its own home, cache and working folder.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shared import made_once, session_folder, tree_key  # noqa: E402  (tests/ is not a package)
+from build_once import made_once, session_folder, tree_key  # noqa: E402  (tests/ is not a package)
 from wheelhouse import make_wheelhouse, offline_pip_env  # noqa: E402
 
 CHECKOUT = Path(__file__).resolve().parents[2]
