@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, g, render_template, request
+from jinja2 import BytecodeCache
 from rdflib.term import Node
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
@@ -120,8 +121,28 @@ def problem(message: str, status: int) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept for the process, keyed by name and source checksum: a second app (a test, a
+    reload) loads them instead of compiling them again."""
+
+    def __init__(self):
+        self._kept: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        kept = self._kept.get(bucket.key)
+        if kept is not None:
+            bucket.bytecode_from_string(kept)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._kept[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def load_templates(app) -> None:
     """Compile every template now, at start, rather than in the first requests (from several threads at once)."""
+    app.jinja_env.bytecode_cache = _COMPILED
     for name in app.jinja_env.list_templates():
         app.jinja_env.get_template(name)
 
