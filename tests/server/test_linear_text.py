@@ -109,16 +109,17 @@ def cost(function, text: str, repeats: int = 5) -> float:
 
 
 def assert_linear(function, make) -> None:
-    # the smaller text at its best of five: a slow reading there would loosen the bound
-    small = max(cost(function, make(SMALL)), FLOOR)
     large_text = make(LARGE)
-    # the larger one reading at a time: the first within the bound settles it, and a quadratic pass (100 times
-    # the smaller, seconds) is not run five times; read again before failing, as a cache shared with other
-    # work can slow one reading
-    for _attempt in range(3):
-        large = cost(function, large_text, repeats=1)
-        if large <= RATIO * small:
-            return
+    # both measured again before failing: a cache shared with other work on the machine slows the larger text
+    # more than the smaller, and no reading is ever faster than the pass itself
+    for _attempt in range(2):
+        # the smaller text at its best of five: a slow reading there would loosen the bound
+        small = max(cost(function, make(SMALL)), FLOOR)
+        # the larger one reading at a time: the first within the bound settles it
+        for _reading in range(3):
+            large = cost(function, large_text, repeats=1)
+            if large <= RATIO * small:
+                return
     raise AssertionError(f"{LARGE:,} characters cost {large / small:.0f} times {SMALL:,} ({large:.3f} s)")
 
 
