@@ -24,6 +24,11 @@ OPTIONS = {"inference": "none", "advanced": False, "abort_on_first": False, "all
            "allow_infos": True}
 
 
+def load() -> None:
+    """Import pySHACL now (a process that forks checkers imports it once, before the first fork)."""
+    import pyshacl  # noqa: F401
+
+
 def run_shacl(data: Graph, shapes: Graph, *, ontology: Graph | None = None,
               focus_nodes: Iterable | None = None) -> tuple[bool, Graph]:
     """Validate ``data`` against ``shapes``; return (conforms, the validation report graph).
