@@ -14,18 +14,22 @@ from kg.settings import Settings
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from programs import require_for_markers  # noqa: E402  (tests/ is not a package)
 
-#: the files that take longest (a minute or more of one worker's time on two cores), handed out first under
-#: `-n` (xdist hands out whole files, `--dist loadfile`), so that no worker is left finishing one of them alone
+#: the files that take longest (15 s or more of one worker's time on two cores), handed out first under `-n`
+#: (xdist hands out whole files, `--dist loadfile`), so that no worker is left finishing one of them alone. The
+#: wheel and its venv are built once for all workers (tests/packaging/build_once.py): one packaging file leads,
+#: and the others come later, when the build is there to share rather than waited for
 LONG_RUNNING_FIRST = [
-    "tests/server/test_fuzz.py",
-    "tests/validate/test_gate_add.py",
-    "tests/packaging/test_precommit_hook.py",
-    "tests/bigstore/test_bulk.py",
-    "tests/packaging/test_wheel.py",
     "tests/packaging/test_own_project_wheel.py",
-    "tests/test_build_cli.py",
-    "tests/server/test_update.py",
+    "tests/server/test_linear_text.py",
+    "tests/validate/test_gate_add.py",
+    "tests/test_project.py",
+    "tests/server/test_fuzz.py",
     "tests/server/test_attacks.py",
+    "tests/server/test_connections.py",
+    "tests/test_export_nanopub.py",
+    "tests/bigstore/test_bulk.py",
+    "tests/packaging/test_precommit_hook.py",
+    "tests/packaging/test_wheel.py",
 ]
 
 #: tests in files other maintainers keep (tests/pages, tests/link, test_http, test_layering, test_settings)
