@@ -166,6 +166,56 @@ def test_memory_beyond_the_cap_stops_the_work_not_the_caller(pool_of):
 
 
 @pytest.mark.slow
+class _NoRoomToReport(Exception):
+    """An error that cannot be written back without memory: as when the cap is hit while the child reports."""
+
+    def __reduce__(self):
+        raise MemoryError()
+
+    def __str__(self):
+        raise MemoryError()
+
+
+def _fail_without_room():
+    raise _NoRoomToReport()
+
+
+def _return_without_room():
+    return _NoRoomToReport()
+
+
+@pytest.mark.parametrize("work", [_fail_without_room, _return_without_room])
+def test_running_out_of_memory_while_reporting_is_out_of_memory_not_a_silent_death(work):
+    # a child that hit its cap while writing its answer used to exit 0 unheard: "the worker process died"
+    with pytest.raises(OutOfMemory):
+        run_isolated(work, timeout=20)
+
+
+@pytest.mark.parametrize("work", [_fail_without_room, _return_without_room])
+def test_a_pool_worker_out_of_memory_while_reporting_is_out_of_memory(pool_of, work):
+    with pytest.raises(OutOfMemory):
+        pool_of(lambda request: work()).run(None, soon(20))
+
+
+class _Mute(Exception):
+    """An error that can be neither written back nor said."""
+
+    def __reduce__(self):
+        raise TypeError("cannot be pickled")
+
+    def __str__(self):
+        raise TypeError("cannot be said")
+
+
+def _fail_mute():
+    raise _Mute()
+
+
+def test_an_error_that_cannot_be_written_back_is_named_by_its_type():
+    with pytest.raises(ChildFailed, match="_Mute"):
+        run_isolated(_fail_mute, timeout=20)
+
+
 def test_a_full_pool_refuses_at_once_instead_of_stalling(pool_of):
     import threading
 

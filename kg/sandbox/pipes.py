@@ -61,9 +61,11 @@ def close_inherited_sockets() -> None:
 
 
 def write_message(fd: int, payload: bytes) -> None:
-    view = memoryview(len(payload).to_bytes(_HEADER, "big") + payload)
-    while view:
-        view = view[os.write(fd, view):]
+    # the header apart: joining them would copy the payload, which a child at its memory cap cannot afford
+    for part in (len(payload).to_bytes(_HEADER, "big"), payload):
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view):]
 
 
 def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
@@ -88,15 +90,33 @@ def read_message(fd: int, deadline: float | None) -> bytes:
     return _read_exactly(fd, size, deadline)
 
 
+#: the answer of a child out of memory, written before any cap: sending it needs no memory the child lacks
+_OUT_OF_MEMORY = pickle.dumps((False, MemoryError()), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def answer(fd: int, produce: Callable[[], Any]) -> None:
-    """Write ``(True, produce())`` or ``(False, the exception)``, pickled, to ``fd``."""
+    """Write ``(True, produce())`` or ``(False, the exception)``, pickled, to ``fd``; a child that runs out of
+    memory while doing so (its cap reached while it reports) says so rather than dying unheard."""
     try:
-        payload = pickle.dumps((True, produce()), protocol=pickle.HIGHEST_PROTOCOL)
-    except BaseException as error:  # noqa: BLE001 - every failure goes back to the caller
         try:
-            payload = pickle.dumps((False, error), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:
-            payload = pickle.dumps((False, ChildFailed(f"{type(error).__name__}: {error}")))
+            payload = pickle.dumps((True, produce()), protocol=pickle.HIGHEST_PROTOCOL)
+        except MemoryError:
+            raise
+        except BaseException as error:  # noqa: BLE001 - every failure goes back to the caller
+            try:
+                payload = pickle.dumps((False, error), protocol=pickle.HIGHEST_PROTOCOL)
+            except MemoryError:
+                raise
+            except Exception:
+                try:
+                    said = f"{type(error).__name__}: {error}"
+                except MemoryError:
+                    raise
+                except Exception:  # an exception that cannot even say what it is
+                    said = type(error).__name__
+                payload = pickle.dumps((False, ChildFailed(said)))
+    except MemoryError:
+        payload = _OUT_OF_MEMORY
     write_message(fd, payload)
 
 
