@@ -298,7 +298,11 @@ def test_with_half_the_connections_in_use_an_idle_one_is_closed_within_seconds(s
     holder = Holder(small_limit.port, "keep-alive", count=150)
     try:
         assert holder.wait_until_all_closed(GRACE) == 0  # not after the 600 s idle timeout
-        assert all(said.startswith(b"HTTP/1.1 200 ") for said in holder.received.values())
+        # each was answered before it was closed: 200, or at once "busy" (503 with Retry-After) when 150 queries
+        # arrive together on a loaded machine and a worker is not free within admission_wait
+        statuses = [said[:12] for said in holder.received.values()]
+        assert set(statuses) <= {b"HTTP/1.1 200", b"HTTP/1.1 503"} and b"HTTP/1.1 200" in statuses, set(statuses)
+        assert all(b"Retry-After:" in said for said in holder.received.values() if said.startswith(b"HTTP/1.1 503"))
     finally:
         holder.release()
 
