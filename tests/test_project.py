@@ -250,34 +250,6 @@ def test_journal_fold_writes_the_projects_graphs_into_the_projects_files(tmp_pat
     assert listed.returncode == 0
 
 
-@pytest.mark.slow
-def test_a_projects_claims_are_exported_and_served_as_nanopublications(tmp_path):
-    from rdflib import Dataset, URIRef
-
-    from kg.settings import Settings
-    from server.app import create_app
-
-    folder = make_project(tmp_path / "speeches")
-    claim = NAMESPACE + "id/claim/pk-turkey-trade-ties"
-    (folder / "new-claim.ttl").write_text(CLAIM.format(
-        subject=claim, quote="Pakistan favours closer ties with Turkey in trade and transit."), encoding="utf-8")
-    assert ecokg("add", "--no-owl", "new-claim.ttl", cwd=folder).returncode == 0
-    done = ecokg("export", "--nanopub", "--output", str(tmp_path / "np.trig"), cwd=folder)
-    assert done.returncode == 0, done.stdout + done.stderr
-    exported = Dataset().parse(tmp_path / "np.trig", format="trig")
-    introduces = URIRef("http://purl.org/nanopub/x/introduces")
-    [nanopub] = [s for s, _p, _o, _g in exported.quads((None, introduces, URIRef(claim), None))]
-    assert str(nanopub).startswith("https://w3id.org/eco-kg/np/RA")
-    quoted = {str(o) for _s, _p, o, _g in exported.quads((None, URIRef("https://w3id.org/eco-kg/ontology/quote"), None, None))}
-    assert "Pakistan favours closer ties with Turkey in trade and transit." in quoted
-    # the service of the project serves the same nanopublication at the same address
-    client = create_app(Settings.from_env({"ECOKG_PROJECT": str(folder)})).test_client()
-    served = client.get("/np/" + str(nanopub).rsplit("/", 1)[1], headers={"Accept": "application/trig"})
-    assert served.status_code == 200, served.get_data(as_text=True)[:300]
-    assert claim in served.get_data(as_text=True)
-    assert str(nanopub) in client.get("/download/eco-kg-nanopubs.trig").get_data(as_text=True)
-
-
 def test_outside_a_project_the_namespace_stays_eco_kgs(tmp_path):
     claim = tmp_path / "claim.ttl"
     claim.write_text(CLAIM.format(subject=NAMESPACE + "id/claim/pk-turkey-trade-ties", quote="x"), encoding="utf-8")

@@ -20,7 +20,7 @@ WORDS = "Pakistan favours closer ties with Turkey in trade and transit."
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def project_site(tmp_path_factory):
     from kg.settings import Settings
     from server.app import create_app
 
@@ -29,7 +29,13 @@ def site(tmp_path_factory):
     done = ecokg("add", "--no-owl", "new-claim.ttl", cwd=folder)
     assert done.returncode == 0, done.stdout + done.stderr
     with LiveServer(create_app(Settings.from_env({"ECOKG_PROJECT": str(folder)}))) as server:
-        yield server.url
+        server.folder = folder
+        yield server
+
+
+@pytest.fixture(scope="module")
+def site(project_site):
+    return project_site.url
 
 
 def fetch(url: str, accept: str = "text/html"):
@@ -99,3 +105,20 @@ def test_a_bad_request_is_answered_in_words(site, query, status, words):
 def test_without_a_project_nothing_is_described_there(client):
     response = client.get("/describe?" + urlencode({"iri": NAMESPACE + "id/claim/x"}), headers={"Accept": "text/plain"})
     assert response.status_code == 404 and b"not in a namespace" in response.data
+
+
+def test_the_projects_claim_is_a_nanopublication_exported_and_served_alike(project_site, tmp_path):
+    from rdflib import Dataset
+
+    done = ecokg("export", "--nanopub", "--output", str(tmp_path / "np.trig"), cwd=project_site.folder)
+    assert done.returncode == 0, done.stdout + done.stderr
+    exported = Dataset().parse(tmp_path / "np.trig", format="trig")
+    introduces = URIRef("http://purl.org/nanopub/x/introduces")
+    [nanopub] = [s for s, _p, _o, _g in exported.quads((None, introduces, URIRef(CLAIM_IRI), None))]
+    assert str(nanopub).startswith("https://w3id.org/eco-kg/np/RA")
+    quote_of = URIRef("https://w3id.org/eco-kg/ontology/quote")
+    assert WORDS in {str(o) for _s, _p, o, _g in exported.quads((None, quote_of, None, None))}
+    # the service of the project serves the same nanopublication at the same address, and in its download
+    status, _headers, body = fetch(project_site.url + "/np/" + str(nanopub).rsplit("/", 1)[1], "application/trig")
+    assert status == 200 and CLAIM_IRI in body
+    assert str(nanopub) in fetch(project_site.url + "/download/eco-kg-nanopubs.trig", "application/trig")[2]
