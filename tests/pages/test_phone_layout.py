@@ -71,7 +71,8 @@ def screenshots(tmp_path_factory) -> Path:
 
 
 def shot_name(path: str) -> str:
-    return (re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-") or "query") + ".png"
+    # cut to a length every file system takes (a long address would make save_screenshot fail quietly)
+    return (re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-")[:120] or "query") + ".png"
 
 
 def top_of(phone, selector: str) -> float | None:
