@@ -3,6 +3,7 @@ or not at all; over the Flask test client and over real HTTP on 127.0.0.1 (SPARQ
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import pytest
 import requests
@@ -14,6 +15,7 @@ from kg.stores import open_store
 from liveserver import LiveServer
 from server.app import create_app
 from server.update import OWL_CONFIG, UpdateConfigError
+from until_changed import UntilChanged
 
 TOKEN = "test-update-token-3f9a-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -69,32 +71,26 @@ def uclient(update_app):
     return update_app.test_client()
 
 
-class Unchanged:
-    """One app with updates on for the tests whose requests are all refused or change nothing: creating an app
-    (its templates, the gate's schema, its store and the store's workers) is most of such a test's time."""
-
-    def __init__(self, settings, folder):
-        self.settings, self.folder, self.started = settings, folder, 0
-        self.app = self.store = None
-
-    def get(self):
-        if self.app is None:
-            self.started += 1
-            self.store = open_store(self.settings.with_(store="oxigraph"))
-            self.app = create_app(self.settings.with_(update_enabled=True, update_token=TOKEN, update_journal=str(
-                self.folder / f"journal-{self.started}.jsonl")), self.store)
-            self.app.config[OWL_CONFIG] = False  # as in `update_app`
-        return self.app, self.store
-
-    def discard(self) -> None:
-        if self.store is not None:
-            self.store.close()
-            self.app = self.store = None
+@dataclass
+class UpdateApp:
+    app: object
+    store: object
 
 
 @pytest.fixture(scope="module")
 def unchanged_app(settings, built, tmp_path_factory):
-    shared = Unchanged(settings, tmp_path_factory.mktemp("unchanged"))
+    """One app with updates on for the tests whose requests are all refused or change nothing: creating an app
+    (its templates, the gate's schema, its store and the store's workers) is most of such a test's time."""
+    folder = tmp_path_factory.mktemp("unchanged")
+
+    def make(n: int) -> UpdateApp:
+        store = open_store(settings.with_(store="oxigraph"))
+        app = create_app(settings.with_(update_enabled=True, update_token=TOKEN,
+                                        update_journal=str(folder / f"journal-{n}.jsonl")), store)
+        app.config[OWL_CONFIG] = False  # as in `update_app`
+        return UpdateApp(app, store)
+
+    shared = UntilChanged(make, lambda made: made.store.close())
     yield shared
     shared.discard()
 
@@ -103,16 +99,13 @@ def unchanged_app(settings, built, tmp_path_factory):
 def shared_store(unchanged_app):
     """The shared app's store; a test whose request changed it after all fails on its own check, and leaves the
     next test a fresh app rather than its change."""
-    _app, store = unchanged_app.get()
-    changes = store.changes
-    yield store
-    if store.changes != changes:
-        unchanged_app.discard()
+    with unchanged_app.unchanged() as made:
+        yield made.store
 
 
 @pytest.fixture()
 def shared_client(unchanged_app, shared_store):
-    return unchanged_app.get()[0].test_client()
+    return unchanged_app.get().app.test_client()
 
 
 def post(client, text: str, *, headers: dict | None = None, **kwargs):

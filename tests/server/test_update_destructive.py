@@ -3,6 +3,8 @@ another or leaves a node without a label is a 422 with the gate's report and cha
 edits (one label for another, removing what an update added) are accepted."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 import requests
 
@@ -11,6 +13,7 @@ from kg.stores import open_store
 from liveserver import LiveServer
 from server.app import create_app
 from server.update import OWL_CONFIG
+from until_changed import UntilChanged
 
 pytestmark = pytest.mark.slow  # updates run the gate in a child process each; accepted edits start servers of their own
 
@@ -40,32 +43,31 @@ def served(settings, built, tmp_path):
         store.close()
 
 
-class Unchanged:
-    """One server for the tests whose updates are all refused: starting a server and its store is most of such a
-    test's time, and a refused update leaves the store as it was. ``baseline`` is what it served when started:
-    (graph sizes, every quad), read over HTTP (blank node labels differ from one loaded store to the next)."""
-
-    def __init__(self, settings, folder):
-        self.settings, self.folder, self.started = settings, folder, 0
-        self.server = self.store = self.baseline = None
-
-    def get(self):
-        if self.server is None:
-            self.started += 1
-            self.server, self.store = serve(self.settings, self.folder / f"journal-{self.started}.jsonl")
-            self.baseline = graph_sizes(self.server.url), everything(self.server.url)
-        return self.server.url, self.store
-
-    def discard(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.store.close()
-            self.server = self.store = self.baseline = None
+@dataclass
+class RefusingServer:
+    url: str
+    store: object
+    server: object
+    #: what it served when started: (graph sizes, every quad), read over HTTP (blank node labels differ from
+    #: one loaded store to the next)
+    baseline: tuple
 
 
 @pytest.fixture(scope="module")
 def unchanged_server(settings, built, tmp_path_factory):
-    shared = Unchanged(settings, tmp_path_factory.mktemp("unchanged"))
+    """One server for the tests whose updates are all refused: starting a server and its store is most of such a
+    test's time, and a refused update leaves the store as it was."""
+    folder = tmp_path_factory.mktemp("unchanged")
+
+    def make(n: int) -> RefusingServer:
+        server, store = serve(settings, folder / f"journal-{n}.jsonl")
+        return RefusingServer(server.url, store, server, (graph_sizes(server.url), everything(server.url)))
+
+    def close(made: RefusingServer) -> None:
+        made.server.stop()
+        made.store.close()
+
+    shared = UntilChanged(make, close)
     yield shared
     shared.discard()
 
@@ -74,11 +76,8 @@ def unchanged_server(settings, built, tmp_path_factory):
 def refusing(unchanged_server):
     """The shared server as (url, its baseline); a test whose update got through after all (a gate that let it
     pass) fails, and leaves the next test a fresh server rather than its changes."""
-    url, store = unchanged_server.get()
-    changes = store.changes
-    yield url, unchanged_server.baseline
-    if store.changes != changes:
-        unchanged_server.discard()
+    with unchanged_server.unchanged() as made:
+        yield made.url, made.baseline
 
 
 def update(url: str, text: str, *, json: bool = False) -> requests.Response:
