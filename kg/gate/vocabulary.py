@@ -43,6 +43,8 @@ _TBOX_PREDICATES = {
 #: rdf:type objects that declare ontology terms
 _TBOX_TYPES = (CLASS_TYPES | PROPERTY_TYPES | {OWL.AllDisjointClasses, OWL.AllDisjointProperties, OWL.Ontology})
 #: classes a blank node may have (parts of a description, not entities)
+#: read once: an attribute of rdflib's namespaces costs a lookup each time, and the loops below run per triple
+_TYPE, _MEMBERS = RDF.type, OWL.members
 _STRUCTURAL_CLASSES = {OA.TextQuoteSelector, OA.TextPositionSelector, OA.SpecificResource,
                        OWL.NegativePropertyAssertion, OWL.AllDifferent, OWL.Axiom, OWL.Annotation, RDF.List,
                        RDF.Statement}
@@ -168,8 +170,8 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
     passed: set = set()
     for s, p, o in triples:
         # ontology edits
-        if p in _TBOX_PREDICATES or (p == RDF.type and o in _TBOX_TYPES) or (
-                p == OWL.members and (s, RDF.type, OWL.AllDisjointClasses) in graph):
+        if p in _TBOX_PREDICATES or (p == _TYPE and o in _TBOX_TYPES) or (
+                p == _MEMBERS and (s, _TYPE, OWL.AllDisjointClasses) in graph):
             report("tbox-edit", f"a data file may not add ontology axioms: {short(s)} {short(p)} {short(o)}",
                    node=s, prop=p, value=o,
                    hint="propose classes, properties and axioms as a change to ontology/eco.ttl, reviewed on their own")
@@ -229,7 +231,7 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
             else:
                 passed.add((s, p))  # a later triple with them skips these checks
         # classes
-        if p == RDF.type:
+        if p == _TYPE:
             if isinstance(o, URIRef) and o not in vocab.classes:
                 if o in vocab.properties:
                     report("property-as-class", f"{short(o)} is a property, not a class", node=s, prop=p, value=o,
@@ -288,12 +290,22 @@ def check_vocabulary(change: Change, base: Base) -> list[Problem]:
             report("wikidata-id", f"malformed Wikidata ID <{o}>: links must name an item as "
                    "http://www.wikidata.org/entity/Q<digits>", node=s, prop=p, value=o,
                    hint=f"write <{fixed}>" if fixed else "look the item up on wikidata.org and use its Q-number")
-    # blank-node entities
-    for node in sorted({s for s in graph.subjects() if isinstance(s, BNode)}, key=str):
-        types = set(graph.objects(node, RDF.type))
+    # blank-node entities: each blank subject's types and whether it has ECO properties, read in one pass (a
+    # large file of lists has a blank node per item: one lookup in the graph each would cost far more)
+    types_of: dict = {}
+    with_eco_properties: set = set()
+    eco = str(ECO)
+    for s, p, o in triples:
+        if isinstance(s, BNode):
+            types = types_of.setdefault(s, set())
+            if p == _TYPE:
+                types.add(o)
+            elif str(p).startswith(eco):
+                with_eco_properties.add(s)
+    for node in sorted(types_of, key=str):
+        types = types_of[node]
         entity_types = {t for t in types if t not in _STRUCTURAL_CLASSES}
-        eco_properties = {p for p in graph.predicates(node) if str(p).startswith(str(ECO))}
-        if entity_types or (not types and eco_properties):
+        if entity_types or (not types and node in with_eco_properties):
             what = ", ".join(sorted(short(t) for t in entity_types)) or "an entity (it has ECO properties)"
             report("blank-node-entity", f"a blank node is typed as {what}; entities need IRIs", node=node,
                    prop=RDF.type if entity_types else None, value=min(entity_types, key=str) if entity_types else None,
