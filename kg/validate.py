@@ -167,7 +167,9 @@ def validate_files(paths: list[Path], settings: Settings, *, owl: bool | str = T
     try:
         report, derived = sandbox.run_isolated(_validate_files, paths, settings, owl, limits, base,
                                                progress=progress, isolated=True, timeout=timeout,
-                                               memory_bytes=limits.memory_bytes)
+                                               memory_bytes=limits.memory_bytes,
+                                               overdue=(lambda: progress.overdue(limits.stage_seconds))
+                                               if limits.stage_seconds else None)
     except sandbox.Late:
         return _limit_report(paths, progress.stage or "input", "time", limits, started)
     except sandbox.OutOfMemory:

@@ -216,6 +216,37 @@ def test_an_error_that_cannot_be_written_back_is_named_by_its_type():
         run_isolated(_fail_mute, timeout=20)
 
 
+def _stuck_where_no_handler_runs():
+    # as a C extension waiting on a lock for ever: no signal handler of the child's own runs meanwhile
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGINT})
+    time.sleep(600)
+
+
+def test_a_child_stuck_past_what_its_watchdog_allows_is_ended_early():
+    started = time.monotonic()
+    with pytest.raises(Late):
+        run_isolated(_stuck_where_no_handler_runs, timeout=300, overdue=lambda: time.monotonic() > started + 1)
+    assert time.monotonic() - started < 30  # not the 300 s of its whole deadline
+
+
+def test_a_confined_child_prints_no_rust_backtrace():
+    # a pyoxigraph panic at the memory cap that prints a backtrace deadlocks on the backtrace lock
+    assert run_isolated(lambda: os.environ.get("RUST_BACKTRACE"), timeout=20) == "0"
+
+
+def test_the_gates_progress_says_when_a_stage_is_overdue():
+    from kg.gate.limits import Progress
+
+    progress = Progress()
+    assert progress.stage is None and not progress.overdue(0, grace=0)
+    progress.enter("shacl")
+    assert progress.stage == "shacl" and not progress.overdue(60)
+    time.sleep(0.05)
+    assert progress.overdue(0.01, grace=0)
+
+
 def test_a_full_pool_refuses_at_once_instead_of_stalling(pool_of):
     import threading
 

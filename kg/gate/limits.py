@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import mmap
 import signal
+import struct
 import threading
+import time
 from dataclasses import dataclass, replace
 
 from ..settings import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PREFIXES, DEFAULT_MAX_PROBLEMS, DEFAULT_MEMORY_MB,
@@ -60,19 +62,28 @@ class StageLimitHit(BaseException):
 class Progress:
     """Which stage is running, readable by the parent after its child was killed (shared memory)."""
 
-    _SIZE = 64
+    _SIZE = 64  # the stage's name, then (the last 8 bytes) when it began, on the clock every process shares
+    _NAME = _SIZE - 8
 
     def __init__(self):
         self._map = mmap.mmap(-1, self._SIZE)
 
     def enter(self, stage: str) -> None:
-        encoded = stage.encode("ascii", "replace")[: self._SIZE - 1]
+        encoded = stage.encode("ascii", "replace")[: self._NAME - 1]
         self._map.seek(0)
-        self._map.write(encoded + b"\0" * (self._SIZE - len(encoded)))
+        self._map.write(encoded + b"\0" * (self._NAME - len(encoded)) + struct.pack("d", time.monotonic()))
+
+    def overdue(self, seconds: float, grace: float = 5.0) -> bool:
+        """Whether the running stage began more than ``seconds`` + ``grace`` ago: its own deadline should have
+        stopped it by then, so the child is stuck where a signal handler cannot run."""
+        if not self.stage:
+            return False
+        began = struct.unpack("d", self._map[self._NAME:])[0]
+        return time.monotonic() - began > seconds + grace
 
     @property
     def stage(self) -> str | None:
-        raw = self._map[:].split(b"\0", 1)[0]
+        raw = self._map[:self._NAME].split(b"\0", 1)[0]
         return raw.decode("ascii") or None
 
 

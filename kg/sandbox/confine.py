@@ -158,6 +158,9 @@ def confine(memory_bytes: int | None, network: bool) -> None:
     """What a forked child does first: no network, capped memory, and no signal handlers of the parent's."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # a Rust panic at the memory cap (pyoxigraph) that prints a backtrace runs out of memory again while holding
+    # the backtrace lock, and then waits on that lock for ever: with RUST_BACKTRACE set, a capped child hung
+    os.environ["RUST_BACKTRACE"] = "0"
     if not network:
         deny_network()
     limit_memory(memory_bytes)

@@ -13,18 +13,20 @@ from typing import Any, Callable
 
 from .confine import confine, died_of_memory
 from .pipes import (
-    CAN_FORK, ChildFailed, Late, OutOfMemory, answer, close_inherited_sockets, describe_status, read_message, reap,
-    unpack,
+    CAN_FORK, ChildFailed, Late, OutOfMemory, answer, close_inherited_sockets, describe_status, read_message, readable,
+    reap, unpack,
 )
 
 
 def run_isolated(function: Callable[..., Any], *args, timeout: float, memory_bytes: int | None = None,
-                 network: bool = False, **kwargs) -> Any:
+                 network: bool = False, overdue: Callable[[], bool] | None = None, **kwargs) -> Any:
     """``function(*args, **kwargs)`` in a forked child without network access, capped in time and memory.
 
     Returns what it returned (it must be picklable) or raises what it raised. `Late` when it ran
     past ``timeout`` seconds (the child and every process it started are killed), `OutOfMemory`
-    when it hit the cap of ``memory_bytes`` more than the parent maps, `ChildFailed` when it died.
+    when it hit the cap of ``memory_bytes`` more than the parent maps, `ChildFailed` when it died. ``overdue``,
+    asked twice a second while the child has not answered, ends it early as `Late` (a child stuck where its own
+    deadlines cannot reach, such as a lock inside a C extension).
     Where fork is unavailable the function runs in the calling thread, unconfined.
     """
     if not CAN_FORK:
@@ -44,6 +46,12 @@ def run_isolated(function: Callable[..., Any], *args, timeout: float, memory_byt
     os.close(write_end)
     deadline = time.monotonic() + timeout
     try:
+        if overdue is not None:
+            while not readable(read_end, min(0.5, max(0.0, deadline - time.monotonic()))):
+                if overdue():
+                    raise Late()
+                if time.monotonic() >= deadline:
+                    break
         payload = read_message(read_end, deadline)
     except Late:
         reap(pid, group=True)

@@ -255,3 +255,24 @@ def test_a_parser_position_out_of_range_gives_no_column():
     error = parse_error("odd.ttl", Odd("bad"), "ab\ncd")
     assert error.column is None and error.location() == "odd.ttl:16"
     assert Problem("syntax", "x", "m", file="f.ttl", line=16, column=-821).location() == "f.ttl:16"
+
+
+@pytest.mark.slow
+def test_a_stage_stuck_where_its_deadline_cannot_reach_is_stopped_by_the_parent(settings, gate_base, monkeypatch):
+    # as pyoxigraph waiting for ever on a lock at the memory cap: the stage's own alarm never runs
+    import signal
+
+    import kg.validate
+
+    def stuck(*_args, **_kwargs):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(600)
+
+    monkeypatch.setattr(kg.validate, "check_vocabulary", stuck)
+    limits = GateLimits.from_settings(settings).with_(stage_seconds=3)
+    started = time.monotonic()
+    report = validate_files([GOOD / "new-link.ttl"], settings, owl=False, base=gate_base, limits=limits)
+    # the stage's 3 s and 5 s of grace, not the child's whole deadline (a stage's limit for each stage: 30 s)
+    assert time.monotonic() - started < 25
+    assert report.exit_code == 2 and report.failed_stage == "vocabulary"
+    assert "went past its time limit of 3 s" in report.problems[0].message
