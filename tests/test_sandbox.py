@@ -233,7 +233,14 @@ def test_a_child_stuck_past_what_its_watchdog_allows_is_ended_early():
 
 def test_a_confined_child_prints_no_rust_backtrace():
     # a pyoxigraph panic at the memory cap that prints a backtrace deadlocks on the backtrace lock
-    assert run_isolated(lambda: os.environ.get("RUST_BACKTRACE"), timeout=20) == "0"
+    def rust_sees() -> bytes | None:  # what Rust reads: the C environment, not Python's copy of it
+        import ctypes
+
+        getenv = ctypes.CDLL(None).getenv
+        getenv.restype = ctypes.c_char_p
+        return getenv(b"RUST_BACKTRACE")
+
+    assert run_isolated(rust_sees, timeout=20) == b"0"
 
 
 def test_the_gates_progress_says_when_a_stage_is_overdue():

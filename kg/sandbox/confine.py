@@ -159,8 +159,9 @@ def confine(memory_bytes: int | None, network: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # a Rust panic at the memory cap (pyoxigraph) that prints a backtrace runs out of memory again while holding
-    # the backtrace lock, and then waits on that lock for ever: with RUST_BACKTRACE set, a capped child hung
-    os.environ["RUST_BACKTRACE"] = "0"
+    # the backtrace lock, and then waits on that lock for ever: with RUST_BACKTRACE set, a capped child hung.
+    # Set where Rust reads it (the C environment); configuration is still read in kg/settings.py only
+    os.putenv("RUST_BACKTRACE", "0")
     if not network:
         deny_network()
     limit_memory(memory_bytes)
