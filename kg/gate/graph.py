@@ -7,11 +7,11 @@ links that would make two entities one. The form of Wikidata IRIs is `kg.gate.vo
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Callable
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from ..namespaces import BASE, ECO, ID
 from ..terms import short
 from .context import Change
 from .report import Problem
@@ -30,12 +30,10 @@ def _described(node, *graphs: Graph) -> bool:
     return any((node, None, None) in g for g in graphs)
 
 
-def check_graph(change: Change, base: Graph, derived: Graph, *, own=None,
-                entities: tuple[str, ...] = (str(ID),)) -> list[Problem]:
-    """Dangling IRIs among the graph's own (``own``: a test, by default ECO-KG's namespace outside its
-    vocabulary), duplicate labels, identity links merging two of its entities (IRIs under ``entities``), and
-    one entity per Wikidata item."""
-    own = own or (lambda node: str(node).startswith(BASE) and not str(node).startswith(str(ECO)))
+def check_graph(change: Change, base: Graph, derived: Graph, *, own: Callable[[object], bool],
+                entities: tuple[str, ...]) -> list[Problem]:
+    """Dangling IRIs among the graph's own (``own``: `Base.is_own`), duplicate labels, identity links merging
+    two of its entities (IRIs under ``entities``: `Base.entity_namespaces`), and one entity per Wikidata item."""
     problems: list[Problem] = []
     graph = change.graph
     # dangling IRIs
