@@ -202,6 +202,7 @@ def project_page():
     iri = asked[0].strip()
     if len(iri) > MAX_IRI_LENGTH:
         raise BadRequest(f"the IRI is {len(iri):,} characters long; at most {MAX_IRI_LENGTH:,} are read", 400)
+    iri_ref(iri)  # control characters, spaces, <>"{}|^` and backslashes: refused before it is echoed anywhere
     if iri.startswith(public_base()):
         return redirect(local_href(iri), 303)
     if not is_project_iri(iri):

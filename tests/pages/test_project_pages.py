@@ -96,6 +96,7 @@ def test_an_iri_of_the_service_itself_is_sent_to_its_own_address(site):
     ("?" + urlencode({"iri": NAMESPACE + "id/claim/never-made"}), 404, "nothing is known"),
     ("?" + urlencode({"iri": NAMESPACE + "id/x> } ; DROP ALL ; <y"}), 404, "not a usable IRI"),
     ("?" + urlencode({"iri": NAMESPACE + "x" * 5000}), 400, "at most 2,048"),
+    ("?" + urlencode({"iri": "\x00\x01 https://elsewhere.example/"}), 404, "not a usable IRI"),
 ])
 def test_a_bad_request_is_answered_in_words(site, query, status, words):
     code, headers, body = fetch(site + "/describe" + query, "text/plain")
